@@ -102,16 +102,22 @@ public final class AnthropicDialect implements Dialect {
                         .put("content", Messages.text(m.get("content")));
                 continue;
             }
-            toolResults = null;
-            ObjectNode msg = out.addObject().put("role", role.equals("assistant") ? "assistant" : "user");
             JsonNode content = m.get("content");
             JsonNode calls = m.get("tool_calls");
             boolean hasCalls = calls != null && calls.isArray() && !calls.isEmpty();
-            if (!hasCalls && (content == null || content.isTextual() || content.isNull())) {
-                msg.put("content", content == null || content.isNull() ? "" : content.asText());
-                continue;
+            ArrayNode blocks;
+            if (toolResults != null && role.equals("user")) {
+                blocks = toolResults; // a user turn right after tool results joins them (roles must alternate)
+            } else {
+                ObjectNode msg = out.addObject().put("role", role.equals("assistant") ? "assistant" : "user");
+                if (!hasCalls && (content == null || content.isTextual() || content.isNull())) {
+                    msg.put("content", content == null || content.isNull() ? "" : content.asText());
+                    toolResults = null;
+                    continue;
+                }
+                blocks = msg.putArray("content");
             }
-            ArrayNode blocks = msg.putArray("content");
+            toolResults = null;
             if (content != null && content.isArray()) {
                 for (JsonNode p : content) {
                     block(p, blocks);

@@ -135,9 +135,13 @@ public final class GeminiDialect implements Dialect {
                 toolParts.addObject().putObject("functionResponse").put("name", name).set("response", response);
                 continue;
             }
+            ArrayNode parts;
+            if (toolParts != null && role.equals("user")) {
+                parts = toolParts; // a user turn right after tool results joins them
+            } else {
+                parts = out.addObject().put("role", role.equals("assistant") ? "model" : "user").putArray("parts");
+            }
             toolParts = null;
-            ObjectNode c = out.addObject().put("role", role.equals("assistant") ? "model" : "user");
-            ArrayNode parts = c.putArray("parts");
             JsonNode content = m.get("content");
             if (content != null && content.isArray()) {
                 for (JsonNode p : content) {
