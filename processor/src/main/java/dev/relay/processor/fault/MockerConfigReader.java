@@ -157,10 +157,17 @@ final class MockerConfigReader {
             }
             max = n.get("max").duration(Duration.ZERO, ChronoUnit.NANOS);
             if (max.compareTo(min) < 0) {
-                throw n.get("max").error("must not be less than min (" + min + "), was " + max);
+                throw n.get("max").error("must not be less than min (" + human(min) + "), was " + human(max));
             }
         }
         return Optional.of(new LatencySpec(t, min, max));
+    }
+
+    private static String human(Duration d) {
+        if (d.toNanos() % 1_000_000 != 0) {
+            return d.toNanos() + "ns";
+        }
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private static MockResponse response(Node n) {
