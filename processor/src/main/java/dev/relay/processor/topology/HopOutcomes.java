@@ -3,6 +3,7 @@ package dev.relay.processor.topology;
 import dev.relay.config.ProviderConfig;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.routing.KeySelector;
 import dev.relay.schemas.Decision;
 import dev.relay.schemas.ErrorInfo;
 import dev.relay.schemas.Job;
@@ -131,8 +132,7 @@ final class HopOutcomes {
         if (keyName != null) {
             excluded.add(keyName);
         }
-        boolean anotherKey = config != null && !config.keys().isEmpty()
-                && services.policy().chooseKey(config, t.getModel(), excluded).isPresent();
+        boolean anotherKey = config != null && KeySelector.hasUsableKey(config, t.getModel(), excluded);
         HopDecision d = config == null ? (last ? new HopDecision.GiveUp() : new HopDecision.NextHop())
                 : services.policy().decide(config, f, number, anotherKey, last);
         FailureClass cls = f.failureClass();
