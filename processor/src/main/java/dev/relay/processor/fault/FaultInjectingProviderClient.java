@@ -48,6 +48,15 @@ public final class FaultInjectingProviderClient implements ProviderClient {
         this.clock = clock;
     }
 
+    /**
+     * Puts the rules in front of {@code delegate}, or returns {@code delegate} itself when there are no rules, so a
+     * processor without a mocker pays nothing. Wire every provider through this once, at start-up.
+     */
+    public static ProviderClient wrap(ProviderClient delegate, FaultRules rules, RandomGenerator random,
+            ScheduledExecutorService timer) {
+        return rules.isEmpty() ? delegate : new FaultInjectingProviderClient(delegate, rules, random, timer);
+    }
+
     @Override
     public String name() {
         return delegate.name();
