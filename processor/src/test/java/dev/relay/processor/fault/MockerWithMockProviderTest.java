@@ -10,6 +10,7 @@ import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ProviderClients;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class MockerWithMockProviderTest {
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @AfterEach
     void stop() {
@@ -42,7 +44,7 @@ class MockerWithMockProviderTest {
                   "responses": [{"type": "error", "error": {"message": "upstream down", "status_code": 502}}]}]}""");
         ProviderClient client = FaultInjectingProviderClient.wrap(
                 ProviderClients.create(config.provider("mock").orElseThrow()), FaultRules.from(config),
-                new SplittableRandom(1), timer);
+                new SplittableRandom(1), timer, meters);
 
         AttemptOutcome failed = client.call(call("fail this one")).get(5, TimeUnit.SECONDS);
         AttemptOutcome echoed = client.call(call("hello relay")).get(5, TimeUnit.SECONDS);
@@ -51,13 +53,15 @@ class MockerWithMockProviderTest {
                 f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT));
         assertThat(echoed).isInstanceOfSatisfying(AttemptOutcome.Success.class,
                 s -> assertThat(s.completion().at("/choices/0/message/content").asText()).contains("hello relay"));
+        assertThat(meters.get(FaultInjectingProviderClient.INJECTED_COUNTER).tag("provider", "mock")
+                .tag("rule", "mock-down").tag("kind", "error").counter().count()).isEqualTo(1.0);
     }
 
     @Test
     void shouldNotWrapWhenThereAreNoRules() {
         RelayConfig config = MockerConfigs.withPlugins("[]");
         ProviderClient real = ProviderClients.create(config.provider("mock").orElseThrow());
-        assertThat(FaultInjectingProviderClient.wrap(real, FaultRules.from(config), new SplittableRandom(1), timer))
+        assertThat(FaultInjectingProviderClient.wrap(real, FaultRules.from(config), new SplittableRandom(1), timer, meters))
                 .isSameAs(real);
     }
 }
