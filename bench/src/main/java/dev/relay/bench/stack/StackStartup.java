@@ -42,6 +42,8 @@ public final class StackStartup {
     private StackStartup() {}
 
     public static void main(String[] args) throws Exception {
+        // before the first logger exists: logback's default (DEBUG) would measure Kafka's logging, not its start-up
+        System.getProperties().putIfAbsent("logback.configurationFile", "dev/relay/bench/stack/logback-stack.xml");
         if (args.length == 2 && args[0].equals(CHILD_FLAG)) {
             childBroker(Path.of(args[1]));
             return;
