@@ -60,6 +60,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final AtomicLong gaveUp = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final Thread thread;
+    private final java.util.Set<Thread> deliveries = ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
 
     public WebhookDispatcher(Map<String, Object> clientProps, AvroSerde<JobResult> serde, Topics topics,
@@ -168,7 +169,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         ConcurrentSkipListSet<Long> pending = inFlight.computeIfAbsent(tp, t -> new ConcurrentSkipListSet<>());
         pending.add(r.offset());
         String body = envelope(result).toString();
-        Thread.ofVirtual().name("webhook-" + result.getJobId()).start(() -> {
+        Thread delivery = Thread.ofVirtual().name("webhook-" + result.getJobId()).unstarted(() -> {
             try {
                 record(result, webhookId, "pending", List.of());
                 WebhookSender.Outcome o = sender.deliver(result.getCallbackUrl(), webhookId, body,
@@ -188,8 +189,12 @@ public final class WebhookDispatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.error("webhook {} failed unexpectedly; it stays uncommitted", webhookId, e);
+            } finally {
+                deliveries.remove(Thread.currentThread());
             }
         });
+        deliveries.add(delivery);
+        delivery.start();
     }
 
     private boolean alreadyEnded(JobResult result, String webhookId) {
@@ -244,6 +249,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        // Stop retrying here: unfinished deliveries are uncommitted and will be redone by the partition's next owner.
+        deliveries.forEach(Thread::interrupt);
         consumer.wakeup();
         try {
             thread.join(5000);
