@@ -78,13 +78,16 @@ public final class Selection {
             return TopicScanner.Outcome.DECODED;
         }
         Candidate previous = latest.get(c.jobId());
+        Candidate loser = null;
         if (previous == null || c.supersedes(previous)) {
             latest.put(c.jobId(), c);
-            if (previous != null) {
-                superseded.add(previous);
-            }
+            loser = previous;
         } else {
-            superseded.add(c);
+            loser = c;
+        }
+        // the FailedJob and the FAILED result of one generation are the same failure, not an older one
+        if (loser != null && loser.generation() < latest.get(c.jobId()).generation()) {
+            superseded.add(loser);
         }
         return TopicScanner.Outcome.MATCHED;
     }
