@@ -29,13 +29,20 @@ public record KeyConfig(String name, Optional<Secret> value, String valueSource,
         Map<String, String> extra = new java.util.LinkedHashMap<>();
         for (var e : n.fields().entrySet()) {
             if (e.getValue().json().isObject()) {
-                e.getValue().fields().forEach((k, v) -> {
-                    if (v.json().isValueNode()) {
-                        extra.put(e.getKey() + "." + k, v.json().asText());
-                    }
-                });
+                flatten(e.getKey(), e.getValue().json(), extra);
             }
         }
         return new KeyConfig(name, value, source, List.copyOf(n.get("models").strings()), weight, Map.copyOf(extra));
+    }
+
+    /** Nested objects become dotted keys, e.g. {@code azure_key_config.deployments.gpt-4o}. */
+    private static void flatten(String prefix, com.fasterxml.jackson.databind.JsonNode node, Map<String, String> out) {
+        node.fields().forEachRemaining(f -> {
+            if (f.getValue().isValueNode()) {
+                out.put(prefix + "." + f.getKey(), f.getValue().asText());
+            } else if (f.getValue().isObject()) {
+                flatten(prefix + "." + f.getKey(), f.getValue(), out);
+            }
+        });
     }
 }

@@ -31,7 +31,7 @@ public final class Classifier {
         String type = lower(errorType);
         String code = lower(errorCode);
         String text = lower(message);
-        if (mentions(code, type, "insufficient_quota", "billing", "credit")) {
+        if (mentions(code, type, "insufficient_quota", "billing", "credit") || text.contains("credit balance")) {
             return FailureClass.QUOTA;
         }
         if (mentions(code, type, "api_key_invalid", "invalid_api_key", "authentication_error", "permission_denied",
@@ -44,8 +44,10 @@ public final class Classifier {
                 || text.contains("too many tokens")) {
             return FailureClass.CONTEXT_LENGTH;
         }
-        if (mentions(code, type, "content_filter", "content_policy_violation", "safety", "responsibleaipolicyviolation")
-                || text.contains("content management policy") || text.contains("content filter")) {
+        if (mentions(code, type, "content_filter", "content_policy_violation", "safety", "responsibleaipolicyviolation",
+                "invalid_prompt", "moderation")
+                || text.contains("content management policy") || text.contains("content filter")
+                || text.contains("flagged as potentially violating")) {
             return FailureClass.CONTENT_FILTERED;
         }
         if (mentions(code, type, "model_not_found", "not_found_error") && status != 429) {
@@ -83,6 +85,11 @@ public final class Classifier {
             return FailureClass.TIMEOUT;
         }
         return FailureClass.NETWORK;
+    }
+
+    /** No key is configured (or its env var is unset): reported without calling the provider. */
+    public static FailureClass missingKey() {
+        return FailureClass.AUTH;
     }
 
     /** A 200 whose body cannot be used (not JSON, no choices, cut off). */

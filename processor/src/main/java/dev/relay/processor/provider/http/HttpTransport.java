@@ -1,0 +1,165 @@
+package dev.relay.processor.provider.http;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The HTTP transport of one provider: a pool of JDK {@link HttpClient}s sharing a virtual-thread executor.
+ *
+ * <p>Why a pool: on HTTP/2 a JDK client keeps one connection per origin and fails streams beyond the server's
+ * {@code MAX_CONCURRENT_STREAMS} with "too many concurrent streams" instead of opening another connection
+ * (JDK-8225647). So each client carries at most {@code maxStreamsPerClient} exchanges; overflow goes to the next
+ * client (created on demand, kept for reuse). An exchange refused anyway with that error is retried once on a fresh
+ * client. On HTTP/1.1 each client pools its own connections, so the pool changes nothing there.
+ */
+public final class HttpTransport implements AutoCloseable {
+
+    /** How clients are built. {@code sslContext} null means the JDK default trust store. */
+    public record Settings(int maxStreamsPerClient, Duration connectTimeout, SSLContext sslContext) {
+        public static final int DEFAULT_MAX_STREAMS_PER_CLIENT = 64;
+        public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+        public static Settings defaults() {
+            return new Settings(DEFAULT_MAX_STREAMS_PER_CLIENT, DEFAULT_CONNECT_TIMEOUT, null);
+        }
+    }
+
+    private final Settings settings;
+    private final HttpClient.Version version;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final List<Slot> slots = new CopyOnWriteArrayList<>();
+
+    public HttpTransport(Settings settings, HttpClient.Version version) {
+        this.settings = settings;
+        this.version = version;
+    }
+
+    /** Number of clients (so, on HTTP/2, connections per origin) opened so far. */
+    public int clientCount() {
+        return slots.size();
+    }
+
+    /**
+     * Sends {@code request}. Cancelling the returned future cancels the underlying {@code sendAsync} future, which
+     * aborts the exchange; the client's slot is released only when that exchange has ended.
+     */
+    public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request) {
+        CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
+        AtomicReference<CompletableFuture<?>> raw = new AtomicReference<>();
+        attempt(request, result, raw, true);
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                CompletableFuture<?> current = raw.get();
+                if (current != null) {
+                    current.cancel(true);
+                }
+            }
+        });
+        return result;
+    }
+
+    private void attempt(HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
+            AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
+        Slot slot = acquire();
+        CompletableFuture<HttpResponse<byte[]>> exchange =
+                slot.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        raw.set(exchange);
+        if (result.isCancelled()) {
+            exchange.cancel(true);
+        }
+        exchange.whenComplete((response, error) -> {
+            slot.inFlight.decrementAndGet();
+            if (error == null) {
+                result.complete(response);
+            } else if (mayRetry && !result.isDone() && tooManyStreams(error)) {
+                slot.saturated = true;
+                attempt(request, result, raw, false);
+            } else {
+                result.completeExceptionally(error);
+            }
+        });
+    }
+
+    private Slot acquire() {
+        for (Slot s : slots) {
+            if (s.tryAcquire(settings.maxStreamsPerClient())) {
+                return s;
+            }
+        }
+        synchronized (this) {
+            for (Slot s : slots) {
+                if (s.tryAcquire(settings.maxStreamsPerClient())) {
+                    return s;
+                }
+            }
+            Slot s = new Slot(newClient());
+            s.inFlight.incrementAndGet();
+            slots.add(s);
+            return s;
+        }
+    }
+
+    private HttpClient newClient() {
+        HttpClient.Builder b = HttpClient.newBuilder().version(version).executor(executor)
+                .connectTimeout(settings.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER);
+        if (settings.sslContext() != null) {
+            b.sslContext(settings.sslContext());
+        }
+        return b.build();
+    }
+
+    private static boolean tooManyStreams(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof IOException && t.getMessage() != null
+                    && t.getMessage().toLowerCase(Locale.ROOT).contains("too many concurrent streams")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        for (Slot s : slots) {
+            s.client.shutdownNow();
+        }
+        slots.clear();
+        executor.shutdownNow();
+    }
+
+    private static final class Slot {
+        final HttpClient client;
+        final AtomicInteger inFlight = new AtomicInteger();
+        /** Set when the server refused a stream: the client is used again only below half its cap. */
+        volatile boolean saturated;
+
+        Slot(HttpClient client) {
+            this.client = client;
+        }
+
+        boolean tryAcquire(int cap) {
+            int limit = saturated ? Math.max(1, cap / 2) : cap;
+            while (true) {
+                int n = inFlight.get();
+                if (n >= limit) {
+                    return false;
+                }
+                if (inFlight.compareAndSet(n, n + 1)) {
+                    return true;
+                }
+            }
+        }
+    }
+}

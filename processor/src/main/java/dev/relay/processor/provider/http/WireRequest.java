@@ -1,0 +1,15 @@
+package dev.relay.processor.provider.http;
+
+import java.util.Map;
+
+/**
+ * What an adapter puts on the wire: the path and query relative to the provider's base URL, the headers (the key
+ * among them) and the JSON body. {@link #toString()} leaves the headers out so the key can never be printed.
+ */
+public record WireRequest(String pathAndQuery, Map<String, String> headers, byte[] body) {
+
+    @Override
+    public String toString() {
+        return "WireRequest[" + pathAndQuery + ", " + body.length + " bytes, headers " + headers.keySet() + "]";
+    }
+}
