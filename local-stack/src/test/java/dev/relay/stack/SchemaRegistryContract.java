@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.schemas.serde.SchemaRegistryException;
+import java.util.List;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,25 @@ abstract class SchemaRegistryContract {
         assertThatThrownBy(() -> client().lookup(subject, V2_INCOMPATIBLE))
                 .isInstanceOfSatisfying(SchemaRegistryException.NotFound.class,
                         e -> assertThat(e.errorCode()).isEqualTo(40403));
+    }
+
+    @Test
+    void shouldResolveSchemaReferencesWhenReadingById() {
+        Schema status = parse("""
+                {"type":"enum","name":"Status","namespace":"contract","symbols":["OK","FAILED"]}""");
+        String statusSubject = "contract-" + UUID.randomUUID() + "-Status";
+        client().register(statusSubject, status);
+        Schema.Parser withStatus = new Schema.Parser();
+        withStatus.parse(status.toString());
+        Schema outcome = withStatus.parse("""
+                {"type":"record","name":"Outcome","namespace":"contract","fields":[{"name":"status","type":"Status"}]}""");
+        // the record goes to the registry naming contract.Status only; the reference says where it is defined
+        int id = client().register(subject(), outcome,
+                List.of(new SchemaRegistryClient.SchemaReference("contract.Status", statusSubject, 1)));
+
+        Schema read = client().getById(id);
+        assertThat(read.getField("status").schema()).isEqualTo(status);
+        assertThat(read).isEqualTo(outcome);
     }
 
     @Test
