@@ -3,8 +3,13 @@ package dev.relay.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.schemas.serde.SchemaRegistryException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
 import org.apache.avro.Schema;
@@ -127,6 +132,21 @@ abstract class SchemaRegistryContract {
     @Test
     void shouldTreatAnUnknownSubjectAsCompatible() {
         assertThat(client().isCompatible(subject(), V2_INCOMPATIBLE)).isTrue();
+    }
+
+    @Test
+    void shouldRefuseAnInvalidSchemaWith42201() throws Exception {
+        // the client only sends valid Avro, so this goes over raw HTTP
+        String badSchema = """
+                {"type":"record","name":"Bad","fields":[{"name":"a","type":"no.such.Type"}]}""";
+        String body = new ObjectMapper().createObjectNode().put("schema", badSchema).toString();
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url() + "/subjects/" + subject() + "/versions"))
+                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(422);
+        assertThat(resp.body()).contains("42201");
     }
 
     @Test
