@@ -168,8 +168,8 @@ public class ProviderMappingBenchmark {
             md.append(String.format("| %s | %.2f | %.2f | %.2f | %s |%n", type, score, err, cpu, cpu <= 50 ? "yes" : "no"));
         }
         md.append("\nCommand:\n\n```\n")
-                .append("./mvnw -B -q -pl bench -am compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt\n")
-                .append("java -cp bench/target/classes:$(cat bench/target/cp.txt) dev.relay.bench.provider.ProviderMappingBenchmark\n")
+                .append("./mvnw -B -q -pl bench -am compile\n")
+                .append("java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.relay.bench.provider.ProviderMappingBenchmark\n")
                 .append("```\n");
         Path out = Path.of(args.length > 0 ? args[0] : "bench/reports/provider-mapping.md");
         Files.createDirectories(out.toAbsolutePath().getParent());

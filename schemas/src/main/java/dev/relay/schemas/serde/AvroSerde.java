@@ -72,8 +72,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         if (record == null) {
             return null;
         }
+        // without auto-registration, use the id of this class's own schema (it must be registered already): the
+        // subject's latest version may be another schema, and stamping its id on bytes written with ours would
+        // make readers decode them with the wrong writer schema
         int id = autoRegister ? register(topic) : idByTopic.computeIfAbsent(topic,
-                t -> registry.getLatest(subject(t)).id());
+                t -> registry.lookup(subject(t), readerSchema));
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC_BYTE);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());

@@ -85,6 +85,23 @@ public final class SchemaRegistryClient {
         return id;
     }
 
+    /**
+     * The id of this exact schema under the subject, without registering it ({@code POST /subjects/{subject}}).
+     * Throws {@link SchemaRegistryException.NotFound} (40401 subject, 40403 schema) when it is not registered.
+     */
+    public int lookup(String subject, Schema schema) {
+        String cacheKey = subject + "\u0000" + schema.toString();
+        Integer cached = idBySubjectAndSchema.get(cacheKey);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send("POST", "/subjects/" + enc(subject), body(schema, List.of()));
+        int id = answer.path("id").asInt();
+        idBySubjectAndSchema.put(cacheKey, id);
+        byId.putIfAbsent(id, schema);
+        return id;
+    }
+
     /** The writer schema with this global id, with its references resolved. */
     public Schema getById(int id) {
         Schema cached = byId.get(id);
@@ -116,7 +133,10 @@ public final class SchemaRegistryClient {
                     body(schema, List.of()));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException.NotFound e) {
-            return true;
+            if (e.errorCode() == 40401) {
+                return true; // no such subject yet: the first version is always accepted
+            }
+            throw e; // anything else (a wrong base URL, say) must not pass as "compatible"
         }
     }
 

@@ -1,0 +1,128 @@
+package dev.relay.stack;
+
+import dev.relay.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates every Relay topic ({@link Topics#all()}) with deliberate settings. Idempotent: topics that exist are left as
+ * they are (their data and settings are never touched), so it runs on every {@code relay up}.
+ *
+ * <table>
+ *   <caption>Topic settings</caption>
+ *   <tr><th>topic</th><th>cleanup</th><th>why</th></tr>
+ *   <tr><td>jobs, jobs.hop-N</td><td>delete, 7 days</td><td>work in flight; a job is done within minutes</td></tr>
+ *   <tr><td>results, webhooks</td><td>compact (by job id)</td><td>the latest state per job, kept for ever; records
+ *       stay uncompacted for {@link #MIN_COMPACTION_LAG} so readers can follow recent history</td></tr>
+ *   <tr><td>attempts</td><td>delete, 30 days</td><td>the audit trail</td></tr>
+ *   <tr><td>failed, deadletter</td><td>delete, 90 days</td><td>input of replays and of manual repair, which may
+ *       come weeks after an outage</td></tr>
+ * </table>
+ */
+public final class TopicSetup {
+
+    public static final Duration HOP_RETENTION = Duration.ofDays(7);
+    public static final Duration AUDIT_RETENTION = Duration.ofDays(30);
+    public static final Duration FAILED_RETENTION = Duration.ofDays(90);
+    public static final Duration MIN_COMPACTION_LAG = Duration.ofHours(1);
+    /** Compacted topics roll segments daily, or the cleaner would never see a closed segment on a quiet node. */
+    public static final Duration COMPACTED_SEGMENT = Duration.ofDays(1);
+    /** Tombstones stay this long, so a consumer that lags by less still sees the deletion. */
+    public static final Duration TOMBSTONE_RETENTION = Duration.ofDays(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+
+    private TopicSetup() {}
+
+    /** Creates the missing topics with replication factor 1 (a single local broker); returns the ones it created. */
+    public static List<String> createAll(String bootstrapServers, Topics topics, int partitions) {
+        return createAll(bootstrapServers, topics, partitions, (short) 1);
+    }
+
+    public static List<String> createAll(String bootstrapServers, Topics topics, int partitions,
+                                         short replicationFactor) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return createAll(admin, topics, partitions, replicationFactor);
+        }
+    }
+
+    public static List<String> createAll(Admin admin, Topics topics, int partitions, short replicationFactor) {
+        if (partitions < 1 || replicationFactor < 1) {
+            throw new IllegalArgumentException("partitions and replication factor must be >= 1");
+        }
+        try {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String name : topics.all()) {
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, partitions, replicationFactor)
+                            .configs(configFor(topics, name, replicationFactor)));
+                }
+            }
+            List<String> created = new ArrayList<>();
+            var results = admin.createTopics(missing).values();
+            for (var entry : results.entrySet()) {
+                try {
+                    entry.getValue().get(30, TimeUnit.SECONDS);
+                    created.add(entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e; // created meanwhile by another process is fine; anything else is not
+                    }
+                }
+            }
+            LOG.info("Topics with prefix '{}': created {}, {} already existed", topics.prefix(), created,
+                    topics.all().size() - created.size());
+            return List.copyOf(created);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create Relay topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("timed out creating topics", e);
+        }
+    }
+
+    /** The topic-level settings of one Relay topic. */
+    public static Map<String, String> configFor(Topics topics, String name, short replicationFactor) {
+        Map<String, String> c = new HashMap<>();
+        if (name.equals(topics.results()) || name.equals(topics.webhooks())) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            c.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, ms(MIN_COMPACTION_LAG));
+            c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(COMPACTED_SEGMENT));
+            c.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, ms(TOMBSTONE_RETENTION));
+        } else if (name.equals(topics.attempts())) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            c.put(TopicConfig.RETENTION_MS_CONFIG, ms(AUDIT_RETENTION));
+        } else if (name.equals(topics.failed()) || name.equals(topics.deadletter())) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            c.put(TopicConfig.RETENTION_MS_CONFIG, ms(FAILED_RETENTION));
+        } else {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            c.put(TopicConfig.RETENTION_MS_CONFIG, ms(HOP_RETENTION));
+        }
+        if (replicationFactor >= 3) {
+            // with 3 copies, a write acknowledged by two survives the loss of one broker
+            c.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
+        }
+        return c;
+    }
+
+    private static String ms(Duration d) {
+        return Long.toString(d.toMillis());
+    }
+}

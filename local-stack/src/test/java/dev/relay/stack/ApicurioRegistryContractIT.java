@@ -1,0 +1,15 @@
+package dev.relay.stack;
+
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The registry contract against the real Apicurio Registry (ccompat API). */
+class ApicurioRegistryContractIT extends SchemaRegistryContract {
+
+    @RegisterExtension
+    static final RelayStackExtension STACK = new RelayStackExtension();
+
+    @Override
+    String url() {
+        return STACK.registryUrl();
+    }
+}
