@@ -1,0 +1,46 @@
+package dev.relay.replay;
+
+import dev.relay.schemas.Job;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Who and what produced a replay, and how a failed job becomes its replay: same job id, hop 0, no attempts (the old
+ * attempts stay on relay.attempts, relay.results and relay.failed), generation raised, origin recorded, the chain
+ * optionally rewritten, and the deadline dropped (it was the original caller's; a replay is an operator's decision).
+ *
+ * @param origin e.g. {@code replay:2026-11-24T21:30:00Z by alice@ops-1 run 4f2a9c1e}
+ */
+public record ReplayOrigin(String runId, Instant at, String by, String origin) {
+
+    public static ReplayOrigin of(String runId, Instant at, String by) {
+        return new ReplayOrigin(runId, at, by, "replay:" + at + " by " + by + " run " + runId);
+    }
+
+    public Job rewrite(Plan.Replay replay) {
+        Job old = replay.candidate().job();
+        Map<String, String> metadata = new HashMap<>(old.getMetadata());
+        metadata.put("replay.run_id", runId);
+        metadata.put("replay.by", by);
+        metadata.put("replay.at", at.toString());
+        metadata.put("replay.previous_generation", Integer.toString(old.getReplayGeneration()));
+        metadata.put("replay.previous_error_class", String.valueOf(replay.candidate().errorClass()));
+        if (old.getOrigin() != null) {
+            metadata.put("replay.previous_origin", old.getOrigin());
+        }
+        if (old.getDeadline() != null) {
+            metadata.put("replay.original_deadline", old.getDeadline().toString());
+        }
+        return Job.newBuilder(old)
+                .setHop(0)
+                .setAttempts(List.of())
+                .setChain(replay.chain())
+                .setReplayGeneration(replay.newGeneration())
+                .setOrigin(origin)
+                .setDeadline(null)
+                .setMetadata(metadata)
+                .build();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.relay.replay;
+
+import dev.relay.schemas.FailedJob;
+import dev.relay.schemas.JobResult;
+import dev.relay.schemas.JobStatus;
+import dev.relay.schemas.Topics;
+import dev.relay.schemas.serde.RelaySerdes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the failed jobs that match: reads relay.failed (and, if asked, FAILED results on relay.results) inside the
+ * time window, filters, and keeps one candidate per job id (the latest generation). Records whose value cannot be
+ * decoded are counted and logged, never fatal: one bad record must not stop a recovery.
+ */
+public final class Selection {
+
+    /** What the selection found, with the stats of each topic read and the candidates it dropped as superseded. */
+    public record Result(List<Candidate> candidates, List<Candidate> superseded, List<ScanStats> scans) {}
+
+    private static final Logger log = LoggerFactory.getLogger(Selection.class);
+
+    private final TopicScanner scanner;
+    private final RelaySerdes serdes;
+    private final Topics topics;
+
+    public Selection(TopicScanner scanner, RelaySerdes serdes, Topics topics) {
+        this.scanner = scanner;
+        this.serdes = serdes;
+        this.topics = topics;
+    }
+
+    public Result select(Instant since, Instant until, JobFilter filter, boolean includeFailedResults) {
+        Map<String, Candidate> latest = new LinkedHashMap<>();
+        List<Candidate> superseded = new ArrayList<>();
+        List<ScanStats> scans = new ArrayList<>();
+        scans.add(scanner.scan(topics.failed(), since, r -> visit(r, since, until, filter, latest, superseded,
+                () -> {
+                    FailedJob f = serdes.failed().deserialize(r.topic(), r.value());
+                    return Candidate.fromFailed(f, r.topic(), r.partition(), r.offset(), r.timestamp());
+                })));
+        if (includeFailedResults) {
+            scans.add(scanner.scan(topics.results(), since, r -> visit(r, since, until, filter, latest, superseded,
+                    () -> {
+                        JobResult res = serdes.result().deserialize(r.topic(), r.value());
+                        return res.getStatus() == JobStatus.FAILED
+                                ? Candidate.fromResult(res, r.topic(), r.partition(), r.offset(), r.timestamp())
+                                : null;
+                    })));
+        }
+        return new Result(List.copyOf(latest.values()), List.copyOf(superseded), List.copyOf(scans));
+    }
+
+    private interface Decoder {
+        Candidate decode();
+    }
+
+    private static TopicScanner.Outcome visit(ConsumerRecord<String, byte[]> r, Instant since, Instant until,
+            JobFilter filter, Map<String, Candidate> latest, Collection<Candidate> superseded, Decoder decoder) {
+        if (r.value() == null || !filter.keyMayMatch(r.key()) || !inWindow(r.timestamp(), since, until)) {
+            return TopicScanner.Outcome.SKIPPED;
+        }
+        Candidate c;
+        try {
+            c = decoder.decode();
+        } catch (RuntimeException e) {
+            log.warn("skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return TopicScanner.Outcome.UNDECODABLE;
+        }
+        if (c == null || !filter.matches(c)) {
+            return TopicScanner.Outcome.DECODED;
+        }
+        Candidate previous = latest.get(c.jobId());
+        Candidate loser = null;
+        if (previous == null || c.supersedes(previous)) {
+            latest.put(c.jobId(), c);
+            loser = previous;
+        } else {
+            loser = c;
+        }
+        // the FailedJob and the FAILED result of one generation are the same failure, not an older one
+        if (loser != null && loser.generation() < latest.get(c.jobId()).generation()) {
+            superseded.add(loser);
+        }
+        return TopicScanner.Outcome.MATCHED;
+    }
+
+    static boolean inWindow(long timestamp, Instant since, Instant until) {
+        return (since == null || timestamp >= since.toEpochMilli()) && (until == null || timestamp < until.toEpochMilli());
+    }
+}
