@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.RelayIngress;
+import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.stack.ApicurioRegistry;
 import dev.relay.stack.EmbeddedKafkaBroker;
@@ -48,6 +49,10 @@ public final class IngressLatencyBench {
         int pollMs = intArg(args, "--poll", 5);
         int seconds = intArg(args, "--seconds", 20);
         String guarantee = strArg(args, "--guarantee", "exactly_once_v2");
+        // e.g. --kafka-props retry.backoff.ms=5 : passed to every Kafka client (kafka.properties)
+        String kafkaProps = Arrays.stream(strArg(args, "--kafka-props", "").split(",")).filter(kv -> kv.contains("="))
+                .map(kv -> "\"" + kv.substring(0, kv.indexOf('=')) + "\": \"" + kv.substring(kv.indexOf('=') + 1) + "\"")
+                .collect(java.util.stream.Collectors.joining(", "));
         Path dir = Files.createTempDirectory("relay-bench-ingress");
         HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
         byte[] answer = COMPLETION.getBytes(StandardCharsets.UTF_8);
@@ -66,16 +71,27 @@ public final class IngressLatencyBench {
             Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
             RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse("""
-                    {"providers": {"local": {"type": "openai-compatible", "network_config": {"base_url": "%s"}}},
+                    {"providers": {"local": {"type": "openai-compatible", "keys": [{"name": "k", "value": "sk-bench"}],
+                                           "network_config": {"base_url": "%s"}}},
+                     "circuit_breaker": {"enabled": false}, "metrics": {"port": 0},
                      "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "bench.",
                                "processing_guarantee": "%s", "commit_interval": "%dms", "poll_interval": "%dms",
-                               "state_dir": "%s"},
+                               "state_dir": "%s", "properties": {%s}},
                      "ingress": {"port": 0, "sync_timeout": "60s"}}
                     """.formatted(providerUrl, broker.bootstrapServers(), registry.ccompatUrl(), guarantee, commitMs,
-                    pollMs, dir.resolve("state")), "bench");
-            AutoCloseable processor = startProcessor(config, topics);
-            String processorName = processor instanceof StandInProcessor ? "stand-in Streams app (RelayProcessor not on main yet)"
-                    : "RelayProcessor";
+                    pollMs, dir.resolve("state"), kafkaProps), "bench");
+            if (Arrays.asList(args).contains("--memory-only")) {
+                try (RelayIngress ingress = RelayIngress.start(config)) {
+                    System.out.println(waitingMemory(URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions")));
+                }
+                provider.stop(0);
+                System.exit(0);
+            }
+            RelayProcessor processor = RelayProcessor.start(config);
+            if (!processor.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the processor did not reach RUNNING");
+            }
+            String processorName = "RelayProcessor";
             try (RelayIngress ingress = RelayIngress.start(config)) {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 URI direct = URI.create(providerUrl + "/v1/chat/completions");
@@ -92,10 +108,10 @@ public final class IngressLatencyBench {
                     added.append(String.format("| %d/s | %.1f | %.1f |%n", rate, i.p(50) - d.p(50), i.p(99) - d.p(99)));
                 }
                 processor.close();
-                String memory = waitingMemory(viaIngress);
+                String memory = "(memory: run with --memory-only)";
                 System.out.printf("%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
-                        + " ingress/view isolation.level=read_committed%n%n%s%n%s%n%s%n", processorName, guarantee,
-                        commitMs, pollMs, table, added, memory);
+                        + " kafka.properties={%s}, ingress/view isolation.level=read_committed%n%n%s%n%s%n%s%n",
+                        processorName, guarantee, commitMs, pollMs, kafkaProps, table, added, memory);
             }
         } finally {
             provider.stop(0);
@@ -103,16 +119,6 @@ public final class IngressLatencyBench {
         System.exit(0);
     }
 
-    private static AutoCloseable startProcessor(RelayConfig config, Topics topics) {
-        try {
-            Class<?> c = Class.forName("dev.relay.processor.RelayProcessor");
-            return (AutoCloseable) c.getMethod("start", RelayConfig.class).invoke(null, config);
-        } catch (ClassNotFoundException e) {
-            return new StandInProcessor(config, topics);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot start RelayProcessor", e);
-        }
-    }
 
     record Result(long[] sortedMicros, int errors) {
         double p(double q) {
@@ -157,11 +163,17 @@ public final class IngressLatencyBench {
     }
 
     /**
-     * Heap after GC with 1,000 sync calls parked (the processor is stopped, so none is answered). The callers are raw
-     * sockets that wrote a request and wait, so the client side adds almost nothing to the figure.
+     * Heap after GC with 1,000 sync calls parked (no processor runs, so none is answered). The callers are raw sockets
+     * that wrote a request and wait, so the client side adds almost nothing to the figure.
      */
     static String waitingMemory(URI uri) throws Exception {
-        Thread.sleep(5000);
+        byte[] warm = REQUEST.getBytes(StandardCharsets.UTF_8);
+        HttpClient client = HttpClient.newHttpClient();
+        for (int i = 0; i < 200; i++) {
+            client.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json").header("x-relay-timeout", "1ms")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(warm)).build(), HttpResponse.BodyHandlers.discarding());
+        }
+        Thread.sleep(3000);
         long before = heapAfterGc();
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         byte[] body = REQUEST.getBytes(StandardCharsets.UTF_8);
@@ -178,15 +190,15 @@ public final class IngressLatencyBench {
         Thread.sleep(8000);
         long during = heapAfterGc();
         int threadsDuring = ManagementFactory.getThreadMXBean().getThreadCount();
+        String waiting = new String(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + uri.getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body().lines().filter(l -> l.startsWith("relay_ingress_sync_waiting")).findFirst().orElse("?"));
         for (java.net.Socket s : parked) {
             s.close();
         }
-        Thread.sleep(3000);
-        long after = heapAfterGc();
-        return String.format("1,000 sync calls waiting: heap after GC %.1f MB before, %.1f MB while waiting, %.1f MB"
-                + " after they hung up: +%.1f MB against before, +%.1f MB against after (about %.1f KB per waiting"
-                + " call); platform threads %d -> %d (the waits park virtual threads)", before / 1e6, during / 1e6,
-                after / 1e6, (during - before) / 1e6, (during - after) / 1e6, (during - Math.min(before, after)) / 1e6,
+        return String.format("1,000 sync calls waiting (%s): heap after GC %.1f MB before, %.1f MB while waiting,"
+                + " +%.1f MB, about %.1f KB per waiting call; platform threads %d -> %d (the waits park virtual threads)",
+                waiting, before / 1e6, during / 1e6, (during - before) / 1e6, (during - before) / 1000.0 / 1000,
                 threadsBefore, threadsDuring);
     }
 
