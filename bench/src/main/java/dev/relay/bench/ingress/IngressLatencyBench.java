@@ -99,7 +99,7 @@ public final class IngressLatencyBench {
                 System.out.println("warm-up ...");
                 run(client, direct, 100, 5);
                 run(client, viaIngress, 100, 10);
-                StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n");
+                StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
                 StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms |\n|---|---|---|\n");
                 for (int rate : new int[] {100, 500}) {
                     Result d = run(client, direct, rate, seconds);
@@ -120,7 +120,7 @@ public final class IngressLatencyBench {
     }
 
 
-    record Result(long[] sortedMicros, int errors) {
+    record Result(long[] sortedMicros, int errors, long[] sortedProcessorMs) {
         double p(double q) {
             if (sortedMicros.length == 0) {
                 return Double.NaN;
@@ -130,7 +130,10 @@ public final class IngressLatencyBench {
         }
 
         String row(int rate, String path) {
-            return String.format("| %d/s | %s | %d | %.2f | %.2f | %d |%n", rate, path, sortedMicros.length, p(50), p(99), errors);
+            String proc = sortedProcessorMs.length == 0 ? "-" : sortedProcessorMs[sortedProcessorMs.length / 2] + " / "
+                    + sortedProcessorMs[Math.max(0, (int) Math.ceil(0.99 * sortedProcessorMs.length) - 1)];
+            return String.format("| %d/s | %s | %d | %.2f | %.2f | %s | %d |%n", rate, path, sortedMicros.length, p(50),
+                    p(99), proc, errors);
         }
     }
 
@@ -138,6 +141,8 @@ public final class IngressLatencyBench {
     static Result run(HttpClient client, URI uri, int rate, int seconds) throws Exception {
         int n = rate * seconds;
         long[] micros = new long[n];
+        long[] procMs = new long[n];
+        java.util.Arrays.fill(procMs, -1);
         AtomicInteger errors = new AtomicInteger();
         List<CompletableFuture<?>> all = new ArrayList<>(n);
         long start = System.nanoTime() + 50_000_000;
@@ -154,12 +159,24 @@ public final class IngressLatencyBench {
                 micros[idx] = (System.nanoTime() - due) / 1000;
                 if (e != null || r.statusCode() != 200) {
                     errors.incrementAndGet();
+                } else {
+                    String b = new String(r.body(), StandardCharsets.UTF_8);
+                    int at = b.indexOf("\"latency_ms\":");
+                    if (at >= 0) {
+                        int from = at + "\"latency_ms\":".length();
+                        int to = from;
+                        while (to < b.length() && Character.isDigit(b.charAt(to))) {
+                            to++;
+                        }
+                        procMs[idx] = Long.parseLong(b.substring(from, to));
+                    }
                 }
             }));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
         Arrays.sort(micros);
-        return new Result(micros, errors.get());
+        long[] proc = Arrays.stream(procMs).filter(v -> v >= 0).sorted().toArray();
+        return new Result(micros, errors.get(), proc);
     }
 
     /**
