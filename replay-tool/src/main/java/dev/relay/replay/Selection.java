@@ -41,8 +41,13 @@ public final class Selection {
         Map<String, Candidate> latest = new LinkedHashMap<>();
         List<Candidate> superseded = new ArrayList<>();
         List<ScanStats> scans = new ArrayList<>();
+        FailedJobProbe probe = new FailedJobProbe(serdes.registry());
         scans.add(scanner.scan(topics.failed(), since, r -> visit(r, since, until, filter, latest, superseded,
                 () -> {
+                    Candidate light = probe.probe(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value());
+                    if (!filter.matches(light)) {
+                        return null;
+                    }
                     FailedJob f = serdes.failed().deserialize(r.topic(), r.value());
                     return Candidate.fromFailed(f, r.topic(), r.partition(), r.offset(), r.timestamp());
                 })));
