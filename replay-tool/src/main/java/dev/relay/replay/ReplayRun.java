@@ -78,7 +78,7 @@ final class ReplayRun {
                         Progress.stdoutIsTerminal(), err)) {
                     committed = publisher.publish(plan.replays(), origin, progress).committed();
                 } catch (RuntimeException e) {
-                    writeReport(runId, started, scans, selected, plan, Map.of(), "FAILED: " + e.getMessage());
+                    writeReport(runId, started, scans, selected, plan, publisher.committed(), "FAILED: " + e.getMessage());
                     throw e;
                 }
                 outcome = "REPLAYED";
