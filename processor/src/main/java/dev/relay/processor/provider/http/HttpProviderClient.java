@@ -89,6 +89,9 @@ public final class HttpProviderClient implements ProviderClient {
         CompletableFuture<HttpResponse<byte[]>> exchange = transport.send(b.build());
         CompletableFuture<AttemptOutcome> result = new CompletableFuture<>();
         exchange.whenComplete((response, error) -> {
+            if (result.isDone()) {
+                return; // cancelled by the caller: nobody waits for an outcome
+            }
             AttemptOutcome outcome;
             try {
                 outcome = error == null ? fromResponse(response, key) : fromError(error, key, sentTimeout);
@@ -152,7 +155,8 @@ public final class HttpProviderClient implements ProviderClient {
     private static String describe(AttemptOutcome o) {
         return switch (o) {
             case AttemptOutcome.Success s -> "success " + s.httpStatus();
-            case Failure f -> f.failureClass() + " " + f.httpStatus() + " " + f.errorType() + "/" + f.errorCode();
+            case Failure f -> f.failureClass() + " " + (f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : "-")
+                    + " " + f.errorType() + "/" + f.errorCode();
         };
     }
 

@@ -51,6 +51,11 @@ public final class HttpTransport implements AutoCloseable {
         return slots.size();
     }
 
+    /** Exchanges currently on the wire (a cancelled one counts until the client has really let it go). */
+    public int inFlight() {
+        return slots.stream().mapToInt(s -> s.inFlight.get()).sum();
+    }
+
     /**
      * Sends {@code request}. Cancelling the returned future cancels the underlying {@code sendAsync} future, which
      * aborts the exchange; the client's slot is released only when that exchange has ended.
@@ -72,7 +77,20 @@ public final class HttpTransport implements AutoCloseable {
 
     private void attempt(HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
             AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
-        Slot slot = acquire();
+        Slot slot = acquire(request);
+        if (slot.ready.isDone()) {
+            exchange(slot, request, result, raw, mayRetry);
+        } else {
+            slot.ready.whenComplete((v, e) -> exchange(slot, request, result, raw, mayRetry));
+        }
+    }
+
+    private void exchange(Slot slot, HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
+            AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
+        if (result.isDone()) { // cancelled while waiting for the connection
+            slot.inFlight.decrementAndGet();
+            return;
+        }
         CompletableFuture<HttpResponse<byte[]>> exchange =
                 slot.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         raw.set(exchange);
@@ -92,7 +110,7 @@ public final class HttpTransport implements AutoCloseable {
         });
     }
 
-    private Slot acquire() {
+    private Slot acquire(HttpRequest request) {
         for (Slot s : slots) {
             if (s.tryAcquire(settings.maxStreamsPerClient())) {
                 return s;
@@ -106,9 +124,27 @@ public final class HttpTransport implements AutoCloseable {
             }
             Slot s = new Slot(newClient());
             s.inFlight.incrementAndGet();
+            warmUp(s, request);
             slots.add(s);
             return s;
         }
+    }
+
+    /**
+     * Opens a new client's HTTP/2 connection with a HEAD to the origin before its calls go out: the JDK client opens
+     * one connection per request started before the first one is established, so a burst on a fresh client would
+     * otherwise cost a TLS handshake per call. Any answer, even an error, ends the wait.
+     */
+    private void warmUp(Slot slot, HttpRequest request) {
+        if (version != HttpClient.Version.HTTP_2 || !"https".equals(request.uri().getScheme())) {
+            slot.ready.complete(null);
+            return;
+        }
+        java.net.URI origin = request.uri().resolve("/");
+        HttpRequest head = HttpRequest.newBuilder(origin).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(settings.connectTimeout()).build();
+        slot.client.sendAsync(head, HttpResponse.BodyHandlers.discarding())
+                .whenComplete((r, e) -> slot.ready.complete(null));
     }
 
     private HttpClient newClient() {
@@ -144,6 +180,8 @@ public final class HttpTransport implements AutoCloseable {
         final AtomicInteger inFlight = new AtomicInteger();
         /** Set when the server refused a stream: the client is used again only below half its cap. */
         volatile boolean saturated;
+        /** Completes once the client's connection is open (at once on HTTP/1.1). */
+        final CompletableFuture<Void> ready = new CompletableFuture<>();
 
         Slot(HttpClient client) {
             this.client = client;
