@@ -3,13 +3,14 @@ package dev.relay.replay;
 import dev.relay.schemas.Job;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Who and what produced a replay, and how a failed job becomes its replay: same job id, hop 0, no attempts (the old
- * attempts stay on relay.attempts, relay.results and relay.failed), generation raised, origin recorded, the chain
- * optionally rewritten, and the deadline dropped (it was the original caller's; a replay is an operator's decision).
+ * Who and what produced a replay, and how a failed job becomes its replay: same job id, hop 0, generation raised,
+ * origin recorded, the chain optionally rewritten, and the deadline dropped (it was the original caller's; a replay
+ * is an operator's decision). The attempts of earlier generations are carried (each is tagged with its generation),
+ * because the processor's JobResult lists the job's attempts and is meant to show every generation's; the processor
+ * counts retries of the new generation itself and does not read them.
  *
  * @param origin e.g. {@code replay:2026-11-24T21:30:00Z by alice@ops-1 run 4f2a9c1e}
  */
@@ -35,7 +36,7 @@ public record ReplayOrigin(String runId, Instant at, String by, String origin) {
         }
         return Job.newBuilder(old)
                 .setHop(0)
-                .setAttempts(List.of())
+                .setAttempts(replay.candidate().attempts())
                 .setChain(replay.chain())
                 .setReplayGeneration(replay.newGeneration())
                 .setOrigin(origin)

@@ -94,7 +94,9 @@ class ReplayPlannerTest {
         Job job = origin.rewrite(replay);
         assertThat(job.getJobId()).isEqualTo("a");
         assertThat(job.getHop()).isZero();
-        assertThat(job.getAttempts()).isEmpty();
+        // earlier generations' attempts are carried, tagged, so the next JobResult lists both generations
+        assertThat(job.getAttempts()).hasSize(2).isEqualTo(c.attempts())
+                .allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
         assertThat(job.getReplayGeneration()).isEqualTo(1);
         assertThat(job.getOrigin()).isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1");
         assertThat(job.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
