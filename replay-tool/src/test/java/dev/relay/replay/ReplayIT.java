@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,6 +258,17 @@ class ReplayIT {
         assertThat(code).isEqualTo(ReplayMain.EXIT_UNREACHABLE);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         assertThat(err.toString()).contains("schema registry");
+    }
+
+    @Test
+    void shouldSaySoWhenTheTopicsDoNotExist() throws Exception {
+        String prefix = "nope" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        int code = ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true), "--bootstrap-servers",
+                STACK.bootstrapServers(), "--registry-url", STACK.registryUrl(), "--topic-prefix", prefix,
+                "--timeout", "5s");
+        assertThat(code).isEqualTo(ReplayMain.EXIT_USAGE);
+        assertThat(err.toString()).contains("topic " + prefix + "failed does not exist").contains("--topic-prefix");
+        assertThat(STACK.admin().listTopics().names().get()).noneMatch(t -> t.startsWith(prefix));
     }
 
     private int replayWithRegistry(String url) {
