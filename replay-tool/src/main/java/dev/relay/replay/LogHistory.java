@@ -7,7 +7,7 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,9 +53,9 @@ public final class LogHistory {
 
     /** {@code needJobs}: the ids whose Job must be kept (candidates found only as a FAILED result). */
     public Facts read(Set<String> ids, Set<String> needJobs, Instant earliestSubmission) {
-        Map<String, Integer> maxGen = new HashMap<>();
-        Map<String, LatestResult> latest = new HashMap<>();
-        Map<String, Map<Integer, Job>> jobs = new HashMap<>();
+        Map<String, Integer> maxGen = new ConcurrentHashMap<>(); // filled by the scanner's threads
+        Map<String, LatestResult> latest = new ConcurrentHashMap<>();
+        Map<String, Map<Integer, Job>> jobs = new ConcurrentHashMap<>();
         if (ids.isEmpty()) {
             return new Facts(maxGen, latest, jobs, List.of());
         }
@@ -68,7 +68,7 @@ public final class LogHistory {
                 Job job = serdes.job().deserialize(r.topic(), r.value());
                 maxGen.merge(job.getJobId(), job.getReplayGeneration(), Math::max);
                 if (needJobs.contains(job.getJobId())) {
-                    jobs.computeIfAbsent(job.getJobId(), k -> new HashMap<>()).putIfAbsent(job.getReplayGeneration(), job);
+                    jobs.computeIfAbsent(job.getJobId(), k -> new ConcurrentHashMap<>()).putIfAbsent(job.getReplayGeneration(), job);
                 }
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {

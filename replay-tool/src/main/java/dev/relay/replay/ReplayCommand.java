@@ -93,6 +93,8 @@ final class ReplayCommand implements Callable<Integer> {
     int commitEvery;
     @Option(names = "--show", paramLabel = "N", defaultValue = "50", description = "Rows of the table to print (default ${DEFAULT-VALUE}).")
     int show;
+    @Option(names = "--scan-threads", paramLabel = "N", description = "Consumers reading partitions in parallel (default: min(4, cores)).")
+    Integer scanThreads;
     @Option(names = "--halt-after", hidden = true, defaultValue = "0", description = "Test hook: stop as if killed after N sends.")
     long haltAfter;
 
@@ -145,7 +147,17 @@ final class ReplayCommand implements Callable<Integer> {
         Map<String, String> extra = cfg != null ? cfg.kafka().properties() : Map.of();
         return new ReplayRun.Settings(new KafkaClients(bootstrap, registry, wait, extra), topics, from, to, filter,
                 includeFailedResults, execute, newChain, rate, force, report, commitEvery, Math.max(0, show),
-                haltAfter, clock, options());
+                haltAfter, threads(), clock, options());
+    }
+
+    private int threads() {
+        if (scanThreads == null) {
+            return Math.min(4, Runtime.getRuntime().availableProcessors());
+        }
+        if (scanThreads < 1 || scanThreads > 64) {
+            throw ReplayException.usage("--scan-threads: must be 1..64, was " + scanThreads);
+        }
+        return scanThreads;
     }
 
     private RelayConfig loadConfig() {
