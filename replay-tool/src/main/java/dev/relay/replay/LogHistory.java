@@ -60,6 +60,7 @@ public final class LogHistory {
             return new Facts(maxGen, latest, jobs, List.of());
         }
         Instant from = earliestSubmission.minus(CLOCK_SKEW_MARGIN);
+        Undecodable undecodable = new Undecodable(log);
         ScanStats jobScan = scanner.scan(topics.jobs(), from, r -> {
             if (r.value() == null || !ids.contains(r.key())) {
                 return TopicScanner.Outcome.SKIPPED;
@@ -72,7 +73,7 @@ public final class LogHistory {
                 }
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {
-                log.warn("skipping undecodable job {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                undecodable.report(r, e);
                 return TopicScanner.Outcome.UNDECODABLE;
             }
         });
@@ -87,7 +88,7 @@ public final class LogHistory {
                         (old, now) -> now.generation() >= old.generation() ? now : old);
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {
-                log.warn("skipping undecodable result {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                undecodable.report(r, e);
                 return TopicScanner.Outcome.UNDECODABLE;
             }
         });

@@ -12,12 +12,18 @@ import java.util.Map;
  * because the processor's JobResult lists the job's attempts and is meant to show every generation's; the processor
  * counts retries of the new generation itself and does not read them.
  *
- * @param origin e.g. {@code replay:2026-11-24T21:30:00Z by alice@ops-1 run 4f2a9c1e}
+ * @param origin e.g. {@code replay:2026-11-24T21:30:00Z by alice@ops-1 run 4f2a9c1e: INC-1234 openai outage}
  */
 public record ReplayOrigin(String runId, Instant at, String by, String origin) {
 
     public static ReplayOrigin of(String runId, Instant at, String by) {
-        return new ReplayOrigin(runId, at, by, "replay:" + at + " by " + by + " run " + runId);
+        return of(runId, at, by, null);
+    }
+
+    /** With the operator's {@code --reason}, e.g. {@code replay:... run 4f2a9c1e: INC-1234 openai outage}. */
+    public static ReplayOrigin of(String runId, Instant at, String by, String reason) {
+        String origin = "replay:" + at + " by " + by + " run " + runId + (reason == null ? "" : ": " + reason);
+        return new ReplayOrigin(runId, at, by, origin);
     }
 
     public Job rewrite(Plan.Replay replay) {

@@ -24,7 +24,7 @@ final class ReplayRun {
 
     record Settings(KafkaClients clients, Topics topics, Instant since, Instant until, JobFilter filter,
             boolean includeFailedResults, boolean execute, List<Target> chain, double rate, boolean force,
-            Path report, int commitEvery, int show, long haltAfter, int scanThreads, Clock clock,
+            Path report, int commitEvery, int show, long haltAfter, int scanThreads, String reason, Clock clock,
             Map<String, Object> options) {}
 
     private final Settings s;
@@ -73,7 +73,7 @@ final class ReplayRun {
             Map<String, Integer> committed = Map.of();
             String outcome = "DRY_RUN";
             if (s.execute() && !plan.replays().isEmpty()) {
-                ReplayOrigin origin = ReplayOrigin.of(runId, s.clock().instant(), whoAmI());
+                ReplayOrigin origin = ReplayOrigin.of(runId, s.clock().instant(), whoAmI(), s.reason());
                 out.flush();
                 try (Progress progress = Progress.create("replay", plan.replays().size(),
                         Progress.stdoutIsTerminal(), err)) {

@@ -46,6 +46,7 @@ public final class Selection {
         Map<String, Candidate> latest = new ConcurrentHashMap<>();
         List<Candidate> superseded = Collections.synchronizedList(new ArrayList<>());
         List<ScanStats> scans = new ArrayList<>();
+        Undecodable undecodable = new Undecodable(log);
         ThreadLocal<FailedJobProbe> probes = ThreadLocal.withInitial(() -> new FailedJobProbe(serdes.registry()));
         scans.add(scanner.scan(topics.failed(), since, r -> visit(r, since, until, filter, latest, superseded,
                 () -> {
@@ -55,7 +56,7 @@ public final class Selection {
                     }
                     FailedJob f = serdes.failed().deserialize(r.topic(), r.value());
                     return Candidate.fromFailed(f, r.topic(), r.partition(), r.offset(), r.timestamp());
-                })));
+                }, undecodable)));
         if (includeFailedResults) {
             scans.add(scanner.scan(topics.results(), since, r -> visit(r, since, until, filter, latest, superseded,
                     () -> {
@@ -63,7 +64,7 @@ public final class Selection {
                         return res.getStatus() == JobStatus.FAILED
                                 ? Candidate.fromResult(res, r.topic(), r.partition(), r.offset(), r.timestamp())
                                 : null;
-                    })));
+                    }, undecodable)));
         }
         List<Candidate> candidates = new ArrayList<>(latest.values());
         candidates.sort(IN_LOG_ORDER);
@@ -77,7 +78,8 @@ public final class Selection {
     }
 
     private static TopicScanner.Outcome visit(ConsumerRecord<String, byte[]> r, Instant since, Instant until,
-            JobFilter filter, Map<String, Candidate> latest, Collection<Candidate> superseded, Decoder decoder) {
+            JobFilter filter, Map<String, Candidate> latest, Collection<Candidate> superseded, Decoder decoder,
+            Undecodable undecodable) {
         if (r.value() == null || !filter.keyMayMatch(r.key()) || !inWindow(r.timestamp(), since, until)) {
             return TopicScanner.Outcome.SKIPPED;
         }
@@ -85,7 +87,7 @@ public final class Selection {
         try {
             c = decoder.decode();
         } catch (RuntimeException e) {
-            log.warn("skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            undecodable.report(r, e);
             return TopicScanner.Outcome.UNDECODABLE;
         }
         if (c == null || !filter.matches(c)) {

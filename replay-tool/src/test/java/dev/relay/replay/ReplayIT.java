@@ -108,7 +108,7 @@ class ReplayIT {
         Path file = dir.resolve("exec.json");
 
         assertThat(replay("--execute", "--error-class", "TRANSIENT", "--chain", "gemini/gemini-2.5-flash",
-                "--report", file.toString())).isEqualTo(ReplayMain.EXIT_OK);
+                "--reason", "INC-42 openai outage", "--report", file.toString())).isEqualTo(ReplayMain.EXIT_OK);
 
         List<Job> replayed = log.committedJobs().stream().filter(j -> j.getReplayGeneration() == 1).toList();
         assertThat(replayed).extracting(Job::getJobId).containsExactlyInAnyOrder(
@@ -116,7 +116,8 @@ class ReplayIT {
         assertThat(replayed).allSatisfy(j -> {
             assertThat(j.getHop()).isZero();
             assertThat(j.getAttempts()).hasSize(2).allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
-            assertThat(j.getOrigin()).startsWith("replay:").contains(" by ").contains(" run ");
+            assertThat(j.getOrigin()).startsWith("replay:").contains(" by ").contains(" run ")
+                    .endsWith(": INC-42 openai outage");
             assertThat(j.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
             assertThat(j.getRequest().getMessages().get(0).getContent().get(0).getText())
                     .isEqualTo("hello " + j.getJobId());

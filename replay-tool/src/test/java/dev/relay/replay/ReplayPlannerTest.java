@@ -100,6 +100,8 @@ class ReplayPlannerTest {
         assertThat(job.getReplayGeneration()).isEqualTo(1);
         assertThat(job.getOrigin()).isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1");
         assertThat(job.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
+        assertThat(ReplayOrigin.of("run1", T, "alice@ops", "INC-7 openai outage").rewrite(replay).getOrigin())
+                .isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1: INC-7 openai outage");
         assertThat(job.getRequest()).isEqualTo(c.job().getRequest());
         assertThat(job.getMetadata()).containsEntry("replay.previous_generation", "0")
                 .containsEntry("replay.previous_origin", "http").containsEntry("replay.run_id", "run1");
