@@ -4,6 +4,9 @@ import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -26,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FaultInjectingProviderClient implements ProviderClient {
 
+    public static final String INJECTED_COUNTER = "relay.fault.injected";
+
     private static final Logger log = LoggerFactory.getLogger(FaultInjectingProviderClient.class);
 
     private final ProviderClient delegate;
@@ -33,19 +38,42 @@ public final class FaultInjectingProviderClient implements ProviderClient {
     private final RandomGenerator random;
     private final ScheduledExecutorService timer;
     private final Clock clock;
+    private final MeterRegistry meters;
 
     public FaultInjectingProviderClient(ProviderClient delegate, FaultRules rules, RandomGenerator random,
             ScheduledExecutorService timer) {
-        this(delegate, rules, random, timer, Clock.systemUTC());
+        this(delegate, rules, random, timer, new CompositeMeterRegistry(), Clock.systemUTC());
+    }
+
+    /** Also counts every injection as {@value #INJECTED_COUNTER}{provider, rule, kind}, so a rehearsal can be checked. */
+    public FaultInjectingProviderClient(ProviderClient delegate, FaultRules rules, RandomGenerator random,
+            ScheduledExecutorService timer, MeterRegistry meters) {
+        this(delegate, rules, random, timer, meters, Clock.systemUTC());
     }
 
     FaultInjectingProviderClient(ProviderClient delegate, FaultRules rules, RandomGenerator random,
-            ScheduledExecutorService timer, Clock clock) {
+            ScheduledExecutorService timer, MeterRegistry meters, Clock clock) {
         this.delegate = delegate;
         this.rules = rules;
         this.random = random;
         this.timer = timer;
+        this.meters = meters;
         this.clock = clock;
+    }
+
+    /**
+     * Puts the rules in front of {@code delegate}, or returns {@code delegate} itself when there are no rules, so a
+     * processor without a mocker pays nothing. Wire every provider through this once, at start-up.
+     */
+    public static ProviderClient wrap(ProviderClient delegate, FaultRules rules, RandomGenerator random,
+            ScheduledExecutorService timer) {
+        return wrap(delegate, rules, random, timer, new CompositeMeterRegistry());
+    }
+
+    /** As {@link #wrap(ProviderClient, FaultRules, RandomGenerator, ScheduledExecutorService)}, counting injections. */
+    public static ProviderClient wrap(ProviderClient delegate, FaultRules rules, RandomGenerator random,
+            ScheduledExecutorService timer, MeterRegistry meters) {
+        return rules.isEmpty() ? delegate : new FaultInjectingProviderClient(delegate, rules, random, timer, meters);
     }
 
     @Override
@@ -70,12 +98,24 @@ public final class FaultInjectingProviderClient implements ProviderClient {
                 delegate.name(), call.model(), fault.latency(),
                 fault.outcome().map(o -> o.getClass().getSimpleName()).orElse("then the real call"));
         Duration untilDeadline = Duration.between(clock.instant(), call.deadline());
-        if (fault.latency().compareTo(untilDeadline) > 0) {
+        boolean timesOut = fault.latency().compareTo(untilDeadline) > 0;
+        count(fault, timesOut);
+        if (timesOut) {
             return after(untilDeadline, () -> CompletableFuture.completedFuture(timeout(fault, untilDeadline)));
         }
         return after(fault.latency(), () -> fault.outcome()
                 .map(CompletableFuture::completedFuture)
                 .orElseGet(() -> delegate.call(call)));
+    }
+
+    private void count(Fault fault, boolean timesOut) {
+        String kind = timesOut ? "timeout" : fault.outcome().map(o -> switch (o) {
+            case AttemptOutcome.Success s -> "success";
+            case AttemptOutcome.Failure f -> "error";
+        }).orElse("latency");
+        Counter.builder(INJECTED_COUNTER).description("Calls answered or delayed by a mocker rule")
+                .tag("provider", delegate.name()).tag("rule", fault.ruleName()).tag("kind", kind)
+                .register(meters).increment();
     }
 
     private static AttemptOutcome timeout(Fault fault, Duration waited) {

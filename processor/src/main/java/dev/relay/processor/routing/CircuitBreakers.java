@@ -71,6 +71,12 @@ public final class CircuitBreakers {
                 .build();
     }
 
+    /** Creates the breakers (and their gauges) up front, so every provider's state is exported from start-up. */
+    public CircuitBreakers register(Iterable<String> providers) {
+        providers.forEach(this::breaker);
+        return this;
+    }
+
     /** Asks for a permit to call {@code provider}; false means the attempt is {@code SKIPPED_CIRCUIT_OPEN}. */
     public boolean tryAcquire(String provider) {
         return breaker(provider).tryAcquirePermission();

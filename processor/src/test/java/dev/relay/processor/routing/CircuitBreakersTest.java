@@ -88,6 +88,13 @@ class CircuitBreakersTest {
     }
 
     @Test
+    void shouldExportEveryRegisteredProviderFromStartUp() {
+        new CircuitBreakers(settings(Duration.ofSeconds(30)), meters).register(java.util.List.of("openai", "mock"));
+        assertThat(gauge("openai")).isZero();
+        assertThat(gauge("mock")).isZero();
+    }
+
+    @Test
     void shouldKeepProvidersApart() {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(30)), meters);
         openIt(breakers, "openai");

@@ -56,6 +56,15 @@ public final class HttpProviderClient implements ProviderClient {
 
     @Override
     public CompletableFuture<AttemptOutcome> call(ChatCall call) {
+        try {
+            return send(call);
+        } catch (RuntimeException bug) {
+            // a request the dialect cannot map or a header the JDK refuses: a bug or a config error, not a provider failure
+            return CompletableFuture.failedFuture(bug);
+        }
+    }
+
+    private CompletableFuture<AttemptOutcome> send(ChatCall call) {
         if (call.key().isEmpty()) {
             return CompletableFuture.completedFuture(Failure.of(Classifier.missingKey(), null, null, null,
                     "provider " + name + " has no usable key (key " + call.keyName() + " is not set)"));
@@ -89,6 +98,9 @@ public final class HttpProviderClient implements ProviderClient {
         CompletableFuture<HttpResponse<byte[]>> exchange = transport.send(b.build());
         CompletableFuture<AttemptOutcome> result = new CompletableFuture<>();
         exchange.whenComplete((response, error) -> {
+            if (result.isDone()) {
+                return; // cancelled by the caller: nobody waits for an outcome
+            }
             AttemptOutcome outcome;
             try {
                 outcome = error == null ? fromResponse(response, key) : fromError(error, key, sentTimeout);
@@ -152,7 +164,8 @@ public final class HttpProviderClient implements ProviderClient {
     private static String describe(AttemptOutcome o) {
         return switch (o) {
             case AttemptOutcome.Success s -> "success " + s.httpStatus();
-            case Failure f -> f.failureClass() + " " + f.httpStatus() + " " + f.errorType() + "/" + f.errorCode();
+            case Failure f -> f.failureClass() + " " + (f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : "-")
+                    + " " + f.errorType() + "/" + f.errorCode();
         };
     }
 

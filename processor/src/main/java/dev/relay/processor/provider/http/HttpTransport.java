@@ -22,7 +22,8 @@ import javax.net.ssl.SSLContext;
  * {@code MAX_CONCURRENT_STREAMS} with "too many concurrent streams" instead of opening another connection
  * (JDK-8225647). So each client carries at most {@code maxStreamsPerClient} exchanges; overflow goes to the next
  * client (created on demand, kept for reuse). An exchange refused anyway with that error is retried once on a fresh
- * client. On HTTP/1.1 each client pools its own connections, so the pool changes nothing there.
+ * client. On HTTP/1.1 (plain {@code http} base URLs) one client opens a connection per concurrent call and keeps
+ * them for reuse, so there is a single client without a cap.
  */
 public final class HttpTransport implements AutoCloseable {
 
@@ -41,14 +42,22 @@ public final class HttpTransport implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
 
+    private final int cap;
+
     public HttpTransport(Settings settings, HttpClient.Version version) {
         this.settings = settings;
         this.version = version;
+        this.cap = version == HttpClient.Version.HTTP_1_1 ? Integer.MAX_VALUE : settings.maxStreamsPerClient();
     }
 
     /** Number of clients (so, on HTTP/2, connections per origin) opened so far. */
     public int clientCount() {
         return slots.size();
+    }
+
+    /** Exchanges currently on the wire (a cancelled one counts until the client has really let it go). */
+    public int inFlight() {
+        return slots.stream().mapToInt(s -> s.inFlight.get()).sum();
     }
 
     /**
@@ -72,7 +81,20 @@ public final class HttpTransport implements AutoCloseable {
 
     private void attempt(HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
             AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
-        Slot slot = acquire();
+        Slot slot = acquire(request);
+        if (slot.ready.isDone()) {
+            exchange(slot, request, result, raw, mayRetry);
+        } else {
+            slot.ready.whenComplete((v, e) -> exchange(slot, request, result, raw, mayRetry));
+        }
+    }
+
+    private void exchange(Slot slot, HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
+            AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
+        if (result.isDone()) { // cancelled while waiting for the connection
+            slot.inFlight.decrementAndGet();
+            return;
+        }
         CompletableFuture<HttpResponse<byte[]>> exchange =
                 slot.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         raw.set(exchange);
@@ -92,23 +114,41 @@ public final class HttpTransport implements AutoCloseable {
         });
     }
 
-    private Slot acquire() {
+    private Slot acquire(HttpRequest request) {
         for (Slot s : slots) {
-            if (s.tryAcquire(settings.maxStreamsPerClient())) {
+            if (s.tryAcquire(cap)) {
                 return s;
             }
         }
         synchronized (this) {
             for (Slot s : slots) {
-                if (s.tryAcquire(settings.maxStreamsPerClient())) {
+                if (s.tryAcquire(cap)) {
                     return s;
                 }
             }
             Slot s = new Slot(newClient());
             s.inFlight.incrementAndGet();
+            warmUp(s, request);
             slots.add(s);
             return s;
         }
+    }
+
+    /**
+     * Opens a new client's HTTP/2 connection with a HEAD to the origin before its calls go out: the JDK client opens
+     * one connection per request started before the first one is established, so a burst on a fresh client would
+     * otherwise cost a TLS handshake per call. Any answer, even an error, ends the wait.
+     */
+    private void warmUp(Slot slot, HttpRequest request) {
+        if (version != HttpClient.Version.HTTP_2 || !"https".equals(request.uri().getScheme())) {
+            slot.ready.complete(null);
+            return;
+        }
+        java.net.URI origin = request.uri().resolve("/");
+        HttpRequest head = HttpRequest.newBuilder(origin).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(settings.connectTimeout()).build();
+        slot.client.sendAsync(head, HttpResponse.BodyHandlers.discarding())
+                .whenComplete((r, e) -> slot.ready.complete(null));
     }
 
     private HttpClient newClient() {
@@ -144,6 +184,8 @@ public final class HttpTransport implements AutoCloseable {
         final AtomicInteger inFlight = new AtomicInteger();
         /** Set when the server refused a stream: the client is used again only below half its cap. */
         volatile boolean saturated;
+        /** Completes once the client's connection is open (at once on HTTP/1.1). */
+        final CompletableFuture<Void> ready = new CompletableFuture<>();
 
         Slot(HttpClient client) {
             this.client = client;

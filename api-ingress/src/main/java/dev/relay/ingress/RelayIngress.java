@@ -1,0 +1,129 @@
+package dev.relay.ingress;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.config.RelayConfig;
+import dev.relay.ingress.batch.BatchHandler;
+import dev.relay.ingress.batch.BatchParser;
+import dev.relay.ingress.http.ApiException;
+import dev.relay.ingress.http.Auth;
+import dev.relay.ingress.http.BodyReader;
+import dev.relay.ingress.http.ChainParser;
+import dev.relay.ingress.http.ChatHandler;
+import dev.relay.ingress.http.ErrorMapper;
+import dev.relay.ingress.http.HttpMetrics;
+import dev.relay.ingress.http.JobFactory;
+import dev.relay.ingress.http.JobSubmitter;
+import dev.relay.ingress.http.JobsHandler;
+import dev.relay.ingress.http.OpsHandler;
+import dev.relay.ingress.http.ResultRenderer;
+import dev.relay.ingress.http.Timeouts;
+import dev.relay.ingress.kafka.JobPublisher;
+import dev.relay.ingress.kafka.KafkaBackend;
+import dev.relay.ingress.webhook.TargetGuard;
+import dev.relay.schemas.Topics;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingress: an embedded Javalin (Jetty, virtual threads) server in front of Kafka. It validates, publishes and
+ * answers; it never calls a provider. {@link #start(RelayConfig)} connects to {@code config.kafka()}.
+ */
+public final class RelayIngress implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RelayIngress.class);
+    private final Javalin app;
+    private final IngressBackend backend;
+
+    private RelayIngress(Javalin app, IngressBackend backend) {
+        this.app = app;
+        this.backend = backend;
+    }
+
+    public static RelayIngress start(RelayConfig config) {
+        ObjectMapper json = new ObjectMapper();
+        Clock clock = Clock.systemUTC();
+        IngressBackend backend = KafkaBackend.start(config, json, clock);
+        try {
+            return start(config, backend, clock);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** Starts the HTTP server on a given backend (the Kafka one, or a test's). Closing the ingress closes it. */
+    public static RelayIngress start(RelayConfig config, IngressBackend backend, Clock clock) {
+        ObjectMapper json = new ObjectMapper();
+        Topics topics = new Topics(config.kafka().topicPrefix(), config.kafka().maxHops());
+        var ingress = config.ingress();
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ErrorMapper errors = new ErrorMapper(json);
+        BodyReader bodies = new BodyReader(json, ingress.maxBodyBytes());
+        JobFactory factory = new JobFactory(new ChainParser(Set.copyOf(config.providers().keySet()),
+                topics.maxChainLength()), new TargetGuard(config.webhooks().allowPrivateTargets()), clock);
+        JobPublisher publisher = backend.publisher();
+        JobSubmitter submitter = new JobSubmitter(factory, publisher, backend.view(), clock, ingress.idempotencyWindow());
+        ResultRenderer renderer = new ResultRenderer(json);
+        ChatHandler chat = new ChatHandler(bodies, submitter, renderer, new Timeouts(ingress.syncTimeout()), errors, json);
+        JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json);
+        BatchHandler batches = new BatchHandler(bodies, new BatchParser(bodies, factory), publisher, backend.view(),
+                renderer, json);
+        OpsHandler ops = new OpsHandler(backend::readiness, metrics, json);
+        Auth auth = new Auth(ingress.apiKeys());
+        HttpMetrics httpMetrics = new HttpMetrics(metrics);
+
+        Gauge.builder("relay.ingress.sync.waiting", chat, ChatHandler::waiting)
+                .description("sync calls waiting for their result").register(metrics);
+        backend.bindMetrics(metrics);
+
+        Javalin app = Javalin.create(cfg -> {
+            cfg.useVirtualThreads = true;
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            // BodyReader enforces ingress.max_body_bytes itself (also on chunked bodies); this is only a backstop.
+            cfg.http.maxRequestSize = Math.max(ingress.maxBodyBytes() * 100, ingress.maxBodyBytes());
+        });
+        app.before(httpMetrics::before);
+        app.before("/v1/*", auth::check);
+        app.after(httpMetrics::after);
+        app.exception(Exception.class, errors::handle);
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().startsWith("Endpoint")
+                    || ctx.result().equals("Not Found")) {
+                errors.handle(new ApiException(404, "invalid_request_error", null, "unknown_url",
+                        "Unknown request URL: " + ctx.method() + " " + ctx.path()), ctx);
+            }
+        });
+        app.error(405, ctx -> errors.handle(new ApiException(405, "invalid_request_error", null, "method_not_allowed",
+                ctx.method() + " is not allowed on " + ctx.path()), ctx));
+        app.post("/v1/chat/completions", chat::handle);
+        app.post("/v1/jobs", jobs::submit);
+        app.get("/v1/jobs/{id}", jobs::get);
+        app.post("/v1/batches", batches::create);
+        app.get("/v1/batches/{id}", batches::get);
+        app.get("/v1/batches/{id}/output", batches::output);
+        app.get("/health/live", ops::live);
+        app.get("/health/ready", ops::ready);
+        app.get("/metrics", ops::metrics);
+        app.get("/openapi.json", ops::openApi);
+        app.start(ingress.host(), ingress.port());
+        LOG.info("relay ingress listening on {}:{}", ingress.host(), app.port());
+        return new RelayIngress(app, backend);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        backend.close();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.relay.ingress.kafka;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.config.RelayConfig;
+import dev.relay.ingress.IngressBackend;
+import dev.relay.ingress.http.ResultRenderer;
+import dev.relay.ingress.webhook.TargetGuard;
+import dev.relay.ingress.webhook.WebhookDispatcher;
+import dev.relay.ingress.webhook.WebhookSender;
+import dev.relay.ingress.webhook.WebhookSigner;
+import dev.relay.schemas.Topics;
+import dev.relay.schemas.serde.RelaySerdes;
+import dev.relay.schemas.serde.SchemaRegistryClient;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+
+/** The real backend: producer, view consumer and webhook dispatcher against {@code config.kafka()}. */
+public final class KafkaBackend implements IngressBackend {
+
+    private final KafkaJobPublisher publisher;
+    private final JobView view;
+    private final ViewConsumer viewConsumer;
+    private final WebhookDispatcher webhooks;
+    private final Admin admin;
+    private final SchemaRegistryClient registry;
+
+    private KafkaBackend(KafkaJobPublisher publisher, JobView view, ViewConsumer viewConsumer,
+            WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry) {
+        this.publisher = publisher;
+        this.view = view;
+        this.viewConsumer = viewConsumer;
+        this.webhooks = webhooks;
+        this.admin = admin;
+        this.registry = registry;
+    }
+
+    public static KafkaBackend start(RelayConfig config, ObjectMapper json, Clock clock) {
+        var kafka = config.kafka();
+        Topics topics = new Topics(kafka.topicPrefix(), kafka.maxHops());
+        Map<String, Object> props = new HashMap<>(kafka.properties());
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        SchemaRegistryClient registry = SchemaRegistryClient.create(kafka.schemaRegistryUrl());
+        RelaySerdes serdes = RelaySerdes.create(registry);
+        Duration window = config.ingress().idempotencyWindow();
+        JobView view = new JobView(clock, window);
+        KafkaJobPublisher publisher = null;
+        ViewConsumer viewConsumer = null;
+        WebhookDispatcher webhooks = null;
+        Admin admin = null;
+        try {
+            admin = Admin.create(props);
+            publisher = new KafkaJobPublisher(props, serdes.job(), topics, Duration.ofSeconds(30));
+            viewConsumer = new ViewConsumer(props, view, serdes, topics, clock, window);
+            if (!viewConsumer.start(Duration.ofMinutes(5))) {
+                throw new IllegalStateException("the job view did not catch up with the results topic in 5 minutes");
+            }
+            var ws = config.webhooks();
+            ResultRenderer renderer = new ResultRenderer(json);
+            WebhookSender sender = new WebhookSender(ws, new WebhookSigner(ws.secret()),
+                    new TargetGuard(ws.allowPrivateTargets()), clock);
+            webhooks = new WebhookDispatcher(props, serdes.result(), topics, sender,
+                    r -> view.state(r.getJobId()).map(renderer::job).orElseGet(json::createObjectNode),
+                    id -> view.state(id).flatMap(JobView.JobState::webhookJson), json, clock);
+            webhooks.start();
+            return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeAll(webhooks, viewConsumer, publisher, admin);
+            throw new IllegalStateException("interrupted while starting", e);
+        } catch (RuntimeException e) {
+            closeAll(webhooks, viewConsumer, publisher, admin);
+            throw e;
+        }
+    }
+
+    @Override
+    public JobPublisher publisher() {
+        return publisher;
+    }
+
+    @Override
+    public JobView view() {
+        return view;
+    }
+
+    @Override
+    public Map<String, Boolean> readiness() {
+        Map<String, Boolean> checks = new LinkedHashMap<>();
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes().get(3, TimeUnit.SECONDS);
+            checks.put("broker", true);
+        } catch (Exception e) {
+            checks.put("broker", false);
+        }
+        try {
+            registry.subjects();
+            checks.put("registry", true);
+        } catch (RuntimeException e) {
+            checks.put("registry", false);
+        }
+        checks.put("results_view", viewConsumer.caughtUp());
+        return checks;
+    }
+
+    @Override
+    public void bindMetrics(MeterRegistry m) {
+        Gauge.builder("relay.ingress.results.lag", viewConsumer, ViewConsumer::resultsLag)
+                .description("records of the results topic not yet read by this instance").register(m);
+        FunctionCounter.builder("relay.ingress.view.undecodable", viewConsumer, ViewConsumer::undecodable).register(m);
+        FunctionCounter.builder("relay.ingress.webhooks.delivered", webhooks, WebhookDispatcher::delivered).register(m);
+        FunctionCounter.builder("relay.ingress.webhooks.gave_up", webhooks, WebhookDispatcher::gaveUp)
+                .description("webhooks given up after webhooks.retry_for").register(m);
+        FunctionCounter.builder("relay.ingress.webhooks.refused", webhooks, WebhookDispatcher::refused)
+                .description("webhooks refused by the SSRF guard").register(m);
+        Gauge.builder("relay.ingress.webhooks.pending", webhooks, WebhookDispatcher::pending).register(m);
+    }
+
+    @Override
+    public void close() {
+        closeAll(webhooks, viewConsumer, publisher, admin);
+    }
+
+    private static void closeAll(AutoCloseable... all) {
+        for (AutoCloseable c : all) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing best-effort: the process is stopping
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.relay.processor;
+
+import dev.relay.config.ProviderConfig;
+import dev.relay.config.RelayConfig;
+import dev.relay.processor.attempt.RetryPolicy;
+import dev.relay.processor.fault.FaultInjectingProviderClient;
+import dev.relay.processor.fault.FaultRules;
+import dev.relay.processor.metrics.MetricsServer;
+import dev.relay.processor.metrics.ProcessorMetrics;
+import dev.relay.processor.provider.ProviderClient;
+import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.routing.CircuitBreakers;
+import dev.relay.processor.topology.CallPolicy;
+import dev.relay.processor.topology.FallbackServices;
+import dev.relay.processor.topology.FallbackTopology;
+import dev.relay.processor.topology.PolicyCallPolicy;
+import dev.relay.processor.topology.ProviderGate;
+import dev.relay.schemas.Topics;
+import dev.relay.schemas.serde.RelaySerdes;
+import dev.relay.schemas.serde.SchemaRegistryClient;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Relay processor: the fallback topology on Kafka Streams against {@code config.kafka()}, provider
+ * clients (fault-injection rules in front), circuit breakers, and Prometheus metrics on {@code metrics.port}.
+ */
+public final class RelayProcessor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayProcessor.class);
+
+    private final KafkaStreams streams;
+    private final Map<String, ProviderClient> clients;
+    private final ScheduledExecutorService timer;
+    private final MetricsServer metricsServer;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final ProviderGate gate;
+
+    private RelayProcessor(KafkaStreams streams, Map<String, ProviderClient> clients, ScheduledExecutorService timer,
+            MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate) {
+        this.streams = streams;
+        this.clients = clients;
+        this.timer = timer;
+        this.metricsServer = metricsServer;
+        this.streamsMetrics = streamsMetrics;
+        this.gate = gate;
+    }
+
+    /** Starts the processor with the real provider adapters; returns once Streams is starting. */
+    public static RelayProcessor start(RelayConfig config) {
+        return start(config, ProviderClients::create);
+    }
+
+    /** Starts the processor with the given adapter factory (benchmarks compare adapters with it). */
+    public static RelayProcessor start(RelayConfig config, Function<ProviderConfig, ProviderClient> adapters) {
+        config.warnings().forEach(w -> log.warn("config: {}", w));
+        var kafka = config.kafka();
+        Topics topics = new Topics(kafka.topicPrefix(), kafka.maxHops());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessorMetrics metrics = new ProcessorMetrics(registry);
+        RandomGenerator random = RandomGenerator.of("L64X128MixRandom");
+        FaultRules rules = FaultRules.from(config);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "relay-fault-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, ProviderClient> clients = new LinkedHashMap<>();
+        config.providers().forEach((name, p) -> {
+            ProviderClient adapter = adapters.apply(p);
+            clients.put(name, rules.isEmpty() ? adapter
+                    : new FaultInjectingProviderClient(adapter, rules, RandomGenerator.of("L64X128MixRandom"), timer));
+        });
+        if (!rules.isEmpty()) {
+            log.info("fault-injection rules active: {}", rules);
+        }
+        CallPolicy policy = new PolicyCallPolicy(RetryPolicy.from(config.fallbackPolicy()),
+                new CircuitBreakers(config.circuitBreaker(), registry), random);
+        FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics);
+        ProviderGate gate = services.gate();
+        config.providers().keySet().forEach(p ->
+                metrics.providerGauges(p, gate, g -> g.inFlight(p), g -> g.backlog(p)));
+        RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(kafka.schemaRegistryUrl()));
+        Properties props = StreamsProperties.of(kafka, topics);
+        KafkaStreams streams = new KafkaStreams(FallbackTopology.build(topics, serdes, services), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread died; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> log.info("processor state {} -> {}", before, now));
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
+        MetricsServer server = MetricsServer.start(registry, config.metricsPort());
+        log.info("processor {} starting: {} hop topics from {}, {} providers, metrics on :{}/metrics",
+                kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
+        streams.start();
+        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Waits until Streams is RUNNING; false if it did not get there in time. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    public int metricsPort() {
+        return metricsServer.port();
+    }
+
+    /** Calls in flight right now against {@code provider}. */
+    public int inFlight(String provider) {
+        return gate.inFlight(provider);
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+        clients.values().forEach(c -> {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                log.warn("closing provider client {}: {}", c.name(), e.toString());
+            }
+        });
+        timer.shutdownNow();
+        metricsServer.close();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.relay.processor.topology;
+
+import dev.relay.config.ProviderConfig;
+import dev.relay.processor.metrics.ProcessorMetrics;
+import dev.relay.processor.provider.ProviderClient;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What the hop processors share within one processor instance: provider configs and clients (fault injection already
+ * in front), the call policy, per-provider permits and backlog, meters, and two timings: how often the punctuator
+ * drains and dispatches, and how long {@code process()} may wait at most when a provider's backlog is full (kept far
+ * below the EOS transaction timeout).
+ */
+public record FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
+        CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
+        Duration backpressureWait) {
+
+    public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
+    public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
+
+    public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
+            CallPolicy policy, ProcessorMetrics metrics) {
+        return new FallbackServices(providers, clients, policy, new ProviderGate(providers), metrics,
+                DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.relay.processor.topology;
+
+import dev.relay.schemas.Topics;
+import dev.relay.schemas.serde.RelaySerdes;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+import java.util.function.Function;
+
+/**
+ * Relay's processor topology: one sub-topology per hop topic ({@code jobs}, {@code jobs.hop-1} … {@code hop-N}), each
+ * a source, a {@link HopProcessor} with its own persistent in-flight store, and sinks to results, attempts, failed
+ * and the next hop topic. Keys are job ids (String), values Avro. Names are stable (they name the stores and
+ * changelogs), so do not rename them.
+ */
+public final class FallbackTopology {
+
+    static final String RESULTS = "results";
+    static final String ATTEMPTS = "attempts";
+    static final String FAILED = "failed";
+    static final String NEXT = "next";
+
+    private FallbackTopology() {}
+
+    /** RocksDB with a changelog: what the processor runs with. */
+    public static final Function<String, KeyValueBytesStoreSupplier> PERSISTENT = Stores::persistentKeyValueStore;
+
+    public static Topology build(Topics topics, RelaySerdes serdes, FallbackServices services) {
+        return build(topics, serdes, services, PERSISTENT);
+    }
+
+    public static Topology build(Topics topics, RelaySerdes serdes, FallbackServices services,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
+        Topology topology = new Topology();
+        StringSerializer keys = new StringSerializer();
+        for (int hop = 0; hop <= topics.maxHops(); hop++) {
+            final int h = hop;
+            String source = "hop-" + h + "-source";
+            String processor = processorName(h);
+            String store = storeName(h);
+            topology.addSource(source, new StringDeserializer(), serdes.job().deserializer(), topics.hop(h));
+            topology.addProcessor(processor, () -> new HopProcessor(h, topics.maxHops(), store, services), source);
+            topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(store),
+                    Serdes.String(), new InflightEntrySerde()).withCachingDisabled(), processor);
+            topology.addSink(child(h, RESULTS), topics.results(), keys, serdes.result().serializer(), processor);
+            topology.addSink(child(h, ATTEMPTS), topics.attempts(), keys, serdes.attempt().serializer(), processor);
+            topology.addSink(child(h, FAILED), topics.failed(), keys, serdes.failed().serializer(), processor);
+            if (h < topics.maxHops()) {
+                topology.addSink(child(h, NEXT), topics.hop(h + 1), keys, serdes.job().serializer(), processor);
+            }
+        }
+        return topology;
+    }
+
+    public static String processorName(int hop) {
+        return "hop-" + hop;
+    }
+
+    /** The in-flight store of a hop; its changelog is {@code <application.id>-inflight-hop-N-changelog}. */
+    public static String storeName(int hop) {
+        return "inflight-hop-" + hop;
+    }
+
+    static String child(int hop, String sink) {
+        return "hop-" + hop + "-" + sink;
+    }
+}

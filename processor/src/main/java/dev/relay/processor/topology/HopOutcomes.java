@@ -1,0 +1,208 @@
+package dev.relay.processor.topology;
+
+import dev.relay.config.ProviderConfig;
+import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.routing.KeySelector;
+import dev.relay.schemas.Decision;
+import dev.relay.schemas.ErrorInfo;
+import dev.relay.schemas.Job;
+import dev.relay.schemas.JobResult;
+import dev.relay.schemas.OutcomeClass;
+import dev.relay.schemas.Target;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens on the stream thread once an attempt has an outcome (or is skipped): the audit record, then either a
+ * retry (the entry stays in the store with a not-before time), the next hop, or the end of the job (a result, plus a
+ * FailedJob on failure). Every method forwards and updates the store in the current transaction and returns the
+ * entry to re-queue when the job stays on this hop.
+ */
+final class HopOutcomes {
+
+    private static final Logger log = LoggerFactory.getLogger(HopOutcomes.class);
+
+    private final int hop;
+    private final int maxHop;
+    private final FallbackServices services;
+    private ProcessorContext<String, Object> ctx;
+    private KeyValueStore<String, InflightEntry> store;
+
+    HopOutcomes(int hop, int maxHop, FallbackServices services) {
+        this.hop = hop;
+        this.maxHop = maxHop;
+        this.services = services;
+    }
+
+    void init(ProcessorContext<String, Object> context, KeyValueStore<String, InflightEntry> inflight) {
+        this.ctx = context;
+        this.store = inflight;
+    }
+
+    Optional<InflightEntry> completed(String key, InflightEntry e, HopProcessor.Completion c) {
+        Target t = e.job().getChain().get(hop);
+        int number = e.attemptsOnTarget() + 1;
+        long now = ctx.currentSystemTimeMs();
+        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
+            return switch (c.outcome()) {
+                case AttemptOutcome.Success s -> {
+                    var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), c.keyName(), c.startedAt(),
+                            c.latencyMs(), OutcomeClass.SUCCESS, s.httpStatus(), null, null, null, s.usage());
+                    Job job = record(e.job(), a, Decision.RETURNED);
+                    JobResult result = Records.succeeded(job, s.completion().toString(), hop, now);
+                    forward(key, result, FallbackTopology.RESULTS);
+                    services.metrics().result("SUCCEEDED");
+                    store.delete(key);
+                    yield Optional.empty();
+                }
+                case AttemptOutcome.Failure f -> failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now);
+            };
+        }
+    }
+
+    /** The provider in the chain is not in the config: a MODEL_UNAVAILABLE failure without a call. */
+    Optional<InflightEntry> notConfigured(String key, InflightEntry e, long now) {
+        Target t = e.job().getChain().get(hop);
+        var f = AttemptOutcome.Failure.of(FailureClass.MODEL_UNAVAILABLE, null, "invalid_request_error",
+                "provider_not_configured", "provider '" + t.getProvider() + "' is not configured");
+        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
+            return failed(key, e, f, null, now, 0, now);
+        }
+    }
+
+    /** Every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call. */
+    Optional<InflightEntry> noKeyLeft(String key, InflightEntry e, long now) {
+        Target t = e.job().getChain().get(hop);
+        var f = AttemptOutcome.Failure.of(FailureClass.AUTH, null, "authentication_error", "no_usable_key",
+                "no usable key left for " + t.getProvider() + "/" + t.getModel());
+        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
+            return failed(key, e, f, null, now, 0, now);
+        }
+    }
+
+    /** The provider's breaker is open: the attempt is recorded as skipped and the chain moves on (one hop, no call). */
+    Optional<InflightEntry> circuitOpen(String key, InflightEntry e, long now) {
+        Target t = e.job().getChain().get(hop);
+        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
+            var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(), null, now, 0,
+                    OutcomeClass.CIRCUIT_OPEN, null, "circuit_open", null,
+                    "circuit breaker of provider " + t.getProvider() + " is open", null);
+            Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
+            log.info("skipped {}/{}: circuit breaker open; {}", t.getProvider(), t.getModel(),
+                    lastHop(job) ? "chain exhausted" : "next hop");
+            if (lastHop(job)) {
+                ErrorInfo fallback = Records.error(OutcomeClass.CIRCUIT_OPEN, 503, "api_error", "circuit_open",
+                        "every provider of the chain is unavailable (circuit open)");
+                end(key, job, "CHAIN_EXHAUSTED", OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
+            } else {
+                forward(key, Records.nextHop(job), FallbackTopology.NEXT);
+                store.delete(key);
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** The job's deadline passed before the next attempt: it ends DEADLINE without a call. */
+    void deadlinePassed(String key, InflightEntry e, long now) {
+        Target t = e.job().getChain().get(hop);
+        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
+            log.info("deadline passed before {}/{}: job ends DEADLINE", t.getProvider(), t.getModel());
+            ErrorInfo error = Records.error(OutcomeClass.DEADLINE, 504, "timeout_error", "deadline_exceeded",
+                    "the job's deadline passed before it could complete");
+            end(key, e.job(), "DEADLINE", OutcomeClass.DEADLINE, error, now);
+        }
+    }
+
+    private Optional<InflightEntry> failed(String key, InflightEntry e, AttemptOutcome.Failure f, String keyName,
+            long startedAt, long latencyMs, long now) {
+        Target t = e.job().getChain().get(hop);
+        int number = e.attemptsOnTarget() + 1;
+        ProviderConfig config = services.providers().get(t.getProvider());
+        boolean last = lastHop(e.job());
+        Set<String> excluded = new HashSet<>(e.excludedKeys());
+        if (keyName != null) {
+            excluded.add(keyName);
+        }
+        boolean anotherKey = config != null && KeySelector.hasUsableKey(config, t.getModel(), excluded);
+        HopDecision d = config == null ? (last ? new HopDecision.GiveUp() : new HopDecision.NextHop())
+                : services.policy().decide(config, f, number, anotherKey, last);
+        FailureClass cls = f.failureClass();
+        // hard rules, whatever the policy says: the caller's fault ends the job, allow_fallbacks:false stops the chain
+        if (cls == FailureClass.INVALID_REQUEST || cls == FailureClass.DEADLINE) {
+            d = new HopDecision.GiveUp();
+        } else if (d instanceof HopDecision.NextHop && (last || !f.allowFallbacks())) {
+            d = new HopDecision.GiveUp();
+        }
+        var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), keyName, startedAt, latencyMs,
+                cls.toOutcomeClass(), f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : null, f.errorType(),
+                f.errorCode(), f.message(), null);
+        String status = f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
+        switch (d) {
+            case HopDecision.RetrySame r -> {
+                Job job = record(e.job(), a, Decision.RETRY_SAME);
+                log.info("attempt {} on {}/{} failed with {} (status {}): retrying the same target in {} ms{}",
+                        number, t.getProvider(), t.getModel(), cls, status, r.delay().toMillis(),
+                        r.rotateKey() ? " with another key" : "");
+                List<String> keep = new ArrayList<>(e.excludedKeys());
+                if (keyName != null && (r.rotateKey() || cls == FailureClass.AUTH) && !keep.contains(keyName)) {
+                    keep.add(keyName);
+                }
+                InflightEntry next = new InflightEntry(job, number, now + r.delay().toMillis(), keep);
+                store.put(key, next);
+                return Optional.of(next);
+            }
+            case HopDecision.NextHop n -> {
+                Job job = record(e.job(), a, Decision.NEXT_HOP);
+                log.info("attempt {} on {}/{} failed with {} (status {}): falling back to hop {}", number,
+                        t.getProvider(), t.getModel(), cls, status, hop + 1);
+                forward(key, Records.nextHop(job), FallbackTopology.NEXT);
+                store.delete(key);
+                return Optional.empty();
+            }
+            case HopDecision.GiveUp g -> {
+                Job job = record(e.job(), a, Decision.GIVE_UP);
+                String reason = cls == FailureClass.INVALID_REQUEST ? "INVALID_REQUEST"
+                        : cls == FailureClass.DEADLINE ? "DEADLINE"
+                        : !f.allowFallbacks() ? "FALLBACKS_NOT_ALLOWED"
+                        : last ? "CHAIN_EXHAUSTED" : "NOT_RETRYABLE_" + cls;
+                log.info("attempt {} on {}/{} failed with {} (status {}): giving up ({})", number, t.getProvider(),
+                        t.getModel(), cls, status, reason);
+                ErrorInfo fallback = Records.error(cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(),
+                        f.message());
+                end(key, job, reason, cls.toOutcomeClass(), Records.callerError(job, fallback), now);
+                return Optional.empty();
+            }
+        }
+    }
+
+    private Job record(Job job, Records.Attempt a, Decision decision) {
+        var summary = Records.summary(a, decision, job.getReplayGeneration());
+        forward(job.getJobId(), Records.audit(job, a, decision), FallbackTopology.ATTEMPTS);
+        services.metrics().attempt(a.provider(), a.model(), a.outcome().name(), decision.name());
+        return Records.withAttempt(job, summary);
+    }
+
+    private void end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error, long now) {
+        forward(key, Records.failed(job, error, now), FallbackTopology.RESULTS);
+        forward(key, Records.failedJob(job, reason, error, finalOutcome, now), FallbackTopology.FAILED);
+        services.metrics().result("FAILED");
+        store.delete(key);
+    }
+
+    private boolean lastHop(Job job) {
+        return hop >= Math.min(job.getChain().size() - 1, maxHop);
+    }
+
+    private void forward(String key, Object value, String child) {
+        ctx.forward(new Record<>(key, value, ctx.currentSystemTimeMs()), FallbackTopology.child(hop, child));
+    }
+}

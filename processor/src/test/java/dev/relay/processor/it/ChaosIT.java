@@ -1,0 +1,121 @@
+package dev.relay.processor.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.processor.RelayProcessor;
+import dev.relay.schemas.AttemptRecord;
+import dev.relay.schemas.AttemptSummary;
+import dev.relay.schemas.Job;
+import dev.relay.schemas.JobResult;
+import dev.relay.schemas.JobStatus;
+import dev.relay.schemas.OutcomeClass;
+import dev.relay.schemas.Topics;
+import dev.relay.schemas.serde.RelaySerdes;
+import dev.relay.stack.RelayStackExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 1,000 jobs through the real openai adapter against a local primary that fails 30 % of calls (429, 500, 503, or no
+ * answer within the 1 s timeout) and a fallback that always answers.
+ */
+@Tag("it")
+@Timeout(120)
+class ChaosIT {
+
+    @RegisterExtension
+    static final RelayStackExtension STACK = new RelayStackExtension();
+    private static final int JOBS = 1000;
+
+    @TempDir
+    Path stateDir;
+
+    @Test
+    void shouldGiveEveryJobExactlyOneResultAndFallBackExactlyWherePrimaryFailed() throws Exception {
+        SplittableRandom random = new SplittableRandom(42);
+        Function<String, FakeOpenAi.Reply> flaky = job -> {
+            synchronized (random) {
+                if (random.nextDouble() >= 0.30) {
+                    return FakeOpenAi.Reply.ok(5);
+                }
+                return switch (random.nextInt(4)) {
+                    case 0 -> FakeOpenAi.Reply.error(429, "rate_limit_error");
+                    case 1 -> FakeOpenAi.Reply.error(500, "server_error");
+                    case 2 -> FakeOpenAi.Reply.error(503, "server_error");
+                    default -> FakeOpenAi.Reply.hang(3_000);
+                };
+            }
+        };
+        Topics topics = STACK.freshTopics();
+        RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
+        try (FakeOpenAi primary = new FakeOpenAi(flaky);
+                FakeOpenAi fallback = new FakeOpenAi(job -> FakeOpenAi.Reply.ok(5))) {
+            String providers = """
+                    "primary": {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}, {"name": "k2", "value": "sk-two"}],
+                                "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 1,
+                                                   "max_retries": 1, "retry_backoff_initial": 10, "retry_backoff_max": 50}},
+                    "fallback": {"type": "openai", "keys": [{"name": "f1", "value": "sk-f"}],
+                                 "network_config": {"base_url": "%s"}}
+                    """.formatted(primary.baseUrl(), fallback.baseUrl());
+            var config = RelayIt.config(RelayIt.configJson(STACK.bootstrapServers(), STACK.registryUrl(), topics,
+                    RelayIt.appId(), stateDir, providers, ""));
+            try (RelayProcessor processor = RelayProcessor.start(config)) {
+                List<Job> jobs = IntStream.range(0, JOBS)
+                        .mapToObj(i -> RelayIt.job("chaos-" + i, List.of("primary/gpt-p", "fallback/gpt-f"))).toList();
+                RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
+
+                List<JobResult> results = RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS,
+                        Duration.ofSeconds(90));
+                List<AttemptRecord> audit = RelayIt.attempts(STACK.bootstrapServers(), serdes, topics, JOBS);
+
+                assertThat(results).hasSize(JOBS);
+                assertThat(results.stream().map(JobResult::getJobId).distinct()).hasSize(JOBS);
+                assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
+
+                Map<String, List<AttemptRecord>> auditByJob = audit.stream()
+                        .collect(Collectors.groupingBy(a -> a.getJobId().toString()));
+                int fellBack = 0;
+                for (JobResult r : results) {
+                    String id = r.getJobId();
+                    List<String> fromResult = r.getAttempts().stream().map(ChaosIT::describe).toList();
+                    List<String> fromAudit = auditByJob.getOrDefault(id, List.of()).stream()
+                            .map(ChaosIT::describe).toList();
+                    assertThat(fromAudit).as("audit of %s", id).containsExactlyInAnyOrderElementsOf(fromResult);
+
+                    List<AttemptSummary> onPrimary = r.getAttempts().stream().filter(a -> a.getHop() == 0).toList();
+                    boolean primaryFailed = onPrimary.stream().noneMatch(a -> a.getOutcome() == OutcomeClass.SUCCESS);
+                    assertThat(r.getHop()).as("hop of %s", id).isEqualTo(primaryFailed ? 1 : 0);
+                    assertThat(fallback.requestsFor(id)).as("fallback calls for %s", id).isEqualTo(primaryFailed ? 1 : 0);
+                    assertThat(primary.requestsFor(id)).as("primary calls for %s", id).isEqualTo(onPrimary.size());
+                    if (primaryFailed) {
+                        fellBack++;
+                    }
+                }
+                long failedCalls = primary.seen().stream().filter(s -> s.status() != 200).count();
+                System.out.printf("chaos: %d jobs, %d primary calls (%d failed), %d fell back%n", JOBS,
+                        primary.seen().size(), failedCalls, fellBack);
+                assertThat(failedCalls).isGreaterThan(200);
+                assertThat(fellBack).isPositive();
+            }
+        }
+    }
+
+    private static String describe(AttemptSummary a) {
+        return a.getHop() + "/" + a.getAttempt() + "/" + a.getProvider() + "/" + a.getOutcome() + "/" + a.getDecision();
+    }
+
+    private static String describe(AttemptRecord a) {
+        return a.getHop() + "/" + a.getAttempt() + "/" + a.getProvider() + "/" + a.getOutcome() + "/" + a.getDecision();
+    }
+}
