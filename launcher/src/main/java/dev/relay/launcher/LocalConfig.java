@@ -1,0 +1,24 @@
+package dev.relay.launcher;
+
+import dev.relay.config.IngressSettings;
+import dev.relay.config.KafkaSettings;
+import dev.relay.config.RelayConfig;
+import java.nio.file.Path;
+
+/** The user's config with the kafka section pointed at the embedded broker and registry. */
+final class LocalConfig {
+
+    private LocalConfig() {}
+
+    static RelayConfig pointAt(RelayConfig c, String bootstrap, String registryUrl, Path stateDir, Integer ingressPort) {
+        KafkaSettings k = c.kafka();
+        KafkaSettings local = new KafkaSettings(bootstrap, registryUrl, k.topicPrefix(), k.maxHops(), k.partitions(),
+                (short) 1, k.applicationId(), k.processingGuarantee(), k.commitInterval(), k.pollInterval(),
+                k.streamThreads(), stateDir, k.properties());
+        IngressSettings i = c.ingress();
+        IngressSettings ingress = ingressPort == null ? i : new IngressSettings(i.host(), ingressPort, i.apiKeys(),
+                i.maxBodyBytes(), i.syncTimeout(), i.idempotencyWindow());
+        return new RelayConfig(c.providers(), c.plugins(), local, ingress, c.circuitBreaker(), c.webhooks(),
+                c.fallbackPolicy(), c.metricsPort(), c.warnings());
+    }
+}
