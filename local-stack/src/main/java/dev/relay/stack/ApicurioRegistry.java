@@ -53,7 +53,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         requireJava21();
         OrphanReaper.reap();
         long t0 = System.nanoTime();
-        int httpPort = FreePorts.orPick(port);
+        int httpPort = FreePorts.orPick(port, "the schema registry");
         int managementPort = FreePorts.pick();
         Path dir = dataDir == null ? null : Dirs.create(dataDir.toAbsolutePath());
         Path log = logFile(dir);

@@ -1,5 +1,6 @@
 package dev.relay.replay;
 
+import dev.relay.schemas.AttemptSummary;
 import dev.relay.schemas.FailedJob;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
@@ -10,7 +11,7 @@ import java.util.List;
 /**
  * One failed job found in the log: from a {@code FailedJob} on relay.failed (carries the whole job) or, with
  * {@code --include-failed-results}, from a FAILED {@code JobResult} on relay.results (the job itself is then looked up
- * on relay.jobs). {@code job} is null until known.
+ * on relay.jobs). {@code job} is null until known. {@code attempts} are every attempt so far, of every generation.
  */
 public record Candidate(
         String jobId,
@@ -29,6 +30,7 @@ public record Candidate(
         String tenant,
         String batchId,
         List<Target> chain,
+        List<AttemptSummary> attempts,
         Job job) {
 
     public enum Source { FAILED, RESULT }
@@ -41,7 +43,8 @@ public record Candidate(
         return new Candidate(job.getJobId(), job.getReplayGeneration(), Source.FAILED, topic, partition, offset,
                 timestamp, job.getSubmittedAt().toEpochMilli(), cls, f.getTerminalReason(),
                 f.getError() == null ? null : f.getError().getMessage(), primary.getProvider(), primary.getModel(),
-                job.getTenant(), job.getBatchId(), chain, job);
+                job.getTenant(), job.getBatchId(), chain,
+                List.copyOf(f.getAttempts().isEmpty() ? job.getAttempts() : f.getAttempts()), job);
     }
 
     static Candidate fromResult(JobResult r, String topic, int partition, long offset, long timestamp) {
@@ -49,14 +52,15 @@ public record Candidate(
         return new Candidate(r.getJobId(), r.getReplayGeneration(), Source.RESULT, topic, partition, offset,
                 timestamp, r.getSubmittedAt().toEpochMilli(), cls, "FAILED_RESULT",
                 r.getError() == null ? null : r.getError().getMessage(), r.getProvider(), r.getModel(),
-                r.getTenant(), r.getBatchId(), List.of(new Target(r.getProvider(), r.getModel())), null);
+                r.getTenant(), r.getBatchId(), List.of(new Target(r.getProvider(), r.getModel())),
+                List.copyOf(r.getAttempts()), null);
     }
 
     /** The same candidate with its job found on relay.jobs. */
     Candidate withJob(Job found) {
         return new Candidate(jobId, generation, source, topic, partition, offset, recordTimestamp, submittedAt,
                 errorClass, terminalReason, errorMessage, provider, model, tenant, batchId,
-                List.copyOf(found.getChain()), found);
+                List.copyOf(found.getChain()), attempts.isEmpty() ? List.copyOf(found.getAttempts()) : attempts, found);
     }
 
     /** Whether this candidate should replace {@code other} for the same job id: the latest generation wins. */

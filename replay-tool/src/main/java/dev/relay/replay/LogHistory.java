@@ -7,7 +7,7 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,13 +53,14 @@ public final class LogHistory {
 
     /** {@code needJobs}: the ids whose Job must be kept (candidates found only as a FAILED result). */
     public Facts read(Set<String> ids, Set<String> needJobs, Instant earliestSubmission) {
-        Map<String, Integer> maxGen = new HashMap<>();
-        Map<String, LatestResult> latest = new HashMap<>();
-        Map<String, Map<Integer, Job>> jobs = new HashMap<>();
+        Map<String, Integer> maxGen = new ConcurrentHashMap<>(); // filled by the scanner's threads
+        Map<String, LatestResult> latest = new ConcurrentHashMap<>();
+        Map<String, Map<Integer, Job>> jobs = new ConcurrentHashMap<>();
         if (ids.isEmpty()) {
             return new Facts(maxGen, latest, jobs, List.of());
         }
         Instant from = earliestSubmission.minus(CLOCK_SKEW_MARGIN);
+        Undecodable undecodable = new Undecodable(log);
         ScanStats jobScan = scanner.scan(topics.jobs(), from, r -> {
             if (r.value() == null || !ids.contains(r.key())) {
                 return TopicScanner.Outcome.SKIPPED;
@@ -68,11 +69,11 @@ public final class LogHistory {
                 Job job = serdes.job().deserialize(r.topic(), r.value());
                 maxGen.merge(job.getJobId(), job.getReplayGeneration(), Math::max);
                 if (needJobs.contains(job.getJobId())) {
-                    jobs.computeIfAbsent(job.getJobId(), k -> new HashMap<>()).putIfAbsent(job.getReplayGeneration(), job);
+                    jobs.computeIfAbsent(job.getJobId(), k -> new ConcurrentHashMap<>()).putIfAbsent(job.getReplayGeneration(), job);
                 }
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {
-                log.warn("skipping undecodable job {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                undecodable.report(r, e);
                 return TopicScanner.Outcome.UNDECODABLE;
             }
         });
@@ -87,7 +88,7 @@ public final class LogHistory {
                         (old, now) -> now.generation() >= old.generation() ? now : old);
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {
-                log.warn("skipping undecodable result {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                undecodable.report(r, e);
                 return TopicScanner.Outcome.UNDECODABLE;
             }
         });

@@ -85,6 +85,8 @@ final class ReplayCommand implements Callable<Integer> {
     double rate;
     @Option(names = "--force", description = "Replay even jobs that succeeded since or were replayed already.")
     boolean force;
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why, recorded in each replayed job's origin (e.g. an incident id).")
+    String reason;
     @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON report: selected, replayed, skipped with reasons.")
     Path report;
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s", description = "How long to wait for the broker and registry (default ${DEFAULT-VALUE}).")
@@ -93,6 +95,8 @@ final class ReplayCommand implements Callable<Integer> {
     int commitEvery;
     @Option(names = "--show", paramLabel = "N", defaultValue = "50", description = "Rows of the table to print (default ${DEFAULT-VALUE}).")
     int show;
+    @Option(names = "--scan-threads", paramLabel = "N", description = "Consumers reading partitions in parallel (default: min(4, cores)).")
+    Integer scanThreads;
     @Option(names = "--halt-after", hidden = true, defaultValue = "0", description = "Test hook: stop as if killed after N sends.")
     long haltAfter;
 
@@ -145,7 +149,27 @@ final class ReplayCommand implements Callable<Integer> {
         Map<String, String> extra = cfg != null ? cfg.kafka().properties() : Map.of();
         return new ReplayRun.Settings(new KafkaClients(bootstrap, registry, wait, extra), topics, from, to, filter,
                 includeFailedResults, execute, newChain, rate, force, report, commitEvery, Math.max(0, show),
-                haltAfter, clock, options());
+                haltAfter, threads(), reason(), clock, options());
+    }
+
+    private String reason() {
+        if (reason == null || reason.isBlank()) {
+            return null;
+        }
+        if (reason.length() > 200 || reason.chars().anyMatch(Character::isISOControl)) {
+            throw ReplayException.usage("--reason: at most 200 characters, one line");
+        }
+        return reason.trim();
+    }
+
+    private int threads() {
+        if (scanThreads == null) {
+            return Math.min(4, Runtime.getRuntime().availableProcessors());
+        }
+        if (scanThreads < 1 || scanThreads > 64) {
+            throw ReplayException.usage("--scan-threads: must be 1..64, was " + scanThreads);
+        }
+        return scanThreads;
     }
 
     private RelayConfig loadConfig() {
@@ -224,6 +248,7 @@ final class ReplayCommand implements Callable<Integer> {
         o.put("chain", chain);
         o.put("rate", rate);
         o.put("force", force);
+        o.put("reason", reason);
         return o;
     }
 }

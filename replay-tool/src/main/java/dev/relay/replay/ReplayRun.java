@@ -24,7 +24,8 @@ final class ReplayRun {
 
     record Settings(KafkaClients clients, Topics topics, Instant since, Instant until, JobFilter filter,
             boolean includeFailedResults, boolean execute, List<Target> chain, double rate, boolean force,
-            Path report, int commitEvery, int show, long haltAfter, Clock clock, Map<String, Object> options) {}
+            Path report, int commitEvery, int show, long haltAfter, int scanThreads, String reason, Clock clock,
+            Map<String, Object> options) {}
 
     private final Settings s;
     private final PrintWriter out;
@@ -42,7 +43,7 @@ final class ReplayRun {
         s.clients().checkBroker();
         s.clients().checkRegistry();
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(s.clients().registryUrl()));
-        TopicScanner scanner = new TopicScanner(s.clients()::consumer, s.clients().timeout());
+        TopicScanner scanner = new TopicScanner(s.clients()::consumer, s.clients().timeout(), s.scanThreads());
         try (Republisher publisher = new Republisher(
                 () -> s.clients().producer("relay-replay-" + s.topics().prefix()), serdes, s.topics(),
                 s.commitEvery(), s.rate(), s.haltAfter())) {
@@ -72,13 +73,13 @@ final class ReplayRun {
             Map<String, Integer> committed = Map.of();
             String outcome = "DRY_RUN";
             if (s.execute() && !plan.replays().isEmpty()) {
-                ReplayOrigin origin = ReplayOrigin.of(runId, s.clock().instant(), whoAmI());
+                ReplayOrigin origin = ReplayOrigin.of(runId, s.clock().instant(), whoAmI(), s.reason());
                 out.flush();
                 try (Progress progress = Progress.create("replay", plan.replays().size(),
                         Progress.stdoutIsTerminal(), err)) {
                     committed = publisher.publish(plan.replays(), origin, progress).committed();
                 } catch (RuntimeException e) {
-                    writeReport(runId, started, scans, selected, plan, Map.of(), "FAILED: " + e.getMessage());
+                    writeReport(runId, started, scans, selected, plan, publisher.committed(), "FAILED: " + e.getMessage());
                     throw e;
                 }
                 outcome = "REPLAYED";

@@ -37,6 +37,7 @@ public final class Republisher implements AutoCloseable {
     private final double rate;
     private final long haltAfter;
     private Producer<String, byte[]> producer;
+    private final Map<String, Integer> committed = new HashMap<>();
 
     /**
      * @param rate jobs per second, 0 for no limit
@@ -63,8 +64,12 @@ public final class Republisher implements AutoCloseable {
         }
     }
 
+    /** What was committed so far, also after a failed or interrupted publish. */
+    public Map<String, Integer> committed() {
+        return Map.copyOf(committed);
+    }
+
     public Outcome publish(List<Plan.Replay> replays, ReplayOrigin origin, Progress progress) {
-        Map<String, Integer> committed = new HashMap<>();
         List<Plan.Replay> pending = new ArrayList<>();
         long started = System.nanoTime();
         long txnStarted = 0;
@@ -85,7 +90,7 @@ public final class Republisher implements AutoCloseable {
                     halt(sent);
                 }
                 if (pending.size() >= commitEvery || System.nanoTime() - txnStarted > 1_000_000_000L) {
-                    commit(pending, committed, progress);
+                    commit(pending, progress);
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     producer.abortTransaction();
@@ -93,7 +98,7 @@ public final class Republisher implements AutoCloseable {
                 }
             }
             if (!pending.isEmpty()) {
-                commit(pending, committed, progress);
+                commit(pending, progress);
             }
         } catch (TimeoutException e) {
             throw ReplayException.unreachable("the broker did not answer while publishing (" + committed.size()
@@ -103,10 +108,10 @@ public final class Republisher implements AutoCloseable {
             throw ReplayException.unreachable("publishing failed (" + committed.size()
                     + " replays committed, the rest aborted): " + e.getMessage(), e);
         }
-        return new Outcome(committed);
+        return new Outcome(Map.copyOf(committed));
     }
 
-    private void commit(List<Plan.Replay> pending, Map<String, Integer> committed, Progress progress) {
+    private void commit(List<Plan.Replay> pending, Progress progress) {
         producer.commitTransaction();
         for (Plan.Replay r : pending) {
             committed.put(r.candidate().jobId(), r.newGeneration());

@@ -8,9 +8,11 @@ import dev.relay.schemas.serde.RelaySerdes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,8 @@ public final class Selection {
     public record Result(List<Candidate> candidates, List<Candidate> superseded, List<ScanStats> scans) {}
 
     private static final Logger log = LoggerFactory.getLogger(Selection.class);
+    private static final Comparator<Candidate> IN_LOG_ORDER = Comparator.comparingLong(Candidate::recordTimestamp)
+            .thenComparing(Candidate::topic).thenComparingInt(Candidate::partition).thenComparingLong(Candidate::offset);
 
     private final TopicScanner scanner;
     private final RelaySerdes serdes;
@@ -38,14 +42,21 @@ public final class Selection {
     }
 
     public Result select(Instant since, Instant until, JobFilter filter, boolean includeFailedResults) {
-        Map<String, Candidate> latest = new LinkedHashMap<>();
-        List<Candidate> superseded = new ArrayList<>();
+        // scanned by several threads; one job id is always on the same one (same key, same partition)
+        Map<String, Candidate> latest = new ConcurrentHashMap<>();
+        List<Candidate> superseded = Collections.synchronizedList(new ArrayList<>());
         List<ScanStats> scans = new ArrayList<>();
+        Undecodable undecodable = new Undecodable(log);
+        ThreadLocal<FailedJobProbe> probes = ThreadLocal.withInitial(() -> new FailedJobProbe(serdes.registry()));
         scans.add(scanner.scan(topics.failed(), since, r -> visit(r, since, until, filter, latest, superseded,
                 () -> {
+                    Candidate light = probes.get().probe(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value());
+                    if (!filter.matches(light)) {
+                        return null;
+                    }
                     FailedJob f = serdes.failed().deserialize(r.topic(), r.value());
                     return Candidate.fromFailed(f, r.topic(), r.partition(), r.offset(), r.timestamp());
-                })));
+                }, undecodable)));
         if (includeFailedResults) {
             scans.add(scanner.scan(topics.results(), since, r -> visit(r, since, until, filter, latest, superseded,
                     () -> {
@@ -53,9 +64,13 @@ public final class Selection {
                         return res.getStatus() == JobStatus.FAILED
                                 ? Candidate.fromResult(res, r.topic(), r.partition(), r.offset(), r.timestamp())
                                 : null;
-                    })));
+                    }, undecodable)));
         }
-        return new Result(List.copyOf(latest.values()), List.copyOf(superseded), List.copyOf(scans));
+        List<Candidate> candidates = new ArrayList<>(latest.values());
+        candidates.sort(IN_LOG_ORDER);
+        List<Candidate> older = new ArrayList<>(superseded);
+        older.sort(IN_LOG_ORDER);
+        return new Result(List.copyOf(candidates), List.copyOf(older), List.copyOf(scans));
     }
 
     private interface Decoder {
@@ -63,7 +78,8 @@ public final class Selection {
     }
 
     private static TopicScanner.Outcome visit(ConsumerRecord<String, byte[]> r, Instant since, Instant until,
-            JobFilter filter, Map<String, Candidate> latest, Collection<Candidate> superseded, Decoder decoder) {
+            JobFilter filter, Map<String, Candidate> latest, Collection<Candidate> superseded, Decoder decoder,
+            Undecodable undecodable) {
         if (r.value() == null || !filter.keyMayMatch(r.key()) || !inWindow(r.timestamp(), since, until)) {
             return TopicScanner.Outcome.SKIPPED;
         }
@@ -71,7 +87,7 @@ public final class Selection {
         try {
             c = decoder.decode();
         } catch (RuntimeException e) {
-            log.warn("skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            undecodable.report(r, e);
             return TopicScanner.Outcome.UNDECODABLE;
         }
         if (c == null || !filter.matches(c)) {

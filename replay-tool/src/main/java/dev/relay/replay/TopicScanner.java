@@ -2,9 +2,14 @@ package dev.relay.replay;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one topic from a point in time to the end offsets captured when the scan starts, without a consumer group
  * (assign, not subscribe: nothing is committed and no group is joined). With a start time it seeks with
- * {@code offsetsForTimes}, so records before the window are never fetched.
+ * {@code offsetsForTimes}, so records before the window are never fetched. The partitions are split over up to
+ * {@code threads} consumers that scan in parallel; one job id lives in one partition, so a visitor sees all records of
+ * a job id on one thread, in log order. Visitors must be thread-safe across job ids.
  */
 public final class TopicScanner {
 
@@ -34,21 +41,82 @@ public final class TopicScanner {
 
     private final Supplier<Consumer<String, byte[]>> consumers;
     private final Duration timeout;
+    private final int threads;
 
     public TopicScanner(Supplier<Consumer<String, byte[]>> consumers, Duration timeout) {
+        this(consumers, timeout, 1);
+    }
+
+    public TopicScanner(Supplier<Consumer<String, byte[]>> consumers, Duration timeout, int threads) {
         this.consumers = consumers;
         this.timeout = timeout;
+        this.threads = Math.max(1, threads);
     }
 
     public ScanStats scan(String topic, Instant from, Visitor visitor) {
         long started = System.nanoTime();
+        List<TopicPartition> partitions;
         try (Consumer<String, byte[]> consumer = consumers.get()) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
                 throw ReplayException.usage("topic " + topic + " does not exist; check --topic-prefix "
                         + "(or kafka.topic_prefix in the config)");
             }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        } catch (TimeoutException e) {
+            throw timedOut(topic, e);
+        }
+        int n = Math.min(threads, partitions.size());
+        List<List<TopicPartition>> groups = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            groups.add(new ArrayList<>());
+        }
+        for (int i = 0; i < partitions.size(); i++) {
+            groups.get(i % n).add(partitions.get(i));
+        }
+        long[] totals = new long[5];
+        if (n == 1) {
+            add(totals, scanGroup(topic, groups.get(0), from, visitor));
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+                Thread t = new Thread(r, "relay-replay-scan");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<long[]>> parts = new ArrayList<>();
+                for (List<TopicPartition> group : groups) {
+                    parts.add(pool.submit(() -> scanGroup(topic, group, from, visitor)));
+                }
+                for (Future<long[]> part : parts) {
+                    add(totals, part.get());
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Republisher.ReplayInterrupted("interrupted while scanning " + topic);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        log.debug("scanned {}: {} records in {} ms on {} consumer(s)", topic, totals[1], millis, n);
+        return new ScanStats(topic, partitions.size(), totals[0], totals[1], totals[2], totals[3], totals[4], millis);
+    }
+
+    private static void add(long[] totals, long[] part) {
+        for (int i = 0; i < totals.length; i++) {
+            totals[i] += part[i];
+        }
+    }
+
+    /** Scans some partitions with one consumer; returns {skipped, read, decoded, matched, undecodable}. */
+    private long[] scanGroup(String topic, List<TopicPartition> partitions, Instant from, Visitor visitor) {
+        try (Consumer<String, byte[]> consumer = consumers.get()) {
             consumer.assign(partitions);
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
             Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
@@ -61,18 +129,19 @@ public final class TopicScanner {
             long lastPositions = -1;
             while (!end.isEmpty()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                for (TopicPartition tp : records.partitions()) {
                     Long stop = end.get(tp);
-                    if (stop == null || r.offset() >= stop) {
-                        continue; // written after the scan started
-                    }
-                    read++;
-                    switch (visitor.visit(r)) {
-                        case MATCHED -> { decoded++; matched++; }
-                        case DECODED -> decoded++;
-                        case UNDECODABLE -> bad++;
-                        case SKIPPED -> { }
+                    for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
+                        if (stop == null || r.offset() >= stop) {
+                            break; // written after the scan started
+                        }
+                        read++;
+                        switch (visitor.visit(r)) {
+                            case MATCHED -> { decoded++; matched++; }
+                            case DECODED -> decoded++;
+                            case UNDECODABLE -> bad++;
+                            case SKIPPED -> { }
+                        }
                     }
                 }
                 // position() passes transaction markers and aborted records too, so it is the reliable end test
@@ -94,13 +163,15 @@ public final class TopicScanner {
                             + " s while " + end.size() + " partition(s) were not read to the end", null);
                 }
             }
-            long millis = (System.nanoTime() - started) / 1_000_000;
-            log.debug("scanned {}: {} records in {} ms", topic, read, millis);
-            return new ScanStats(topic, partitions.size(), skipped, read, decoded, matched, bad, millis);
+            return new long[] {skipped, read, decoded, matched, bad};
         } catch (TimeoutException e) {
-            throw ReplayException.unreachable("the broker did not answer within " + timeout.toSeconds()
-                    + " s while reading " + topic + ": " + e.getMessage(), e);
+            throw timedOut(topic, e);
         }
+    }
+
+    private ReplayException timedOut(String topic, TimeoutException e) {
+        return ReplayException.unreachable("the broker did not answer within " + timeout.toSeconds()
+                + " s while reading " + topic + ": " + e.getMessage(), e);
     }
 
     /** Seeks every partition to the window start; returns how many records that skipped. */

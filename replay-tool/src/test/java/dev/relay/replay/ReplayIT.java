@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,15 +108,16 @@ class ReplayIT {
         Path file = dir.resolve("exec.json");
 
         assertThat(replay("--execute", "--error-class", "TRANSIENT", "--chain", "gemini/gemini-2.5-flash",
-                "--report", file.toString())).isEqualTo(ReplayMain.EXIT_OK);
+                "--reason", "INC-42 openai outage", "--report", file.toString())).isEqualTo(ReplayMain.EXIT_OK);
 
         List<Job> replayed = log.committedJobs().stream().filter(j -> j.getReplayGeneration() == 1).toList();
         assertThat(replayed).extracting(Job::getJobId).containsExactlyInAnyOrder(
                 "t-0", "t-1", "t-2", "t-3", "t-4", "t-5", "t-6", "t-7", "t-8", "t-9");
         assertThat(replayed).allSatisfy(j -> {
             assertThat(j.getHop()).isZero();
-            assertThat(j.getAttempts()).isEmpty();
-            assertThat(j.getOrigin()).startsWith("replay:").contains(" by ").contains(" run ");
+            assertThat(j.getAttempts()).hasSize(2).allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
+            assertThat(j.getOrigin()).startsWith("replay:").contains(" by ").contains(" run ")
+                    .endsWith(": INC-42 openai outage");
             assertThat(j.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
             assertThat(j.getRequest().getMessages().get(0).getContent().get(0).getText())
                     .isEqualTo("hello " + j.getJobId());
@@ -257,6 +259,17 @@ class ReplayIT {
         assertThat(code).isEqualTo(ReplayMain.EXIT_UNREACHABLE);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         assertThat(err.toString()).contains("schema registry");
+    }
+
+    @Test
+    void shouldSaySoWhenTheTopicsDoNotExist() throws Exception {
+        String prefix = "nope" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        int code = ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true), "--bootstrap-servers",
+                STACK.bootstrapServers(), "--registry-url", STACK.registryUrl(), "--topic-prefix", prefix,
+                "--timeout", "5s");
+        assertThat(code).isEqualTo(ReplayMain.EXIT_USAGE);
+        assertThat(err.toString()).contains("topic " + prefix + "failed does not exist").contains("--topic-prefix");
+        assertThat(STACK.admin().listTopics().names().get()).noneMatch(t -> t.startsWith(prefix));
     }
 
     private int replayWithRegistry(String url) {

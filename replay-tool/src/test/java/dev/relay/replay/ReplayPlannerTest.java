@@ -94,10 +94,14 @@ class ReplayPlannerTest {
         Job job = origin.rewrite(replay);
         assertThat(job.getJobId()).isEqualTo("a");
         assertThat(job.getHop()).isZero();
-        assertThat(job.getAttempts()).isEmpty();
+        // earlier generations' attempts are carried, tagged, so the next JobResult lists both generations
+        assertThat(job.getAttempts()).hasSize(2).isEqualTo(c.attempts())
+                .allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
         assertThat(job.getReplayGeneration()).isEqualTo(1);
         assertThat(job.getOrigin()).isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1");
         assertThat(job.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
+        assertThat(ReplayOrigin.of("run1", T, "alice@ops", "INC-7 openai outage").rewrite(replay).getOrigin())
+                .isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1: INC-7 openai outage");
         assertThat(job.getRequest()).isEqualTo(c.job().getRequest());
         assertThat(job.getMetadata()).containsEntry("replay.previous_generation", "0")
                 .containsEntry("replay.previous_origin", "http").containsEntry("replay.run_id", "run1");

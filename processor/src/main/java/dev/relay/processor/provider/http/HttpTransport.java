@@ -22,7 +22,8 @@ import javax.net.ssl.SSLContext;
  * {@code MAX_CONCURRENT_STREAMS} with "too many concurrent streams" instead of opening another connection
  * (JDK-8225647). So each client carries at most {@code maxStreamsPerClient} exchanges; overflow goes to the next
  * client (created on demand, kept for reuse). An exchange refused anyway with that error is retried once on a fresh
- * client. On HTTP/1.1 each client pools its own connections, so the pool changes nothing there.
+ * client. On HTTP/1.1 (plain {@code http} base URLs) one client opens a connection per concurrent call and keeps
+ * them for reuse, so there is a single client without a cap.
  */
 public final class HttpTransport implements AutoCloseable {
 
@@ -41,9 +42,12 @@ public final class HttpTransport implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
 
+    private final int cap;
+
     public HttpTransport(Settings settings, HttpClient.Version version) {
         this.settings = settings;
         this.version = version;
+        this.cap = version == HttpClient.Version.HTTP_1_1 ? Integer.MAX_VALUE : settings.maxStreamsPerClient();
     }
 
     /** Number of clients (so, on HTTP/2, connections per origin) opened so far. */
@@ -112,13 +116,13 @@ public final class HttpTransport implements AutoCloseable {
 
     private Slot acquire(HttpRequest request) {
         for (Slot s : slots) {
-            if (s.tryAcquire(settings.maxStreamsPerClient())) {
+            if (s.tryAcquire(cap)) {
                 return s;
             }
         }
         synchronized (this) {
             for (Slot s : slots) {
-                if (s.tryAcquire(settings.maxStreamsPerClient())) {
+                if (s.tryAcquire(cap)) {
                     return s;
                 }
             }
