@@ -233,7 +233,7 @@ public final class ReplayScanBench {
                 | machine load average during the runs | %.1f on %d cores (other engineers' builds share them) |
 
                 The broker is the in-JVM KRaft broker of `local-stack` (same JVM as the scan), the registry Apicurio;
-                the scan is `Selection.select` exactly as `relay replay` runs it, with one consumer and no group.
+                the scan is `Selection.select` exactly as `relay replay` runs it (one consumer per scan thread, no group).
                 Re-run:
 
                 ```
