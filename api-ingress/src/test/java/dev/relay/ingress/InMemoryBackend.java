@@ -22,6 +22,7 @@ public final class InMemoryBackend implements IngressBackend {
     public final List<Job> published = new CopyOnWriteArrayList<>();
     private final JobView view = new JobView(Clock.systemUTC(), Duration.ofHours(24));
     private volatile Function<Job, JobResult> processor;
+    public volatile boolean down;
 
     public InMemoryBackend answering(Function<Job, JobResult> processor) {
         this.processor = processor;
@@ -33,6 +34,9 @@ public final class InMemoryBackend implements IngressBackend {
         return new JobPublisher() {
             @Override
             public void publish(List<Job> jobs) {
+                if (down) {
+                    throw new PublishException("broker unreachable", null);
+                }
                 published.addAll(jobs);
                 Function<Job, JobResult> p = processor;
                 if (p != null) {

@@ -50,10 +50,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * {@link #close()}; {@code port} 0 means a free port.
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port) {
+        int brokerPort = FreePorts.orPick(port, "the Kafka broker");
+        int controllerPort = FreePorts.pick();
         boolean temporary = dataDir == null;
         Path dir = temporary ? Dirs.createTemp("relay-kafka-") : Dirs.create(dataDir.toAbsolutePath());
-        int brokerPort = FreePorts.orPick(port);
-        int controllerPort = FreePorts.pick();
         long t0 = System.nanoTime();
         Properties props = config(dir, brokerPort, controllerPort);
         KafkaRaftServer server = null;

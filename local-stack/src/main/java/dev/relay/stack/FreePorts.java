@@ -24,7 +24,17 @@ final class FreePorts {
         }
     }
 
-    static int orPick(int port) {
-        return port == 0 ? pick() : port;
+    /** {@code port}, or a free one when it is 0; a fixed port that is taken fails now, with a message that says so. */
+    static int orPick(int port, String what) {
+        if (port == 0) {
+            return pick();
+        }
+        try (ServerSocket socket = new ServerSocket(port, 0, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return port;
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; " + what
+                    + " needs it (stop whatever holds it, or choose another port)", e);
+        }
     }
 }

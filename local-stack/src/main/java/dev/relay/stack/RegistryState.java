@@ -89,7 +89,8 @@ final class RegistryState {
         }
         int id = knownId != null ? knownId : byId.size() + 1;
         if (knownId == null) {
-            byId.put(id, new Content(id, parsed.toString(), List.copyOf(references), parsed));
+            // keep the text as sent: with references it names types it does not define, and must stay that way
+            byId.put(id, new Content(id, schema, List.copyOf(references), parsed));
             idByContent.put(key, id);
         }
         int next = versions.isEmpty() ? 1 : versions.get(versions.size() - 1).version() + 1;

@@ -3,8 +3,14 @@ package dev.relay.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.schemas.serde.SchemaRegistryException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
@@ -129,6 +135,21 @@ abstract class SchemaRegistryContract {
     }
 
     @Test
+    void shouldRefuseAnInvalidSchemaWith42201() throws Exception {
+        // the client only sends valid Avro, so this goes over raw HTTP
+        String badSchema = """
+                {"type":"record","name":"Bad","fields":[{"name":"a","type":"no.such.Type"}]}""";
+        String body = new ObjectMapper().createObjectNode().put("schema", badSchema).toString();
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url() + "/subjects/" + subject() + "/versions"))
+                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(422);
+        assertThat(resp.body()).contains("42201");
+    }
+
+    @Test
     void shouldListRegisteredSubjects() {
         String subject = subject();
         client().register(subject, V1);
@@ -144,6 +165,25 @@ abstract class SchemaRegistryContract {
         assertThatThrownBy(() -> client().lookup(subject, V2_INCOMPATIBLE))
                 .isInstanceOfSatisfying(SchemaRegistryException.NotFound.class,
                         e -> assertThat(e.errorCode()).isEqualTo(40403));
+    }
+
+    @Test
+    void shouldResolveSchemaReferencesWhenReadingById() {
+        Schema status = parse("""
+                {"type":"enum","name":"Status","namespace":"contract","symbols":["OK","FAILED"]}""");
+        String statusSubject = "contract-" + UUID.randomUUID() + "-Status";
+        client().register(statusSubject, status);
+        Schema.Parser withStatus = new Schema.Parser();
+        withStatus.parse(status.toString());
+        Schema outcome = withStatus.parse("""
+                {"type":"record","name":"Outcome","namespace":"contract","fields":[{"name":"status","type":"Status"}]}""");
+        // the record goes to the registry naming contract.Status only; the reference says where it is defined
+        int id = client().register(subject(), outcome,
+                List.of(new SchemaRegistryClient.SchemaReference("contract.Status", statusSubject, 1)));
+
+        Schema read = client().getById(id);
+        assertThat(read.getField("status").schema()).isEqualTo(status);
+        assertThat(read).isEqualTo(outcome);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.relay.ingress.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.schemas.ChatRequestCodec.InvalidRequestException;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -45,6 +46,10 @@ public final class ErrorMapper {
         }
         if (e instanceof InvalidRequestException bad) {
             return ApiException.invalid(bad.param(), "invalid_value", bad.getMessage());
+        }
+        if (e instanceof JobPublisher.PublishException p) {
+            return new ApiException(503, "server_error", null, "service_unavailable",
+                    "the job was not accepted (Kafka or the schema registry is unavailable); retry later: " + p.getMessage());
         }
         if (e instanceof HttpResponseException http) {
             int status = http.getStatus();

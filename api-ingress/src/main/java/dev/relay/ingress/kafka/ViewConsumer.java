@@ -52,6 +52,9 @@ public final class ViewConsumer implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        // A read_committed fetch parked on the broker is not woken when a transaction commits; without a short wait a
+        // result can sit up to fetch.max.wait.ms (500 ms) before a sync caller sees it (bench/reports/ingress-latency.md).
+        p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "relay-ingress-view");
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());

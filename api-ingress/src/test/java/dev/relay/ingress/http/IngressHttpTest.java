@@ -155,6 +155,16 @@ class IngressHttpTest {
     }
 
     @Test
+    void shouldAnswer503InOpenAiShapeWhenKafkaDoesNotTakeTheJob() {
+        backend.down = true;
+        Http.Response r = http.postJson("/v1/chat/completions", BODY, Map.of());
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.json().at("/error/code").asText()).isEqualTo("service_unavailable");
+        assertThat(backend.view().pendingWaiters()).isZero();
+    }
+
+    @Test
     void shouldServeHealthMetricsAndOpenApi() {
         http.postJson("/v1/chat/completions", BODY, Map.of());
         assertThat(http.get("/health/live", Map.of()).status()).isEqualTo(200);

@@ -52,12 +52,13 @@ public final class StackStartup {
         Path report = Path.of(args.length > 1 ? args[1] : "bench/reports/stack-startup.md");
         Map<String, List<Long>> figures = new LinkedHashMap<>();
         Path home = ApicurioDistribution.fromEnvironment().home(); // unpack once, outside the timings
+        String loadBefore = loadAverage();
         for (int i = 1; i <= runs; i++) {
             System.out.printf("run %d/%d%n", i, runs);
             brokerRun(figures);
             registryRun(figures, home);
         }
-        String md = report(figures, runs);
+        String md = report(figures, runs, loadBefore, loadAverage());
         System.out.println(md);
         Files.createDirectories(report.toAbsolutePath().getParent());
         Files.writeString(report, md);
@@ -150,17 +151,29 @@ public final class StackStartup {
         System.out.printf("  %-60s %6d ms%n", what, ms);
     }
 
-    private static String report(Map<String, List<Long>> figures, int runs) {
+    /** The 1/5/15-minute load averages (Linux), because on a shared machine they explain most of the spread. */
+    private static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return parts[0] + " / " + parts[1] + " / " + parts[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String report(Map<String, List<Long>> figures, int runs, String loadBefore, String loadAfter) {
         StringBuilder md = new StringBuilder();
         md.append("# Local stack start-up\n\n")
                 .append("Measured by `dev.relay.bench.stack.StackStartup` on ").append(Instant.now()).append(", ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, Java ")
                 .append(Runtime.version()).append(", Apicurio Registry ").append(ApicurioDistribution.version())
-                .append(", ").append(runs).append(" runs.\n\n")
+                .append(", ").append(runs).append(" runs. Load average (1/5/15 min) before: ").append(loadBefore)
+                .append(", after: ").append(loadAfter).append(".\n\n")
                 .append("\"Ready\" means: broker answers `describeCluster` with a node; registry answers 200 on ")
                 .append("`GET /apis/ccompat/v7/subjects` (and `PUT /config` BACKWARD is done). Each broker run is a ")
                 .append("fresh JVM (class loading included, as in `relay up`); the restart is in that same JVM. ")
-                .append("Each registry start is a new child JVM. Other work on the machine adds noise.\n\n")
+                .append("Each registry start is a new child JVM, mapping the registry's class data archive when one ")
+                .append("was recorded before (see docs/local-stack.md). Other work on the machine adds noise.\n\n")
                 .append("| what | min | median | max | all runs (ms) |\n| --- | ---: | ---: | ---: | --- |\n");
         figures.forEach((what, values) -> {
             List<Long> sorted = values.stream().sorted().toList();

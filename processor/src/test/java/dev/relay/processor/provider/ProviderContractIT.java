@@ -101,7 +101,7 @@ abstract class ProviderContractIT {
 
     @Test
     void shouldMapTextAnswerWhenProviderSucceeds() throws Exception {
-        Success s = success(respond("success_text"), ContractRequests.TEXT);
+        Success s = success("success_text", ContractRequests.TEXT);
         assertThat(s.completion().path("object").asText()).isEqualTo("chat.completion");
         JsonNode choice = s.completion().path("choices").get(0);
         assertThat(choice.path("message").path("role").asText()).isEqualTo("assistant");
@@ -115,7 +115,7 @@ abstract class ProviderContractIT {
 
     @Test
     void shouldMapToolCallWithJsonStringArgumentsWhenProviderCallsATool() throws Exception {
-        Success s = success(respond("success_tool_call"), ContractRequests.TOOL);
+        Success s = success("success_tool_call", ContractRequests.TOOL);
         JsonNode choice = s.completion().path("choices").get(0);
         assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
         JsonNode call = choice.path("message").path("tool_calls").get(0);
@@ -130,7 +130,7 @@ abstract class ProviderContractIT {
 
     @Test
     void shouldReturnJsonContentWhenJsonModeIsRequested() throws Exception {
-        Success s = success(respond("success_json"), ContractRequests.JSON_MODE);
+        Success s = success("success_json", ContractRequests.JSON_MODE);
         String content = s.completion().path("choices").get(0).path("message").path("content").asText();
         assertThat(JSON.readTree(content).path("answer").asText()).isEqualTo("Paris");
         assertJsonModeBody(onlyRequestBody());
@@ -264,7 +264,9 @@ abstract class ProviderContractIT {
         return f;
     }
 
-    Success success(ResponseDefinitionBuilder ignored, String request) throws Exception {
+    /** Serves {@code fixture} and sends {@code request}, expecting a success. */
+    Success success(String fixture, String request) throws Exception {
+        respond(fixture);
         AttemptOutcome o = call(request);
         assertThat(o).as("outcome %s", o).isInstanceOf(Success.class);
         return (Success) o;

@@ -12,11 +12,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 
@@ -175,7 +179,7 @@ public final class SchemaRegistryClient {
     private String body(Schema schema, List<SchemaReference> references) {
         ObjectNode body = json.createObjectNode();
         body.put("schemaType", "AVRO");
-        body.put("schema", schema.toString());
+        body.put("schema", references.isEmpty() ? schema.toString() : textNaming(schema, references));
         if (!references.isEmpty()) {
             ArrayNode refs = body.putArray("references");
             for (SchemaReference r : references) {
@@ -183,6 +187,38 @@ public final class SchemaRegistryClient {
             }
         }
         return body.toString();
+    }
+
+    /**
+     * The schema's text with every referenced type written by name only: the registry resolves those names through
+     * the references, and would refuse a text that defines them a second time.
+     */
+    private static String textNaming(Schema schema, List<SchemaReference> references) {
+        Set<String> names = new HashSet<>();
+        references.forEach(r -> names.add(r.name()));
+        List<Schema> referenced = new ArrayList<>();
+        Deque<Schema> todo = new ArrayDeque<>(List.of(schema));
+        Set<String> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            Schema s = todo.pop();
+            switch (s.getType()) {
+                case RECORD, ENUM, FIXED -> {
+                    if (!seen.add(s.getFullName())) {
+                        continue;
+                    }
+                    if (s != schema && names.contains(s.getFullName())) {
+                        referenced.add(s);
+                    } else if (s.getType() == Schema.Type.RECORD) {
+                        s.getFields().forEach(f -> todo.push(f.schema()));
+                    }
+                }
+                case ARRAY -> todo.push(s.getElementType());
+                case MAP -> todo.push(s.getValueType());
+                case UNION -> s.getTypes().forEach(todo::push);
+                default -> { }
+            }
+        }
+        return schema.toString(referenced, false);
     }
 
     private JsonNode send(String method, String path, String body) {

@@ -56,6 +56,15 @@ public final class HttpProviderClient implements ProviderClient {
 
     @Override
     public CompletableFuture<AttemptOutcome> call(ChatCall call) {
+        try {
+            return send(call);
+        } catch (RuntimeException bug) {
+            // a request the dialect cannot map or a header the JDK refuses: a bug or a config error, not a provider failure
+            return CompletableFuture.failedFuture(bug);
+        }
+    }
+
+    private CompletableFuture<AttemptOutcome> send(ChatCall call) {
         if (call.key().isEmpty()) {
             return CompletableFuture.completedFuture(Failure.of(Classifier.missingKey(), null, null, null,
                     "provider " + name + " has no usable key (key " + call.keyName() + " is not set)"));

@@ -1,0 +1,245 @@
+package dev.relay.bench.ingress;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.relay.config.ConfigLoader;
+import dev.relay.config.RelayConfig;
+import dev.relay.ingress.RelayIngress;
+import dev.relay.processor.RelayProcessor;
+import dev.relay.schemas.Topics;
+import dev.relay.stack.ApicurioRegistry;
+import dev.relay.stack.EmbeddedKafkaBroker;
+import dev.relay.stack.TopicSetup;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The sync path's added latency: the same request sent directly to a local 0 ms provider, and through the ingress
+ * (publish, processor, results topic, answer), open-loop at fixed rates; then the ingress's heap with 1,000 sync calls
+ * waiting. Run: {@code ./mvnw -q -pl bench -am compile exec:java -Dexec.mainClass=dev.relay.bench.ingress.IngressLatencyBench
+ * -Dexec.args="--commit-interval 10 --seconds 20"} (or java -cp with the bench classpath, see the report). Prints
+ * Markdown tables.
+ */
+public final class IngressLatencyBench {
+
+    private static final String COMPLETION = "{\"id\":\"chatcmpl-b\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
+    private static final String REQUEST = "{\"model\":\"local/m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    private IngressLatencyBench() {}
+
+    public static void main(String[] args) throws Exception {
+        int commitMs = intArg(args, "--commit-interval", 10);
+        int pollMs = intArg(args, "--poll", 5);
+        int seconds = intArg(args, "--seconds", 20);
+        String guarantee = strArg(args, "--guarantee", "exactly_once_v2");
+        // e.g. --kafka-props retry.backoff.ms=5 : passed to every Kafka client (kafka.properties)
+        String kafkaProps = Arrays.stream(strArg(args, "--kafka-props", "").split(",")).filter(kv -> kv.contains("="))
+                .map(kv -> "\"" + kv.substring(0, kv.indexOf('=')) + "\": \"" + kv.substring(kv.indexOf('=') + 1) + "\"")
+                .collect(java.util.stream.Collectors.joining(", "));
+        Path dir = Files.createTempDirectory("relay-bench-ingress");
+        HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+        byte[] answer = COMPLETION.getBytes(StandardCharsets.UTF_8);
+        provider.createContext("/v1/chat/completions", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, answer.length);
+            ex.getResponseBody().write(answer);
+            ex.close();
+        });
+        provider.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        provider.start();
+        String providerUrl = "http://127.0.0.1:" + provider.getAddress().getPort();
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
+             ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
+            Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
+            TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
+            RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse("""
+                    {"providers": {"local": {"type": "openai-compatible", "keys": [{"name": "k", "value": "sk-bench"}],
+                                           "network_config": {"base_url": "%s"}}},
+                     "circuit_breaker": {"enabled": false}, "metrics": {"port": 0},
+                     "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "bench.",
+                               "processing_guarantee": "%s", "commit_interval": "%dms", "poll_interval": "%dms",
+                               "state_dir": "%s", "properties": {%s}},
+                     "ingress": {"port": 0, "sync_timeout": "60s"}}
+                    """.formatted(providerUrl, broker.bootstrapServers(), registry.ccompatUrl(), guarantee, commitMs,
+                    pollMs, dir.resolve("state"), kafkaProps), "bench");
+            if (Arrays.asList(args).contains("--memory-only")) {
+                try (RelayIngress ingress = RelayIngress.start(config)) {
+                    System.out.println(waitingMemory(URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions")));
+                }
+                provider.stop(0);
+                System.exit(0);
+            }
+            RelayProcessor processor = RelayProcessor.start(config);
+            if (!processor.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the processor did not reach RUNNING");
+            }
+            String processorName = "RelayProcessor";
+            try (RelayIngress ingress = RelayIngress.start(config)) {
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                URI direct = URI.create(providerUrl + "/v1/chat/completions");
+                URI viaIngress = URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions");
+                System.out.println("warm-up ...");
+                run(client, direct, 100, 5);
+                run(client, viaIngress, 100, 10);
+                StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
+                StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms |\n|---|---|---|\n");
+                for (int rate : new int[] {100, 500}) {
+                    Result d = run(client, direct, rate, seconds);
+                    Result i = run(client, viaIngress, rate, seconds);
+                    table.append(d.row(rate, "direct")).append(i.row(rate, "ingress"));
+                    added.append(String.format("| %d/s | %.1f | %.1f |%n", rate, i.p(50) - d.p(50), i.p(99) - d.p(99)));
+                }
+                processor.close();
+                String memory = "(memory: run with --memory-only)";
+                System.out.printf("%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
+                        + " kafka.properties={%s}, ingress/view isolation.level=read_committed%n%n%s%n%s%n%s%n",
+                        processorName, guarantee, commitMs, pollMs, kafkaProps, table, added, memory);
+            }
+        } finally {
+            provider.stop(0);
+        }
+        System.exit(0);
+    }
+
+
+    record Result(long[] sortedMicros, int errors, long[] sortedProcessorMs) {
+        double p(double q) {
+            if (sortedMicros.length == 0) {
+                return Double.NaN;
+            }
+            int i = (int) Math.ceil(q / 100.0 * sortedMicros.length) - 1;
+            return sortedMicros[Math.max(0, Math.min(i, sortedMicros.length - 1))] / 1000.0;
+        }
+
+        String row(int rate, String path) {
+            String proc = sortedProcessorMs.length == 0 ? "-" : sortedProcessorMs[sortedProcessorMs.length / 2] + " / "
+                    + sortedProcessorMs[Math.max(0, (int) Math.ceil(0.99 * sortedProcessorMs.length) - 1)];
+            return String.format("| %d/s | %s | %d | %.2f | %.2f | %s | %d |%n", rate, path, sortedMicros.length, p(50),
+                    p(99), proc, errors);
+        }
+    }
+
+    /** Open loop: request k is due at start + k/rate, and its latency counts from when it was due. */
+    static Result run(HttpClient client, URI uri, int rate, int seconds) throws Exception {
+        int n = rate * seconds;
+        long[] micros = new long[n];
+        long[] procMs = new long[n];
+        java.util.Arrays.fill(procMs, -1);
+        AtomicInteger errors = new AtomicInteger();
+        List<CompletableFuture<?>> all = new ArrayList<>(n);
+        long start = System.nanoTime() + 50_000_000;
+        for (int k = 0; k < n; k++) {
+            long due = start + (long) (k * 1e9 / rate);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+            int idx = k;
+            HttpRequest req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(REQUEST)).build();
+            all.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, e) -> {
+                micros[idx] = (System.nanoTime() - due) / 1000;
+                if (e != null || r.statusCode() != 200) {
+                    errors.incrementAndGet();
+                } else {
+                    String b = new String(r.body(), StandardCharsets.UTF_8);
+                    int at = b.indexOf("\"latency_ms\":");
+                    if (at >= 0) {
+                        int from = at + "\"latency_ms\":".length();
+                        int to = from;
+                        while (to < b.length() && Character.isDigit(b.charAt(to))) {
+                            to++;
+                        }
+                        procMs[idx] = Long.parseLong(b.substring(from, to));
+                    }
+                }
+            }));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        Arrays.sort(micros);
+        long[] proc = Arrays.stream(procMs).filter(v -> v >= 0).sorted().toArray();
+        return new Result(micros, errors.get(), proc);
+    }
+
+    /**
+     * Heap after GC with 1,000 sync calls parked (no processor runs, so none is answered). The callers are raw sockets
+     * that wrote a request and wait, so the client side adds almost nothing to the figure.
+     */
+    static String waitingMemory(URI uri) throws Exception {
+        byte[] warm = REQUEST.getBytes(StandardCharsets.UTF_8);
+        HttpClient client = HttpClient.newHttpClient();
+        for (int i = 0; i < 200; i++) {
+            client.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json").header("x-relay-timeout", "1ms")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(warm)).build(), HttpResponse.BodyHandlers.discarding());
+        }
+        Thread.sleep(3000);
+        long before = heapAfterGc();
+        int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+        byte[] body = REQUEST.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST " + uri.getPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "x-relay-timeout: 120s\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        List<java.net.Socket> parked = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort());
+            s.getOutputStream().write(head);
+            s.getOutputStream().write(body);
+            s.getOutputStream().flush();
+            parked.add(s);
+        }
+        Thread.sleep(8000);
+        long during = heapAfterGc();
+        int threadsDuring = ManagementFactory.getThreadMXBean().getThreadCount();
+        String waiting = new String(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + uri.getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body().lines().filter(l -> l.startsWith("relay_ingress_sync_waiting")).findFirst().orElse("?"));
+        for (java.net.Socket s : parked) {
+            s.close();
+        }
+        return String.format("1,000 sync calls waiting (%s): heap after GC %.1f MB before, %.1f MB while waiting,"
+                + " +%.1f MB, about %.1f KB per waiting call; platform threads %d -> %d (the waits park virtual threads)",
+                waiting, before / 1e6, during / 1e6, (during - before) / 1e6, (during - before) / 1000.0 / 1000,
+                threadsBefore, threadsDuring);
+    }
+
+    /** The lowest heap use seen over a few full GCs (noise from other threads only ever adds). */
+    private static long heapAfterGc() throws InterruptedException {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(300);
+            min = Math.min(min, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return min;
+    }
+
+    private static int intArg(String[] args, String name, int dflt) {
+        return Integer.parseInt(strArg(args, name, Integer.toString(dflt)));
+    }
+
+    private static String strArg(String[] args, String name, String dflt) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return dflt;
+    }
+}

@@ -1,0 +1,198 @@
+package dev.relay.bench.processor;
+
+import dev.relay.schemas.Topics;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * End-to-end throughput of the Relay processor against a local OpenAI-format provider that answers after 1 s: jobs
+ * produced to hop 0 as fast as the driver can, results read back read_committed. The processor runs as its own JVM
+ * ({@code ProcessorMain}, {@code -Xmx512m}) so its heap and CPU are its own. In the same run, a processor that calls
+ * the provider on its stream thread (same thread count) gives the baseline. Prints the figures and writes
+ * {@code bench/reports/processor-throughput.md}.
+ *
+ * <pre>
+ * ./mvnw -q -pl bench -am compile
+ * java -Xmx2g -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.relay.bench.processor.ThroughputBench [jobs] [concurrency]
+ * </pre>
+ */
+public final class ThroughputBench {
+
+    private ThroughputBench() {}
+
+    public static void main(String[] args) throws Exception {
+        System.getProperties().putIfAbsent("logback.configurationFile", "dev/relay/bench/processor/logback-bench.xml");
+        int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 30_000;
+        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
+        Path report = Path.of(args.length > 2 ? args[2] : "bench/reports/processor-throughput.md");
+        String commit = args.length > 3 ? args[3] : "20ms";
+        List<String> lines = new ArrayList<>();
+        String loadBefore = BenchStack.loadAverage();
+        try (BenchStack stack = new BenchStack(); LocalOpenAi provider = new LocalOpenAi(1_000, 200)) {
+            // --- Relay, in its own JVM
+            Topics topics = stack.topics(6);
+            int metricsPort = freePort();
+            String providers = """
+                    "local": {"type": "openai", "keys": [{"name": "k", "value": "sk-bench"}],
+                              "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8},
+                              "concurrency_and_buffer_size": {"concurrency": %d, "buffer_size": %d}}
+                    """.formatted(provider.baseUrl(), concurrency, concurrency * 4);
+            Path config = stack.dir.resolve("relay.json");
+            Files.writeString(config, stack.config(topics, "bench-relay", providers,
+                    ", \"commit_interval\": \"" + commit + "\"").formatted(metricsPort));
+            Path log = stack.dir.resolve("processor.log");
+            Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
+                    "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml",
+                    "-cp", System.getProperty("java.class.path"), "dev.relay.processor.ProcessorMain",
+                    "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                awaitLine(log, "-> RUNNING", Duration.ofSeconds(90));
+                Thread.sleep(3_000); // let the processor JVM settle after RUNNING
+                Figures relay = run(stack, topics, provider, jobs, proc.pid(), metricsPort);
+                lines.add(String.format("| Relay (async, in-flight store) | %,d | %,.0f | %,.0f | %,.0f | %,d | %d / %d MB | %.1f s |",
+                        jobs, relay.overall(), relay.firstToLast(), relay.peak(), relay.maxInFlight(),
+                        relay.heapMaxMb(), relay.heapAfterMb(), relay.cpuSeconds()));
+                System.out.println(relay);
+            } finally {
+                proc.destroy();
+                proc.waitFor(30, TimeUnit.SECONDS);
+                proc.destroyForcibly();
+            }
+            // --- the same work with the call on the stream thread (1 thread, like Relay's default)
+            Topics syncTopics = stack.topics(6);
+            KafkaStreams sync = SyncBaseline.start(stack.broker.bootstrapServers(), stack.serdes, syncTopics,
+                    provider.baseUrl(), 1, stack.dir.resolve("sync-state"));
+            double syncRate;
+            try (var counter = new BenchStack.ResultCounter(stack.broker.bootstrapServers(), syncTopics.results())) {
+                stack.produce(syncTopics, "sync-", 200, List.of("local/m"));
+                long start = System.nanoTime();
+                Thread.sleep(30_000);
+                int done = counter.distinct();
+                syncRate = done / ((System.nanoTime() - start) / 1e9);
+                System.out.printf("sync baseline: %d results in 30 s = %.2f jobs/s%n", done, syncRate);
+            } finally {
+                sync.close(Duration.ofSeconds(5));
+            }
+            lines.add(String.format("| Provider call on the stream thread (1 thread) | 200 offered | %.2f (30 s window) | | | 1 | | |",
+                    syncRate));
+            write(report, jobs, concurrency, commit, lines, syncRate, lines.get(0),
+                    "load average (1/5/15 min) before: " + loadBefore + "; after: " + BenchStack.loadAverage());
+        }
+    }
+
+    record Figures(double overall, double firstToLast, double peak, long maxInFlight, long heapMaxMb,
+            long heapAfterMb, double cpuSeconds) {}
+
+    private static Figures run(BenchStack stack, Topics topics, LocalOpenAi provider, int jobs, long pid,
+            int metricsPort) throws Exception {
+        double cpuBefore = cpuSeconds(pid);
+        long heapMax = 0;
+        double peak = 0;
+        try (var counter = new BenchStack.ResultCounter(stack.broker.bootstrapServers(), topics.results())) {
+            long start = System.nanoTime();
+            Thread producer = Thread.ofPlatform().start(() -> stack.produce(topics, "job-", jobs, List.of("local/m")));
+            int last = 0;
+            long deadline = start + Duration.ofMinutes(5).toNanos();
+            while (counter.distinct() < jobs && System.nanoTime() < deadline) {
+                Thread.sleep(1_000);
+                int now = counter.distinct();
+                long heap = heapUsedMb(metricsPort);
+                heapMax = Math.max(heapMax, heap);
+                peak = Math.max(peak, now - last);
+                System.out.printf("t+%2ds results %,6d (+%,5d/s) provider in flight %,5d heap %d MB cpu %.1f s%n",
+                        (System.nanoTime() - start) / 1_000_000_000, now, now - last, provider.concurrent(), heap,
+                        cpuSeconds(pid) - cpuBefore);
+                last = now;
+            }
+            producer.join();
+            double overall = counter.distinct() / ((counter.lastNanos - start) / 1e9);
+            double firstToLast = (counter.distinct() - 1) / ((counter.lastNanos - counter.firstNanos) / 1e9);
+            return new Figures(overall, firstToLast, peak, provider.maxConcurrent(), heapMax, heapUsedMb(metricsPort),
+                    cpuSeconds(pid) - cpuBefore);
+        }
+    }
+
+    static long heapUsedMb(int port) {
+        try {
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            double sum = body.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            return (long) (sum / 1_048_576);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** utime + stime of a process, from /proc (Linux). */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void awaitLine(Path log, String needle, Duration timeout) throws Exception {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            if (Files.exists(log) && Files.readString(log).contains(needle)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("processor did not reach RUNNING; log: " + log);
+    }
+
+    private static void write(Path report, int jobs, int concurrency, String commit, List<String> rows, double syncRate,
+            String relayRow, String load) throws IOException {
+        String md = """
+                # Processor throughput
+
+                Run: %s, `ThroughputBench %d %d <report> %s` on this 2-core machine (shared with other work; see the load note).
+                Everything local: the in-JVM KRaft broker, an in-memory Confluent-API registry, a JDK HttpServer
+                speaking OpenAI's format that answers every call after **1 s**, the driver (producer and a
+                read_committed results reader) in the bench JVM, and the Relay processor in its own JVM
+                (`ProcessorMain`, `-Xmx512m`, 1 stream thread, exactly_once_v2, commit %s, poll 5 ms, 6 partitions,
+                the real `openai` adapter, `concurrency` %d).
+
+                | processor | jobs | jobs/s (first produce → last result) | jobs/s (first → last result) | peak jobs/s (1 s) | max provider in flight | processor heap used: max / end | processor CPU |
+                |---|---|---|---|---|---|---|---|
+                %s
+
+                Relay vs calling on the stream thread: **%.0fx** (first produce → last result).
+
+                Machine load during the run, %s (2 cores).
+                """.formatted(Instant.now(), jobs, concurrency, commit, commit, concurrency, String.join("\n", rows),
+                parseOverall(relayRow) / Math.max(syncRate, 0.0001), load);
+        Files.createDirectories(report.toAbsolutePath().getParent());
+        Files.writeString(report, md);
+        System.out.println(md);
+    }
+
+    private static double parseOverall(String row) {
+        return Double.parseDouble(row.split("\\|")[3].trim().replace(",", ""));
+    }
+}

@@ -1,0 +1,84 @@
+package dev.relay.processor.provider;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.relay.config.ConfigLoader;
+import dev.relay.config.ProviderConfig;
+import dev.relay.config.Secret;
+import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.attempt.FailureClass;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Transport rules shared by every HTTP adapter: timeouts, extra headers, deadlines. */
+class HttpProviderClientIT {
+
+    WireMockServer server;
+
+    @BeforeEach
+    void start() {
+        server = new WireMockServer(options().dynamicPort());
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop();
+    }
+
+    ProviderClient client(String network) {
+        String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"" + server.baseUrl() + "\""
+                + network + "}}}}";
+        ProviderConfig c = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("openai");
+        return ProviderClients.create(c);
+    }
+
+    static ChatCall call(Instant deadline) {
+        return new ChatCall("j", "gpt-4o-mini", ContractRequests.parse(ContractRequests.JSON_MODE),
+                Optional.of(Secret.literal("sk-transport-test-key")), "k1", deadline);
+    }
+
+    @Test
+    void shouldTimeOutAfterProviderTimeoutWhenDeadlineIsLater() throws Exception {
+        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
+        try (ProviderClient c = client(", \"default_request_timeout_in_seconds\": 1")) {
+            AttemptOutcome o = c.call(call(Instant.now().plusSeconds(60))).get(10, TimeUnit.SECONDS);
+            assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class, f -> {
+                assertThat(f.failureClass()).isEqualTo(FailureClass.TIMEOUT);
+                // the timeout sent was the provider's 1 s, not the 60 s left until the deadline
+                assertThat(f.message()).contains("1000 ms");
+            });
+        }
+    }
+
+    @Test
+    void shouldFailWithoutCallingWhenDeadlineHasPassed() throws Exception {
+        try (ProviderClient c = client("")) {
+            AttemptOutcome o = c.call(call(Instant.now().minusSeconds(1))).get(5, TimeUnit.SECONDS);
+            assertThat(((AttemptOutcome.Failure) o).failureClass()).isEqualTo(FailureClass.TIMEOUT);
+            assertThat(server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldSendExtraHeadersWithoutLettingThemReplaceTheKey() throws Exception {
+        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)));
+        try (ProviderClient c = client(", \"extra_headers\": {\"X-Team\": \"relay\", \"Authorization\": \"Bearer other\"}")) {
+            c.call(call(Instant.now().plusSeconds(5))).get(5, TimeUnit.SECONDS);
+        }
+        var r = server.findAll(anyRequestedFor(anyUrl())).get(0);
+        assertThat(r.getHeader("X-Team")).isEqualTo("relay");
+        assertThat(r.getHeader("Authorization")).isEqualTo("Bearer sk-transport-test-key");
+        assertThat(r.getHeaders().getHeader("Authorization").values()).hasSize(1);
+    }
+}
