@@ -38,6 +38,7 @@ public final class ThroughputBench {
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
         Path report = Path.of(args.length > 2 ? args[2] : "bench/reports/processor-throughput.md");
         String commit = args.length > 3 ? args[3] : "20ms";
+        String extraKafka = args.length > 4 ? ", " + args[4] : ""; // e.g. "properties": {"producer.retry.backoff.ms": "10"}
         List<String> lines = new ArrayList<>();
         String loadBefore = BenchStack.loadAverage();
         try (BenchStack stack = new BenchStack(); LocalOpenAi provider = new LocalOpenAi(1_000, 200)) {
@@ -51,7 +52,7 @@ public final class ThroughputBench {
                     """.formatted(provider.baseUrl(), concurrency, concurrency * 4);
             Path config = stack.dir.resolve("relay.json");
             Files.writeString(config, stack.config(topics, "bench-relay", providers,
-                    ", \"commit_interval\": \"" + commit + "\"").formatted(metricsPort));
+                    ", \"commit_interval\": \"" + commit + "\"" + extraKafka).formatted(metricsPort));
             Path log = stack.dir.resolve("processor.log");
             Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
@@ -88,7 +89,7 @@ public final class ThroughputBench {
             }
             lines.add(String.format("| Provider call on the stream thread (1 thread) | 200 offered | %.2f (30 s window) | | | 1 | | |",
                     syncRate));
-            write(report, jobs, concurrency, commit, lines, syncRate, lines.get(0),
+            write(report, jobs, concurrency, commit, extraKafka.isEmpty() ? "" : "'" + extraKafka.substring(2) + "'", lines, syncRate, lines.get(0),
                     "load average (1/5/15 min) before: " + loadBefore + "; after: " + BenchStack.loadAverage());
         }
     }
@@ -166,12 +167,12 @@ public final class ThroughputBench {
         throw new IllegalStateException("processor did not reach RUNNING; log: " + log);
     }
 
-    private static void write(Path report, int jobs, int concurrency, String commit, List<String> rows, double syncRate,
+    private static void write(Path report, int jobs, int concurrency, String commit, String extra, List<String> rows, double syncRate,
             String relayRow, String load) throws IOException {
         String md = """
                 # Processor throughput
 
-                Run: %s, `ThroughputBench %d %d <report> %s` on this 2-core machine (shared with other work; see the load note).
+                Run: %s, `ThroughputBench %d %d <report> %s %s` on this 2-core machine (shared with other work; see the load note).
                 Everything local: the in-JVM KRaft broker, an in-memory Confluent-API registry, a JDK HttpServer
                 speaking OpenAI's format that answers every call after **1 s**, the driver (producer and a
                 read_committed results reader) in the bench JVM, and the Relay processor in its own JVM
@@ -185,7 +186,7 @@ public final class ThroughputBench {
                 Relay vs calling on the stream thread: **%.0fx** (first produce → last result).
 
                 Machine load during the run, %s (2 cores).
-                """.formatted(Instant.now(), jobs, concurrency, commit, commit, concurrency, String.join("\n", rows),
+                """.formatted(Instant.now(), jobs, concurrency, commit, extra, commit, concurrency, String.join("\n", rows),
                 parseOverall(relayRow) / Math.max(syncRate, 0.0001), load);
         Files.createDirectories(report.toAbsolutePath().getParent());
         Files.writeString(report, md);
