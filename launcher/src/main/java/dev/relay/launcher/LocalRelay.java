@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,10 +59,24 @@ public final class LocalRelay implements AutoCloseable {
 
     private void startParts(RelayConfig cfg, Options o, PrintStream out) {
         long t0 = System.nanoTime();
-        EmbeddedKafkaBroker broker = track(EmbeddedKafkaBroker.start(o.dataDir().resolve("kafka"), o.kafkaPort()));
+        // the registry is a separate JVM that needs nothing from the broker: start both at once
+        CompletableFuture<ApicurioRegistry> registryStart = CompletableFuture.supplyAsync(
+                () -> ApicurioRegistry.start(o.dataDir().resolve("registry"), o.registryPort()));
+        EmbeddedKafkaBroker broker;
+        try {
+            broker = track(EmbeddedKafkaBroker.start(o.dataDir().resolve("kafka"), o.kafkaPort()));
+        } catch (RuntimeException e) {
+            registryStart.thenAccept(LocalRelay::closeQuietly);
+            throw e;
+        }
         bootstrapServers = broker.bootstrapServers();
         out.printf("Kafka (KRaft)     %s   [%.1f s]%n", bootstrapServers, since(t0));
-        ApicurioRegistry registry = track(ApicurioRegistry.start(o.dataDir().resolve("registry"), o.registryPort()));
+        ApicurioRegistry registry;
+        try {
+            registry = track(registryStart.join());
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
         registryUrl = registry.ccompatUrl();
         out.printf("Schema registry   %s   [%.1f s]%n", registryUrl, since(t0));
 

@@ -4,7 +4,6 @@ import dev.relay.replay.ReplayMain;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Unmatched;
 
 /** {@code ./relay replay ...}: hands every argument to the replay tool. */
@@ -12,17 +11,13 @@ import picocli.CommandLine.Unmatched;
         mixinStandardHelpOptions = false)
 final class ReplayCommand implements Callable<Integer> {
 
-    @Parameters(arity = "0..*", description = "Replay tool arguments (try --help).")
-    List<String> args = new java.util.ArrayList<>();
-
+    // With no options and no positional parameters declared, picocli hands every argument over as unmatched, in
+    // the order given, so option values stay next to their options (--config FILE).
     @Unmatched
     List<String> unmatched = new java.util.ArrayList<>();
 
     @Override
     public Integer call() {
-        // options the launcher does not know (all of the replay tool's) arrive unmatched; keep their order
-        List<String> all = new java.util.ArrayList<>(unmatched);
-        all.addAll(args);
-        return ReplayMain.run(all.toArray(String[]::new));
+        return ReplayMain.run(unmatched.toArray(String[]::new));
     }
 }

@@ -27,16 +27,21 @@ public final class ApicurioRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApicurioRegistry.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** Writing the class data archive at exit takes a few seconds, more on a busy machine. */
+    private static final Duration STOP_TIMEOUT_RECORDING = Duration.ofSeconds(60);
 
     private final Process process;
+    private final ClassDataArchive cds;
     private final int port;
     private final Path logFile;
     private final boolean temporaryLog;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private ApicurioRegistry(Process process, int port, Path logFile, boolean temporaryLog, Thread shutdownHook) {
+    private ApicurioRegistry(Process process, ClassDataArchive cds, int port, Path logFile, boolean temporaryLog,
+                             Thread shutdownHook) {
         this.process = process;
+        this.cds = cds;
         this.port = port;
         this.logFile = logFile;
         this.temporaryLog = temporaryLog;
@@ -57,7 +62,9 @@ public final class ApicurioRegistry implements AutoCloseable {
         int managementPort = FreePorts.pick();
         Path dir = dataDir == null ? null : Dirs.create(dataDir.toAbsolutePath());
         Path log = logFile(dir);
-        List<String> command = command(home, dir, httpPort, managementPort);
+        ClassDataArchive cds = ClassDataArchive.forHome(home);
+        List<String> command = command(home, dir, httpPort, managementPort,
+                cds == null ? List.of() : cds.jvmOptions());
         Process process;
         try {
             process = new ProcessBuilder(command)
@@ -68,9 +75,9 @@ public final class ApicurioRegistry implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot launch " + command.get(0), e);
         }
-        Thread hook = new Thread(() -> stop(process), "apicurio-registry-stopper");
+        Thread hook = new Thread(() -> stop(process, cds), "apicurio-registry-stopper");
         Runtime.getRuntime().addShutdownHook(hook);
-        ApicurioRegistry registry = new ApicurioRegistry(process, httpPort, log, dir == null, hook);
+        ApicurioRegistry registry = new ApicurioRegistry(process, cds, httpPort, log, dir == null, hook);
         try {
             registry.awaitReady();
             registry.setGlobalBackward();
@@ -84,14 +91,14 @@ public final class ApicurioRegistry implements AutoCloseable {
         return registry;
     }
 
-    static List<String> command(Path home, Path dataDir, int httpPort, int managementPort) {
+    static List<String> command(Path home, Path dataDir, int httpPort, int managementPort, List<String> jvmOptions) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String datasource = dataDir == null
                 ? "jdbc:h2:mem:relay_registry"
                 : "jdbc:h2:file:" + dataDir.resolve("h2").resolve("registry");
         List<String> cmd = new ArrayList<>(List.of(java,
                 // a local registry holds a few hundred schemas: a small heap, one GC thread and C1 only start faster
-                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-D" + OrphanReaper.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid(),
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
@@ -107,6 +114,7 @@ public final class ApicurioRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.jdbc.min-size=2",
                 "-Dapicurio.datasource.jdbc.max-size=20",
                 "-jar", home.resolve(ApicurioDistribution.RUN_JAR).toString()));
+        cmd.addAll(1, jvmOptions);
         return cmd;
     }
 
@@ -210,7 +218,7 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     private void stopProcess() {
-        stop(process);
+        stop(process, cds);
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
@@ -218,18 +226,25 @@ public final class ApicurioRegistry implements AutoCloseable {
         }
     }
 
-    private static void stop(Process process) {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    /** SIGTERM, then SIGKILL after a timeout; then keeps the class data archive only if the JVM ended cleanly. */
+    private static void stop(Process process, ClassDataArchive cds) {
+        boolean graceful = true;
+        if (process.isAlive()) {
+            process.destroy();
+            Duration timeout = cds != null && cds.recording() ? STOP_TIMEOUT_RECORDING : STOP_TIMEOUT;
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    graceful = false;
+                    process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                graceful = false;
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
+        }
+        if (cds != null) {
+            cds.finish(graceful && !process.isAlive());
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.relay.stack;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registry contract against the real Apicurio Registry (ccompat API). */
+@Tag("integration")
 class ApicurioRegistryContractIT extends SchemaRegistryContract {
 
     @RegisterExtension

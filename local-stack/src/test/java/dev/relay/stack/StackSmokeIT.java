@@ -21,8 +21,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+/** The harness itself: the broker carries records and transactions, the real registry answers. */
+@Tag("integration")
 class StackSmokeIT {
 
     @RegisterExtension

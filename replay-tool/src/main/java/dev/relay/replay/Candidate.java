@@ -12,6 +12,8 @@ import java.util.List;
  * One failed job found in the log: from a {@code FailedJob} on relay.failed (carries the whole job) or, with
  * {@code --include-failed-results}, from a FAILED {@code JobResult} on relay.results (the job itself is then looked up
  * on relay.jobs). {@code job} is null until known. {@code attempts} are every attempt so far, of every generation.
+ * A candidate read by the scan carries its FailedJob still encoded ({@code failedBytes}): only the filter fields are
+ * decoded while scanning, the whole record only when it is republished ({@link #resolve}).
  */
 public record Candidate(
         String jobId,
@@ -31,7 +33,8 @@ public record Candidate(
         String batchId,
         List<Target> chain,
         List<AttemptSummary> attempts,
-        Job job) {
+        Job job,
+        byte[] failedBytes) {
 
     public enum Source { FAILED, RESULT }
 
@@ -44,7 +47,7 @@ public record Candidate(
                 timestamp, job.getSubmittedAt().toEpochMilli(), cls, f.getTerminalReason(),
                 f.getError() == null ? null : f.getError().getMessage(), primary.getProvider(), primary.getModel(),
                 job.getTenant(), job.getBatchId(), chain,
-                List.copyOf(f.getAttempts().isEmpty() ? job.getAttempts() : f.getAttempts()), job);
+                List.copyOf(f.getAttempts().isEmpty() ? job.getAttempts() : f.getAttempts()), job, null);
     }
 
     static Candidate fromResult(JobResult r, String topic, int partition, long offset, long timestamp) {
@@ -53,14 +56,34 @@ public record Candidate(
                 timestamp, r.getSubmittedAt().toEpochMilli(), cls, "FAILED_RESULT",
                 r.getError() == null ? null : r.getError().getMessage(), r.getProvider(), r.getModel(),
                 r.getTenant(), r.getBatchId(), List.of(new Target(r.getProvider(), r.getModel())),
-                List.copyOf(r.getAttempts()), null);
+                List.copyOf(r.getAttempts()), null, null);
     }
 
     /** The same candidate with its job found on relay.jobs. */
     Candidate withJob(Job found) {
         return new Candidate(jobId, generation, source, topic, partition, offset, recordTimestamp, submittedAt,
                 errorClass, terminalReason, errorMessage, provider, model, tenant, batchId,
-                List.copyOf(found.getChain()), attempts.isEmpty() ? List.copyOf(found.getAttempts()) : attempts, found);
+                List.copyOf(found.getChain()), attempts.isEmpty() ? List.copyOf(found.getAttempts()) : attempts, found,
+                null);
+    }
+
+    /** A scanned candidate whose encoded FailedJob is kept for later. */
+    Candidate withFailedBytes(byte[] bytes) {
+        return new Candidate(jobId, generation, source, topic, partition, offset, recordTimestamp, submittedAt,
+                errorClass, terminalReason, errorMessage, provider, model, tenant, batchId, chain, attempts, job, bytes);
+    }
+
+    /** Whether the job itself is at hand (decoded, or still encoded). */
+    boolean hasJob() {
+        return job != null || failedBytes != null;
+    }
+
+    /** This candidate with its whole FailedJob decoded (job and attempts), if it was kept encoded. */
+    Candidate resolve(dev.relay.schemas.serde.RelaySerdes serdes) {
+        if (job != null || failedBytes == null) {
+            return this;
+        }
+        return fromFailed(serdes.failed().deserialize(topic, failedBytes), topic, partition, offset, recordTimestamp);
     }
 
     /** Whether this candidate should replace {@code other} for the same job id: the latest generation wins. */

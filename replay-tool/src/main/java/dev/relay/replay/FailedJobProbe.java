@@ -66,7 +66,7 @@ final class FailedJobProbe {
                 topic, partition, offset, timestamp, (Long) job.get("submittedAt"),
                 OutcomeClass.valueOf(f.get("finalOutcome").toString()), str(f.get("terminalReason")),
                 error == null ? null : str(error.get("message")), primary.getProvider(), primary.getModel(),
-                str(job.get("tenant")), str(job.get("batchId")), List.copyOf(chain), List.of(), null);
+                str(job.get("tenant")), str(job.get("batchId")), List.copyOf(chain), List.of(), null, null);
     }
 
     private static String str(Object o) {

@@ -45,7 +45,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Relay config.json (kafka section, providers).")
+    @Option(names = "--config", paramLabel = "FILE", description = "Relay config.json (kafka section, providers); default $RELAY_CONFIG, else ./config.json if present.")
     Path config;
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Overrides kafka.bootstrap_servers.")
     String bootstrapServers;
@@ -172,12 +172,21 @@ final class ReplayCommand implements Callable<Integer> {
         return scanThreads;
     }
 
+    /** {@code --config}, else {@code RELAY_CONFIG}, else {@code ./config.json} if it exists (as the other commands). */
     private RelayConfig loadConfig() {
-        if (config == null) {
+        Path file = config;
+        if (file == null && System.getenv("RELAY_CONFIG") != null && !System.getenv("RELAY_CONFIG").isBlank()) {
+            file = Path.of(System.getenv("RELAY_CONFIG"));
+        }
+        if (file == null && Files.isRegularFile(Path.of("config.json"))) {
+            file = Path.of("config.json");
+        }
+        if (file == null) {
             return null;
         }
+        config = file; // named in the report
         try {
-            return ConfigLoader.fromSystemEnv().load(config);
+            return ConfigLoader.fromSystemEnv().load(file);
         } catch (ConfigException e) {
             throw ReplayException.usage("--config: " + e.getMessage());
         }

@@ -30,8 +30,8 @@ public final class ReplayMain {
 
     /** The CLI's output is the table and summary; the Kafka clients' INFO lines would bury it. */
     private static void quietKafkaLogs() {
-        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafka
-                && kafka.getLevel() == null) {
+        // only on the CLI path: the launcher runs `replay` in its own JVM, and our messages say what the WARNs would
+        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafka) {
             kafka.setLevel(ch.qos.logback.classic.Level.ERROR); // unreachable brokers: our message says it once
         }
     }

@@ -34,8 +34,8 @@ public final class ReplayPlanner {
                     "a later generation of this job was selected"));
         }
         for (Candidate c : selection.candidates()) {
-            Candidate candidate = c.job() != null ? c : withJobFromLog(c, facts);
-            if (candidate.job() == null) {
+            Candidate candidate = c.hasJob() ? c : withJobFromLog(c, facts);
+            if (!candidate.hasJob()) {
                 skips.add(new Plan.Skip(c, Plan.Reason.JOB_NOT_FOUND,
                         "generation " + c.generation() + " is not on the jobs topic any more"));
                 continue;

@@ -62,7 +62,7 @@ final class ReplayRun {
             }
             Set<String> ids = selected.stream().map(Candidate::jobId).collect(Collectors.toSet());
             Set<String> needJobs = new HashSet<>();
-            selected.stream().filter(c -> c.job() == null).forEach(c -> needJobs.add(c.jobId()));
+            selected.stream().filter(c -> !c.hasJob()).forEach(c -> needJobs.add(c.jobId()));
             long earliest = selected.stream().mapToLong(Candidate::submittedAt).min().orElseThrow();
             LogHistory.Facts facts = new LogHistory(scanner, serdes, s.topics())
                     .read(ids, needJobs, Instant.ofEpochMilli(earliest));

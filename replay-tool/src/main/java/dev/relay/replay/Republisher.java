@@ -81,7 +81,8 @@ public final class Republisher implements AutoCloseable {
                     producer.beginTransaction();
                     txnStarted = System.nanoTime();
                 }
-                Job job = origin.rewrite(replay);
+                Job job = origin.rewrite(new Plan.Replay(replay.candidate().resolve(serdes), replay.newGeneration(),
+                        replay.chain()));
                 producer.send(new ProducerRecord<>(topics.jobs(), job.getJobId(),
                         serdes.job().serialize(topics.jobs(), job)));
                 pending.add(replay);

@@ -1,6 +1,5 @@
 package dev.relay.replay;
 
-import dev.relay.schemas.FailedJob;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.Topics;
@@ -51,11 +50,8 @@ public final class Selection {
         scans.add(scanner.scan(topics.failed(), since, r -> visit(r, since, until, filter, latest, superseded,
                 () -> {
                     Candidate light = probes.get().probe(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value());
-                    if (!filter.matches(light)) {
-                        return null;
-                    }
-                    FailedJob f = serdes.failed().deserialize(r.topic(), r.value());
-                    return Candidate.fromFailed(f, r.topic(), r.partition(), r.offset(), r.timestamp());
+                    // the whole record (mostly the prompt) is decoded only if it is republished
+                    return filter.matches(light) ? light.withFailedBytes(r.value()) : null;
                 }, undecodable)));
         if (includeFailedResults) {
             scans.add(scanner.scan(topics.results(), since, r -> visit(r, since, until, filter, latest, superseded,

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads {@code --since}/{@code --until}: an ISO-8601 instant ({@code 2026-11-24T20:00:00Z}), a date-time with an
- * offset ({@code 2026-11-24T21:00:00+01:00}), a local date-time or a date (both read as UTC), {@code now}, or a time
+ * offset ({@code 2026-11-24T21:00:00+01:00}), a local date-time ({@code T} or a space between date and time) or a
+ * date (both read as UTC), {@code now}, or a time
  * relative to now ({@code 30m}, {@code 2h}, {@code 7d}, {@code 1h30m}, {@code 90s}).
  */
 public final class TimeSpec {
@@ -33,6 +34,9 @@ public final class TimeSpec {
         }
         if (RELATIVE.matcher(t).matches()) {
             return clock.instant().minus(relative(option, t));
+        }
+        if (t.matches("\\d{4}-\\d{2}-\\d{2} \\d.*")) {
+            t = t.replaceFirst(" ", "T"); // "2026-11-24 20:00", as operators type it
         }
         try {
             return Instant.parse(t);

@@ -45,7 +45,12 @@ class FailedJobProbeTest {
                 t.toEpochMilli());
 
         assertThat(light.job()).isNull();
-        assertThat(light).usingRecursiveComparison().ignoringFields("job", "attempts").isEqualTo(full);
+        assertThat(light).usingRecursiveComparison().ignoringFields("job", "attempts", "failedBytes").isEqualTo(full);
+        // kept encoded by the scan, decoded whole when republished
+        Candidate kept = light.withFailedBytes(bytes);
+        assertThat(kept.hasJob()).isTrue();
+        assertThat(kept.resolve(serdes)).usingRecursiveComparison().isEqualTo(full);
+        assertThat(light.hasJob()).isFalse();
         // twice, to exercise the reused record and decoder
         assertThat(probe.probe("p.failed", 1, 43, t.toEpochMilli(), bytes).jobId()).isEqualTo("j-1");
     }

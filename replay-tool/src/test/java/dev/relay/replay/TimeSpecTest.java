@@ -34,6 +34,7 @@ class TimeSpecTest {
                 .isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
         assertThat(TimeSpec.parse("--since", "2026-11-24T18:00", CLOCK)).isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
         assertThat(TimeSpec.parse("--since", "2026-11-24", CLOCK)).isEqualTo(Instant.parse("2026-11-24T00:00:00Z"));
+        assertThat(TimeSpec.parse("--since", "2026-11-24 18:30", CLOCK)).isEqualTo(Instant.parse("2026-11-24T18:30:00Z"));
         assertThat(TimeSpec.parse("--since", " 2026-11-24T18:00:00.250Z ", CLOCK))
                 .isEqualTo(Instant.parse("2026-11-24T18:00:00.250Z"));
     }

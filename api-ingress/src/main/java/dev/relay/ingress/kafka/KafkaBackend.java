@@ -109,6 +109,7 @@ public final class KafkaBackend implements IngressBackend {
             checks.put("registry", false);
         }
         checks.put("results_view", viewConsumer.caughtUp());
+        checks.put("webhooks", webhooks.running());
         return checks;
     }
 

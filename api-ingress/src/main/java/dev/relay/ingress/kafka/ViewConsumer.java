@@ -92,8 +92,9 @@ public final class ViewConsumer implements AutoCloseable {
 
     private volatile Map<TopicPartition, Long> endsAtStart = Map.of();
 
+    /** Caught up with the topics at start-up, and still reading (a dead reader would leave sync calls hanging). */
     public boolean caughtUp() {
-        return caughtUp.getCount() == 0;
+        return caughtUp.getCount() == 0 && thread.isAlive();
     }
 
     public long resultsLag() {

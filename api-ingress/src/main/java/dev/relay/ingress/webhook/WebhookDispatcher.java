@@ -105,6 +105,10 @@ public final class WebhookDispatcher implements AutoCloseable {
         thread.start();
     }
 
+    public boolean running() {
+        return thread.isAlive();
+    }
+
     public long delivered() {
         return delivered.get();
     }

@@ -172,7 +172,8 @@ public final class StackStartup {
                 .append("\"Ready\" means: broker answers `describeCluster` with a node; registry answers 200 on ")
                 .append("`GET /apis/ccompat/v7/subjects` (and `PUT /config` BACKWARD is done). Each broker run is a ")
                 .append("fresh JVM (class loading included, as in `relay up`); the restart is in that same JVM. ")
-                .append("Each registry start is a new child JVM. Other work on the machine adds noise.\n\n")
+                .append("Each registry start is a new child JVM, mapping the registry's class data archive when one ")
+                .append("was recorded before (see docs/local-stack.md). Other work on the machine adds noise.\n\n")
                 .append("| what | min | median | max | all runs (ms) |\n| --- | ---: | ---: | ---: | --- |\n");
         figures.forEach((what, values) -> {
             List<Long> sorted = values.stream().sorted().toList();

@@ -31,9 +31,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Avro records through the real broker, with real producers and consumers, and what bad bytes do to a consumer. */
+@Tag("integration")
 class AvroKafkaIT {
 
     @RegisterExtension

@@ -26,9 +26,11 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Confluent-wire-format serde against the real Apicurio Registry. */
+@Tag("integration")
 class AvroSerdeIT {
 
     @RegisterExtension

@@ -136,8 +136,10 @@ final class HopOutcomes {
         HopDecision d = config == null ? (last ? new HopDecision.GiveUp() : new HopDecision.NextHop())
                 : services.policy().decide(config, f, number, anotherKey, last);
         FailureClass cls = f.failureClass();
-        // hard rules, whatever the policy says: the caller's fault ends the job, allow_fallbacks:false stops the chain
-        if (cls == FailureClass.INVALID_REQUEST || cls == FailureClass.DEADLINE) {
+        // hard rules, whatever the policy says: a passed deadline ends the job, allow_fallbacks:false stops the chain.
+        // INVALID_REQUEST ends the job by the policy's default; fallback_policy may let 400s fall back (Bifrost's
+        // older behaviour), so it is not forced here.
+        if (cls == FailureClass.DEADLINE) {
             d = new HopDecision.GiveUp();
         } else if (d instanceof HopDecision.NextHop && (last || !f.allowFallbacks())) {
             d = new HopDecision.GiveUp();

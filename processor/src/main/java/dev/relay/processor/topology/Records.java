@@ -80,7 +80,10 @@ final class Records {
         return JobResult.newBuilder()
                 .setJobId(job.getJobId()).setSubmittedAt(job.getSubmittedAt()).setCompletedAt(Instant.ofEpochMilli(now))
                 .setTotalLatencyMs(Math.max(0, now - job.getSubmittedAt().toEpochMilli()))
-                .setAttemptCount(job.getAttempts().size()).setAttempts(job.getAttempts())
+                // attempts lists every generation's tries; the count is this generation's
+                .setAttemptCount((int) job.getAttempts().stream()
+                        .filter(a -> a.getReplayGeneration() == job.getReplayGeneration()).count())
+                .setAttempts(job.getAttempts())
                 .setReplayGeneration(job.getReplayGeneration()).setTenant(job.getTenant())
                 .setBatchId(job.getBatchId()).setCustomId(job.getCustomId()).setCallbackUrl(job.getCallbackUrl())
                 .setMetadata(job.getMetadata());
@@ -93,6 +96,10 @@ final class Records {
     static ErrorInfo callerError(Job job, ErrorInfo fallback) {
         AttemptSummary chosen = null;
         for (AttemptSummary s : job.getAttempts()) {
+            // a replayed job carries earlier generations' attempts; the caller gets this generation's primary error
+            if (s.getReplayGeneration() != job.getReplayGeneration()) {
+                continue;
+            }
             if (s.getOutcome() != OutcomeClass.CIRCUIT_OPEN && s.getOutcome() != OutcomeClass.SUCCESS) {
                 if (s.getHop() == 0) {
                     chosen = s;

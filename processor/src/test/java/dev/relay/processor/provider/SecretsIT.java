@@ -45,6 +45,8 @@ class SecretsIT {
     WireMockServer server;
     ListAppender<ILoggingEvent> logs;
     Logger root;
+    Logger relay;
+    Level relayLevel;
 
     @BeforeEach
     void start() {
@@ -54,12 +56,15 @@ class SecretsIT {
         logs = new ListAppender<>();
         logs.start();
         root.addAppender(logs);
-        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("dev.relay").setLevel(Level.TRACE);
+        relay = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("dev.relay.processor.provider");
+        relayLevel = relay.getLevel();
+        relay.setLevel(Level.TRACE);
     }
 
     @AfterEach
     void stop() {
         root.detachAppender(logs);
+        relay.setLevel(relayLevel);
         server.stop();
     }
 

@@ -21,8 +21,9 @@ import javax.net.ssl.SSLContext;
  * <p>Why a pool: on HTTP/2 a JDK client keeps one connection per origin and fails streams beyond the server's
  * {@code MAX_CONCURRENT_STREAMS} with "too many concurrent streams" instead of opening another connection
  * (JDK-8225647). So each client carries at most {@code maxStreamsPerClient} exchanges; overflow goes to the next
- * client (created on demand, kept for reuse). An exchange refused anyway with that error is retried once on a fresh
- * client. On HTTP/1.1 (plain {@code http} base URLs) one client opens a connection per concurrent call and keeps
+ * client (created on demand, kept for reuse). When the server refuses a stream anyway ("too many concurrent streams":
+ * its limit is below the cap), the transport learns the limit from the refused client's load, lowers the cap of that
+ * client and of new ones to it, and retries the exchange on another client (at most {@value #STREAM_RETRIES} times). On HTTP/1.1 (plain {@code http} base URLs) one client opens a connection per concurrent call and keeps
  * them for reuse, so there is a single client without a cap.
  */
 public final class HttpTransport implements AutoCloseable {
@@ -42,7 +43,10 @@ public final class HttpTransport implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
 
-    private final int cap;
+    static final int STREAM_RETRIES = 3;
+
+    /** Streams per client: the configured cap, lowered to what a server was seen to accept. */
+    private volatile int cap;
 
     public HttpTransport(Settings settings, HttpClient.Version version) {
         this.settings = settings;
@@ -67,7 +71,7 @@ public final class HttpTransport implements AutoCloseable {
     public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request) {
         CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
         AtomicReference<CompletableFuture<?>> raw = new AtomicReference<>();
-        attempt(request, result, raw, true);
+        attempt(request, result, raw, STREAM_RETRIES);
         result.whenComplete((r, e) -> {
             if (result.isCancelled()) {
                 CompletableFuture<?> current = raw.get();
@@ -80,17 +84,17 @@ public final class HttpTransport implements AutoCloseable {
     }
 
     private void attempt(HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
-            AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
+            AtomicReference<CompletableFuture<?>> raw, int retriesLeft) {
         Slot slot = acquire(request);
         if (slot.ready.isDone()) {
-            exchange(slot, request, result, raw, mayRetry);
+            exchange(slot, request, result, raw, retriesLeft);
         } else {
-            slot.ready.whenComplete((v, e) -> exchange(slot, request, result, raw, mayRetry));
+            slot.ready.whenComplete((v, e) -> exchange(slot, request, result, raw, retriesLeft));
         }
     }
 
     private void exchange(Slot slot, HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
-            AtomicReference<CompletableFuture<?>> raw, boolean mayRetry) {
+            AtomicReference<CompletableFuture<?>> raw, int retriesLeft) {
         if (result.isDone()) { // cancelled while waiting for the connection
             slot.inFlight.decrementAndGet();
             return;
@@ -102,31 +106,40 @@ public final class HttpTransport implements AutoCloseable {
             exchange.cancel(true);
         }
         exchange.whenComplete((response, error) -> {
-            slot.inFlight.decrementAndGet();
+            int load = slot.inFlight.getAndDecrement();
             if (error == null) {
                 result.complete(response);
-            } else if (mayRetry && !result.isDone() && tooManyStreams(error)) {
-                slot.saturated = true;
-                attempt(request, result, raw, false);
+            } else if (retriesLeft > 0 && !result.isDone() && tooManyStreams(error)) {
+                learnLimit(slot, load);
+                attempt(request, result, raw, retriesLeft - 1);
             } else {
                 result.completeExceptionally(error);
             }
         });
     }
 
+    /** The server refused a stream while {@code load} were in flight on {@code slot}: it accepts fewer than that. */
+    private void learnLimit(Slot slot, int load) {
+        int limit = Math.max(1, Math.min(slot.limit, load - 1));
+        slot.limit = limit;
+        if (limit < cap) {
+            cap = limit;
+        }
+    }
+
     private Slot acquire(HttpRequest request) {
         for (Slot s : slots) {
-            if (s.tryAcquire(cap)) {
+            if (s.tryAcquire()) {
                 return s;
             }
         }
         synchronized (this) {
             for (Slot s : slots) {
-                if (s.tryAcquire(cap)) {
+                if (s.tryAcquire()) {
                     return s;
                 }
             }
-            Slot s = new Slot(newClient());
+            Slot s = new Slot(newClient(), cap);
             s.inFlight.incrementAndGet();
             warmUp(s, request);
             slots.add(s);
@@ -182,17 +195,17 @@ public final class HttpTransport implements AutoCloseable {
     private static final class Slot {
         final HttpClient client;
         final AtomicInteger inFlight = new AtomicInteger();
-        /** Set when the server refused a stream: the client is used again only below half its cap. */
-        volatile boolean saturated;
+        /** Streams this client may carry; lowered when its server refuses one. */
+        volatile int limit;
         /** Completes once the client's connection is open (at once on HTTP/1.1). */
         final CompletableFuture<Void> ready = new CompletableFuture<>();
 
-        Slot(HttpClient client) {
+        Slot(HttpClient client, int limit) {
             this.client = client;
+            this.limit = limit;
         }
 
-        boolean tryAcquire(int cap) {
-            int limit = saturated ? Math.max(1, cap / 2) : cap;
+        boolean tryAcquire() {
             while (true) {
                 int n = inFlight.get();
                 if (n >= limit) {

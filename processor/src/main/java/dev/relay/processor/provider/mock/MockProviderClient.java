@@ -8,7 +8,6 @@ import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.mapping.Completion;
 import dev.relay.processor.provider.mapping.Messages;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -89,9 +88,5 @@ public final class MockProviderClient implements ProviderClient {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("mock latency \"" + value + "\" is not a duration such as 250ms");
         }
-    }
-
-    static Duration latencyFloor(ProviderConfig config) {
-        return Duration.ofMillis(millis(config.options().get("latency"), 0));
     }
 }

@@ -185,6 +185,33 @@ class Http2ConcurrencyIT {
         assertThat(perConnection.values()).allSatisfy(c -> assertThat(c[1].get()).isLessThanOrEqualTo(MAX_STREAMS));
     }
 
+    /**
+     * With no useful cap (one client would carry all 1,000 calls; measured: 776 of them fail with "too many concurrent
+     * streams" on JDK 25 without the retry), the transport learns the server's limit from the refusals and spreads
+     * the calls over more clients.
+     */
+    @Test
+    void shouldLearnServerStreamLimitWhenCapIsAboveIt() throws Exception {
+        delayMillis = 300;
+        HttpTransport transport = new HttpTransport(new HttpTransport.Settings(100_000, Duration.ofSeconds(10), clientSsl),
+                HttpClient.Version.HTTP_2);
+        ProviderConfig config = new ConfigLoader(n -> Optional.empty()).parse(
+                "{\"providers\": {\"openai\": {\"network_config\": {\"default_request_timeout_in_seconds\": 60}}}}",
+                "test").providers().get("openai");
+        try (ProviderClient client = new HttpProviderClient("h2", new OpenAiDialect(), URI.create("https://localhost:" + port),
+                config.network(), transport, RelayVersion.userAgent(), Clock.systemUTC())) {
+            List<CompletableFuture<AttemptOutcome>> futures = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                futures.add(client.call(call(i)));
+            }
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+            assertThat(futures).allSatisfy(f -> assertThat(f.join()).as("outcome %s", f.join())
+                    .isInstanceOf(AttemptOutcome.Success.class));
+            assertThat(transport.clientCount()).as("overflow went to more clients").isGreaterThan(1);
+        }
+        assertThat(perConnection.values()).allSatisfy(c -> assertThat(c[1].get()).isLessThanOrEqualTo(MAX_STREAMS));
+    }
+
     @Test
     void shouldAbortTheExchangeWhenTheCallIsCancelled() throws Exception {
         delayMillis = 10_000;
