@@ -86,6 +86,7 @@ public final class TopicSetup {
             }
             LOG.info("Topics with prefix '{}': created {}, {} already existed", topics.prefix(), created,
                     topics.all().size() - created.size());
+            awaitLeaders(admin, created);
             return List.copyOf(created);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create Relay topics: " + e.getCause().getMessage(), e.getCause());
@@ -94,6 +95,38 @@ public final class TopicSetup {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("timed out creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader. A producer that writes to a topic in the moments
+     * after its creation gets NOT_LEADER_OR_FOLLOWER; an idempotent producer with several batches in flight can then
+     * retry its first batch after later ones were appended and loop on OUT_OF_ORDER_SEQUENCE_NUMBER (seen with Kafka
+     * 4.4 in a test that produced right after creating its topics).
+     */
+    static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
+        if (names.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready = true;
+            try {
+                for (var d : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                    for (var partition : d.partitions()) {
+                        ready &= partition.leader() != null && !partition.leader().isEmpty();
+                    }
+                }
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                ready = false; // metadata not propagated yet (UnknownTopicOrPartition): ask again
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
+            }
+            Thread.sleep(20);
         }
     }
 
