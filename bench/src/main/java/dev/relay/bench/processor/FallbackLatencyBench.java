@@ -39,6 +39,8 @@ public final class FallbackLatencyBench {
         List<Variant> variants = List.of(
                 new Variant("exactly_once_v2, commit 20 ms, poll 5 ms (default)", ""),
                 new Variant("exactly_once_v2, commit 5 ms, poll 5 ms", ", \"commit_interval\": \"5ms\""),
+                new Variant("exactly_once_v2, commit 20 ms, poll 5 ms, main consumer fetch.max.wait.ms 10",
+                        ", \"properties\": {\"main.consumer.fetch.max.wait.ms\": \"10\"}"),
                 new Variant("at_least_once, commit 100 ms, poll 5 ms",
                         ", \"processing_guarantee\": \"at_least_once\", \"commit_interval\": \"100ms\""));
         List<String> rows = new ArrayList<>();
