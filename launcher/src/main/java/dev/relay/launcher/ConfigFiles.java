@@ -50,7 +50,9 @@ final class ConfigFiles {
     }
 
     static RelayConfig load(Path file) {
-        // warnings (unset key variables) are logged by the processor and the ingress as they start
-        return ConfigLoader.fromSystemEnv().load(file);
+        RelayConfig config = ConfigLoader.fromSystemEnv().load(file);
+        // reported once, where the file is read: unset key variables, api keys ignored, unsigned webhooks
+        config.warnings().forEach(w -> log.warn("config: {}", w));
+        return config;
     }
 }

@@ -1,10 +1,8 @@
 package dev.relay.launcher;
 
-import dev.relay.config.RelayConfig;
 import dev.relay.ingress.RelayIngress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,14 +16,7 @@ final class IngressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RelayConfig cfg = ConfigFiles.load(ConfigFiles.resolve(config, false));
-        CountDownLatch stop = new CountDownLatch(1);
-        try (RelayIngress ingress = RelayIngress.start(cfg)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "relay-stop"));
-            System.out.println("relay ingress listening on http://" + cfg.ingress().host() + ":" + ingress.port()
-                    + ". Ctrl-C stops it.");
-            stop.await();
-        }
-        return 0;
+        return RoleRunner.run(config, RelayIngress::start,
+                (cfg, http) -> "relay ingress listening on http://" + cfg.ingress().host() + ":" + http.port());
     }
 }

@@ -1,10 +1,8 @@
 package dev.relay.launcher;
 
-import dev.relay.config.RelayConfig;
 import dev.relay.processor.RelayProcessor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,14 +16,7 @@ final class ProcessorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RelayConfig cfg = ConfigFiles.load(ConfigFiles.resolve(config, false));
-        CountDownLatch stop = new CountDownLatch(1);
-        try (RelayProcessor processor = RelayProcessor.start(cfg)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "relay-stop"));
-            System.out.println("relay processor running against " + cfg.kafka().bootstrapServers()
-                    + " (metrics on :" + cfg.metricsPort() + "/metrics). Ctrl-C stops it.");
-            stop.await();
-        }
-        return 0;
+        return RoleRunner.run(config, RelayProcessor::start, (cfg, p) -> "relay processor running against "
+                + cfg.kafka().bootstrapServers() + " (metrics on :" + p.metricsPort() + "/metrics)");
     }
 }

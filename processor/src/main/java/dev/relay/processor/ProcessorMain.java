@@ -31,6 +31,7 @@ public final class ProcessorMain implements Callable<Integer> {
             System.err.println("relay processor: " + e.getMessage());
             return 2;
         }
+        relay.warnings().forEach(w -> System.err.println("relay processor: warning: " + w));
         CountDownLatch stopped = new CountDownLatch(1);
         RelayProcessor processor = RelayProcessor.start(relay);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

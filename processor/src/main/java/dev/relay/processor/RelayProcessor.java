@@ -66,7 +66,6 @@ public final class RelayProcessor implements AutoCloseable {
 
     /** Starts the processor with the given adapter factory (benchmarks compare adapters with it). */
     public static RelayProcessor start(RelayConfig config, Function<ProviderConfig, ProviderClient> adapters) {
-        config.warnings().forEach(w -> log.warn("config: {}", w));
         var kafka = config.kafka();
         Topics topics = new Topics(kafka.topicPrefix(), kafka.maxHops());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
