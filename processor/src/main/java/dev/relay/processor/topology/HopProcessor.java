@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
 final class HopProcessor implements Processor<String, Job, String, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HopProcessor.class);
+
+    /** How long after a call's deadline a call that has not ended is abandoned. */
+    static final long ABANDON_GRACE_MS = 2_000;
 
     /** A completed call, handed from the completing thread to the stream thread. */
     record Completion(String key, long seq, AttemptOutcome outcome, String keyName, long startedAt, long latencyMs) {}
@@ -238,11 +242,16 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             } catch (RuntimeException bug) {
                 future = CompletableFuture.failedFuture(bug);
             }
+            // No adapter may hold a call (and its permit) past the call's deadline: one that has not ended a little
+            // after it is abandoned as a timeout, and cancelling it ends the exchange.
+            long budgetMs = Math.max(0, deadlineMs - now) + ABANDON_GRACE_MS;
+            future.orTimeout(budgetMs, TimeUnit.MILLISECONDS);
             running.put(key, new Running(mySeq, provider, future));
             future.whenComplete((outcome, error) -> {
                 long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
                 services.gate().release(provider);
-                AttemptOutcome result = outcome != null ? outcome : failureOf(error);
+                AttemptOutcome result = outcome != null ? outcome : error instanceof TimeoutException
+                        ? abandoned(provider, key, latencyMs) : failureOf(error);
                 if (error instanceof CancellationException) {
                     services.policy().release(provider);
                 } else if (result instanceof AttemptOutcome.Failure f) {
@@ -255,6 +264,13 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 }
             });
         }
+    }
+
+    private static AttemptOutcome abandoned(String provider, String key, long latencyMs) {
+        log.warn("provider {} did not end the call for job {} within its deadline; abandoned after {} ms", provider,
+                key, latencyMs);
+        return AttemptOutcome.Failure.of(Classifier.classify(new TimeoutException()), null, null, null,
+                "no outcome from " + provider + " within the call's deadline; abandoned after " + latencyMs + " ms");
     }
 
     private static AttemptOutcome failureOf(Throwable error) {

@@ -76,10 +76,10 @@ class ChaosIT {
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
 
                 List<JobResult> results = RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS,
-                        Duration.ofSeconds(90));
+                        Duration.ofSeconds(60));
                 List<AttemptRecord> audit = RelayIt.attempts(STACK.bootstrapServers(), serdes, topics, JOBS);
 
-                assertThat(results).hasSize(JOBS);
+                assertThat(results).as(() -> missing(jobs, results, audit, primary, fallback)).hasSize(JOBS);
                 assertThat(results.stream().map(JobResult::getJobId).distinct()).hasSize(JOBS);
                 assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
 
@@ -109,6 +109,21 @@ class ChaosIT {
                 assertThat(fellBack).isPositive();
             }
         }
+    }
+
+    /** What the test saw of the jobs without a result, so a failure says where they stopped. */
+    private static String missing(List<Job> jobs, List<JobResult> results, List<AttemptRecord> audit,
+            FakeOpenAi primary, FakeOpenAi fallback) {
+        var done = results.stream().map(JobResult::getJobId).collect(Collectors.toSet());
+        List<String> lost = jobs.stream().map(Job::getJobId).filter(id -> !done.contains(id)).toList();
+        StringBuilder sb = new StringBuilder(lost.size() + " jobs without a result");
+        for (String id : lost.subList(0, Math.min(10, lost.size()))) {
+            List<String> attempts = audit.stream().filter(a -> a.getJobId().toString().equals(id))
+                    .map(ChaosIT::describe).toList();
+            sb.append("\n  ").append(id).append(": primary calls ").append(primary.requestsFor(id))
+                    .append(", fallback calls ").append(fallback.requestsFor(id)).append(", audit ").append(attempts);
+        }
+        return sb.toString();
     }
 
     private static String describe(AttemptSummary a) {

@@ -13,6 +13,10 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +62,40 @@ class HttpProviderClientIT {
                 // the timeout sent was the provider's 1 s, not the 60 s left until the deadline
                 assertThat(f.message()).contains("1000 ms");
             });
+        }
+    }
+
+    @Test
+    void shouldTimeOutWhenTheBodyStallsAfterTheHeaders() throws Exception {
+        // 200 and a Content-Length at once, the first bytes of the body, then nothing for 8 s: the JDK's request
+        // timeout alone ends at the headers, so without Relay's own whole-exchange timeout this call takes 8 s
+        HttpServer stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stalling.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        stalling.createContext("/", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, 200);
+            ex.getResponseBody().write("{\"id\": \"chatcmpl-1\", ".getBytes(StandardCharsets.UTF_8));
+            ex.getResponseBody().flush();
+            try {
+                Thread.sleep(8_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        stalling.start();
+        String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"http://127.0.0.1:"
+                + stalling.getAddress().getPort() + "\", \"default_request_timeout_in_seconds\": 1}}}}";
+        ProviderConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("openai");
+        try (ProviderClient c = ProviderClients.create(config)) {
+            long t0 = System.nanoTime();
+            AttemptOutcome o = c.call(call(Instant.now().plusSeconds(60))).get(15, TimeUnit.SECONDS);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class,
+                    f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TIMEOUT));
+            assertThat(tookMs).as("the call ends at its 1 s timeout, not when the body does").isLessThan(4000);
+        } finally {
+            stalling.stop(0);
         }
     }
 

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -314,6 +315,39 @@ class FallbackTopologyTest {
         assertThat(gamma.calls()).hasSize(5);
         assertThat(h.results.readValuesToList()).hasSize(5)
                 .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
+    }
+
+    @Test
+    void shouldAbandonCallThatOutlivesItsDeadlineAndFreeItsPermit() {
+        ScriptedProvider gamma = h.provider("gamma");
+        gamma.hang(); // an adapter that never ends its call
+        Job job = Job.newBuilder(TopologyHarness.job("h1", "gamma/m", "beta/m2"))
+                .setDeadline(Instant.ofEpochMilli(1_000_100)).build(); // 100 ms after the driver's start
+        h.submit(job);
+        h.advance(Duration.ofMillis(20));
+        assertThat(gamma.calls()).hasSize(1);
+
+        // abandoned 100 ms + HopProcessor.ABANDON_GRACE_MS of real time after it started
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            h.advance(Duration.ofMillis(5));
+            return !h.attempts.isEmpty();
+        });
+        h.run();
+        assertThat(gamma.pending()).singleElement().satisfies(f -> assertThat(f).isCompletedExceptionally());
+        assertThat(attempts()).first().satisfies(a -> {
+            assertThat(a.getOutcome()).isEqualTo(OutcomeClass.TIMEOUT);
+            assertThat(a.getErrorMessage()).contains("abandoned");
+        });
+        JobResult r = onlyResult("h1");
+        assertThat(r.getStatus()).isEqualTo(JobStatus.FAILED);
+        assertThat(r.getError().getOutcome()).isEqualTo(OutcomeClass.DEADLINE);
+        // the permit came back: gamma (2 at a time) takes two new calls
+        gamma.answer(ScriptedProvider::ok);
+        h.submit(TopologyHarness.job("h2", "gamma/m"));
+        h.submit(TopologyHarness.job("h3", "gamma/m"));
+        h.run();
+        assertThat(h.results.readValuesToList()).hasSize(2)
+                .allSatisfy(x -> assertThat(x.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
     }
 
     private static dev.relay.processor.provider.ChatCall call(String id) {

@@ -114,7 +114,7 @@ public final class HttpProviderClient implements ProviderClient {
             result.complete(outcome);
         });
         result.whenComplete((o, e) -> {
-            if (result.isCancelled()) {
+            if (e != null) { // cancelled or abandoned by the caller: end the exchange
                 exchange.cancel(true);
             }
         });
