@@ -54,11 +54,17 @@ public final class ThroughputBench {
             Files.writeString(config, stack.config(topics, "bench-relay", providers,
                     ", \"commit_interval\": \"" + commit + "\"" + extraKafka).formatted(metricsPort));
             Path log = stack.dir.resolve("processor.log");
-            Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-                    "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml",
-                    "-cp", System.getProperty("java.class.path"), "dev.relay.processor.ProcessorMain",
-                    "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml"));
+            // extra JVM options for the processor, e.g. -Dbench.processorJvm="-XX:StartFlightRecording=filename=p.jfr"
+            String extraJvm = System.getProperty("bench.processorJvm", "").strip();
+            if (!extraJvm.isEmpty()) {
+                cmd.addAll(List.of(extraJvm.split("\\s+")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.relay.processor.ProcessorMain",
+                    "--config", config.toString()));
+            Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 awaitLine(log, "-> RUNNING", Duration.ofSeconds(90));
                 Thread.sleep(3_000); // let the processor JVM settle after RUNNING
