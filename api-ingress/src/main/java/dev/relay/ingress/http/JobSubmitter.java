@@ -58,6 +58,13 @@ public final class JobSubmitter {
                 Optional<String> existing = existing(tenant, idempotencyKey, derived);
                 if (existing.isPresent()) {
                     String id = existing.get();
+                    Optional<String> first = view.requestFingerprint(id);
+                    if (first.isPresent() && !first.get().equals(JobView.fingerprintOf(candidate))) {
+                        throw new ApiException(422, "invalid_request_error", "Idempotency-Key", "idempotency_key_reused",
+                                "Idempotency-Key '" + idempotencyKey + "' was already used for a different request (job "
+                                        + id + "); a repeat must send the same messages, parameters, model and "
+                                        + "fallbacks, or use a new key");
+                    }
                     CompletableFuture<JobResult> f = null;
                     if (waitForResult) {
                         f = view.result(id).map(CompletableFuture::completedFuture).orElseGet(() -> view.awaitResult(id));

@@ -4,9 +4,14 @@ import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.Target;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,13 +30,37 @@ public final class JobView {
 
     /** What the ingress keeps of an accepted job. */
     public record JobInfo(String jobId, String tenant, String idempotencyKey, String batchId, String customId,
-            long submittedAt, int generation, List<Target> chain, String callbackUrl, Map<String, String> metadata) {
+            long submittedAt, int generation, List<Target> chain, String callbackUrl, Map<String, String> metadata,
+            String requestFingerprint) {
 
         static JobInfo of(Job j) {
             return new JobInfo(j.getJobId(), j.getTenant(), j.getIdempotencyKey(), j.getBatchId(), j.getCustomId(),
                     j.getSubmittedAt().toEpochMilli(), j.getReplayGeneration(), List.copyOf(j.getChain()),
-                    j.getCallbackUrl(), Map.copyOf(j.getMetadata()));
+                    j.getCallbackUrl(), Map.copyOf(j.getMetadata()),
+                    j.getIdempotencyKey() == null ? null : fingerprintOf(j));
         }
+    }
+
+    /**
+     * What an Idempotency-Key's repeat must match: the request (messages and parameters) and the chain, hashed
+     * (SHA-256 of their Avro encoding). Ids, times, callback and metadata are not part of it.
+     */
+    public static String fingerprintOf(Job job) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(job.getRequest().toByteBuffer());
+            for (Target t : job.getChain()) {
+                sha.update((t.getProvider() + "\u0000" + t.getModel() + "\u0000").getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 16);
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot fingerprint job " + job.getJobId(), e);
+        }
+    }
+
+    /** The request fingerprint of an accepted job that carried an Idempotency-Key, if this instance saw it. */
+    public Optional<String> requestFingerprint(String jobId) {
+        return Optional.ofNullable(jobs.get(jobId)).map(JobInfo::requestFingerprint);
     }
 
     /** Everything known about one job id. */

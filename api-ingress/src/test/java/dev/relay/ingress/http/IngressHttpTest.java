@@ -13,6 +13,7 @@ import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -132,6 +133,30 @@ class IngressHttpTest {
         assertThat(backend.published).hasSize(1);
         assertThat(http.postJson("/v1/chat/completions", BODY, Map.of("Idempotency-Key", "other")).status()).isEqualTo(200);
         assertThat(backend.published).hasSize(2);
+    }
+
+    @Test
+    void shouldRefuseARepeatedIdempotencyKeyWithADifferentRequest() {
+        Map<String, String> key = Map.of("Idempotency-Key", "order-43");
+        assertThat(http.postJson("/v1/jobs", BODY, key).status()).isEqualTo(202);
+
+        Http.Response otherPrompt = http.postJson("/v1/jobs", BODY.replace("\"hi\"", "\"bye\""), key);
+        Http.Response otherChain = http.postJson("/v1/chat/completions",
+                BODY.replace(", \"groq/llama\"", ""), key);
+
+        for (Http.Response r : List.of(otherPrompt, otherChain)) {
+            assertThat(r.status()).as(r.body()).isEqualTo(422);
+            assertThat(r.json().at("/error/type").asText()).isEqualTo("invalid_request_error");
+            assertThat(r.json().at("/error/code").asText()).isEqualTo("idempotency_key_reused");
+            assertThat(r.json().at("/error/param").asText()).isEqualTo("Idempotency-Key");
+            assertThat(r.json().at("/error/message").asText()).contains("order-43").contains("different request");
+        }
+        assertThat(backend.published).hasSize(1);
+        // the same request again is still the same job
+        Http.Response same = http.postJson("/v1/jobs", BODY, key);
+        assertThat(same.status()).isEqualTo(202);
+        assertThat(same.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(backend.published).hasSize(1);
     }
 
     @Test

@@ -294,6 +294,10 @@ class IngressKafkaIT {
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.json().at("/extra_fields/job_id").asText()).isEqualTo(id);
         assertThat(async.json().get("id").asText()).isEqualTo(id);
+        // the restarted instance read the first request back from relay.jobs: another prompt under the key is refused
+        Http.Response different = new Http(b.port()).postJson("/v1/jobs", chat("fallback"), key);
+        assertThat(different.status()).as(different.body()).isEqualTo(422);
+        assertThat(different.json().at("/error/code").asText()).isEqualTo("idempotency_key_reused");
         assertThat(countRecords(topics.jobs())).isEqualTo(1);
     }
 
