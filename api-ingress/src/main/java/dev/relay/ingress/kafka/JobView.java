@@ -68,7 +68,7 @@ public final class JobView {
             List<AttemptRecord> liveAttempts, Optional<String> webhookJson) {}
 
     private final Map<String, JobInfo> jobs = new ConcurrentHashMap<>();
-    private final Map<String, JobResult> results = new ConcurrentHashMap<>();
+    private final ResultStore results;
     private final Map<String, List<AttemptRecord>> attempts = new ConcurrentHashMap<>();
     private final Map<String, String> webhooks = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> batches = new ConcurrentHashMap<>();
@@ -77,9 +77,15 @@ public final class JobView {
     private final Clock clock;
     private final Duration window;
 
+    /** A view whose results are kept in memory (tests, tools). */
     public JobView(Clock clock, Duration window) {
+        this(clock, window, ResultStore.inMemory());
+    }
+
+    public JobView(Clock clock, Duration window, ResultStore results) {
         this.clock = clock;
         this.window = window;
+        this.results = results;
     }
 
     public void onJob(Job job) {
@@ -98,10 +104,7 @@ public final class JobView {
 
     public void onResult(JobResult result) {
         String id = result.getJobId();
-        results.merge(id, result, (old, neu) -> neu.getReplayGeneration() >= old.getReplayGeneration() ? neu : old);
-        if (result.getBatchId() != null) {
-            batches.computeIfAbsent(result.getBatchId(), b -> ConcurrentHashMap.newKeySet()).add(id);
-        }
+        results.merge(result);
         CompletableFuture<JobResult> waiter = waiters.remove(id);
         if (waiter != null) {
             waiter.complete(result);
@@ -140,12 +143,12 @@ public final class JobView {
     }
 
     public Optional<JobResult> result(String jobId) {
-        return Optional.ofNullable(results.get(jobId));
+        return results.get(jobId);
     }
 
     public Optional<JobState> state(String jobId) {
         JobInfo job = jobs.get(jobId);
-        JobResult result = results.get(jobId);
+        JobResult result = results.get(jobId).orElse(null);
         if (job == null && result == null) {
             return Optional.empty();
         }
@@ -165,10 +168,12 @@ public final class JobView {
 
     /** Job ids of a batch, as far as this view knows them. */
     public Set<String> batch(String batchId) {
-        return Set.copyOf(batches.getOrDefault(batchId, Set.of()));
+        Set<String> ids = new java.util.HashSet<>(results.batchMembers(batchId));
+        ids.addAll(batches.getOrDefault(batchId, Set.of()));
+        return Set.copyOf(ids);
     }
 
-    /** Forgets accepted jobs and attempts older than the window (their results stay). */
+    /** Forgets accepted jobs and attempts older than the window (their results stay, in the result store). */
     public void prune() {
         long cutoff = clock.millis() - window.toMillis();
         List<String> old = new ArrayList<>();
@@ -180,13 +185,20 @@ public final class JobView {
         for (String id : old) {
             JobInfo info = jobs.remove(id);
             attempts.remove(id);
+            if (info != null && info.batchId() != null && results.get(id).isPresent()) {
+                // the result store lists it for its batch from now on
+                batches.computeIfPresent(info.batchId(), (b, ids) -> {
+                    ids.remove(id);
+                    return ids.isEmpty() ? null : ids;
+                });
+            }
             if (info != null && info.idempotencyKey() != null) {
                 idempotency.remove(idempotencyKey(info.tenant(), info.idempotencyKey()), id);
             }
         }
     }
 
-    public int size() {
+    public long size() {
         return results.size() + jobs.size();
     }
 

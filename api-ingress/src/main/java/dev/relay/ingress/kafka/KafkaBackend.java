@@ -33,11 +33,13 @@ public final class KafkaBackend implements IngressBackend {
     private final WebhookDispatcher webhooks;
     private final Admin admin;
     private final SchemaRegistryClient registry;
+    private final ResultStore results;
 
     private KafkaBackend(KafkaJobPublisher publisher, JobView view, ViewConsumer viewConsumer,
-            WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry) {
+            WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry, ResultStore results) {
         this.publisher = publisher;
         this.view = view;
+        this.results = results;
         this.viewConsumer = viewConsumer;
         this.webhooks = webhooks;
         this.admin = admin;
@@ -52,7 +54,9 @@ public final class KafkaBackend implements IngressBackend {
         SchemaRegistryClient registry = SchemaRegistryClient.create(kafka.schemaRegistryUrl());
         RelaySerdes serdes = RelaySerdes.create(registry);
         Duration window = config.ingress().idempotencyWindow();
-        JobView view = new JobView(clock, window);
+        // results on local disk, beside the processor's state: the heap does not grow with the results topic
+        ResultStore results = RocksResultStore.openFresh(kafka.stateDir());
+        JobView view = new JobView(clock, window, results);
         KafkaJobPublisher publisher = null;
         ViewConsumer viewConsumer = null;
         WebhookDispatcher webhooks = null;
@@ -72,13 +76,13 @@ public final class KafkaBackend implements IngressBackend {
                     r -> view.state(r.getJobId()).map(renderer::job).orElseGet(json::createObjectNode),
                     id -> view.state(id).flatMap(JobView.JobState::webhookJson), json, clock);
             webhooks.start();
-            return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry);
+            return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry, results);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeAll(webhooks, viewConsumer, publisher, admin);
+            closeAll(webhooks, viewConsumer, publisher, admin, results);
             throw new IllegalStateException("interrupted while starting", e);
         } catch (RuntimeException e) {
-            closeAll(webhooks, viewConsumer, publisher, admin);
+            closeAll(webhooks, viewConsumer, publisher, admin, results);
             throw e;
         }
     }
@@ -124,11 +128,14 @@ public final class KafkaBackend implements IngressBackend {
         FunctionCounter.builder("relay.ingress.webhooks.refused", webhooks, WebhookDispatcher::refused)
                 .description("webhooks refused by the SSRF guard").register(m);
         Gauge.builder("relay.ingress.webhooks.pending", webhooks, WebhookDispatcher::pending).register(m);
+        Gauge.builder("relay.ingress.results.stored", results, ResultStore::size)
+                .description("job results in this instance's on-disk store (an estimate)").register(m);
     }
 
     @Override
     public void close() {
-        closeAll(webhooks, viewConsumer, publisher, admin);
+        // the result store last: the consumers write to it until they are closed
+        closeAll(webhooks, viewConsumer, publisher, admin, results);
     }
 
     private static void closeAll(AutoCloseable... all) {
