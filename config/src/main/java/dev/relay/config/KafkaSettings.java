@@ -11,7 +11,8 @@ import java.util.Map;
  */
 public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, String topicPrefix, int maxHops,
         int partitions, short replicationFactor, String applicationId, String processingGuarantee,
-        Duration commitInterval, Duration pollInterval, int streamThreads, Path stateDir, Map<String, String> properties) {
+        Duration commitInterval, Duration pollInterval, int streamThreads, Path stateDir, Map<String, String> properties,
+        boolean fastFallback) {
 
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
     public static final String DEFAULT_REGISTRY = "http://127.0.0.1:8081/apis/ccompat/v7";
@@ -34,6 +35,8 @@ public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, S
                 n.get("poll_interval").duration(Duration.ofMillis(5), ChronoUnit.MILLIS),
                 n.get("stream_threads").integer(1, 1, 64),
                 Path.of(n.get("state_dir").string(".relay/streams")),
-                n.get("properties").stringMap());
+                n.get("properties").stringMap(),
+                // start a fallback call before its hop record commits, when this instance owns the next hop
+                n.get("fast_fallback").bool(true));
     }
 }

@@ -103,4 +103,12 @@ class ConfigLoaderTest {
         assertThat(c.kafka().processingGuarantee()).isEqualTo("exactly_once_v2");
         assertThat(c.plugin("mocker")).isPresent();
     }
+
+    @Test
+    void shouldTurnFastFallbackOnByDefaultAndLetItBeTurnedOff() {
+        assertThat(loader.parse("{}", "a.json").kafka().fastFallback()).isTrue();
+        assertThat(loader.parse("{\"kafka\": {\"fast_fallback\": false}}", "b.json").kafka().fastFallback()).isFalse();
+        assertThatThrownBy(() -> loader.parse("{\"kafka\": {\"fast_fallback\": \"yes\"}}", "c.json"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("fast_fallback");
+    }
 }

@@ -14,7 +14,7 @@ final class LocalConfig {
         KafkaSettings k = c.kafka();
         KafkaSettings local = new KafkaSettings(bootstrap, registryUrl, k.topicPrefix(), k.maxHops(), k.partitions(),
                 (short) 1, k.applicationId(), k.processingGuarantee(), k.commitInterval(), k.pollInterval(),
-                k.streamThreads(), stateDir, k.properties());
+                k.streamThreads(), stateDir, k.properties(), k.fastFallback());
         IngressSettings i = c.ingress();
         IngressSettings ingress = ingressPort == null ? i : new IngressSettings(i.host(), ingressPort, i.apiKeys(),
                 i.maxBodyBytes(), i.syncTimeout(), i.idempotencyWindow());

@@ -11,6 +11,7 @@ import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ProviderClients;
 import dev.relay.processor.routing.CircuitBreakers;
 import dev.relay.processor.topology.CallPolicy;
+import dev.relay.processor.topology.EarlyCalls;
 import dev.relay.processor.topology.FallbackServices;
 import dev.relay.processor.topology.FallbackTopology;
 import dev.relay.processor.topology.PolicyCallPolicy;
@@ -88,8 +89,17 @@ public final class RelayProcessor implements AutoCloseable {
         }
         CallPolicy policy = new PolicyCallPolicy(RetryPolicy.from(config.fallbackPolicy()),
                 new CircuitBreakers(config.circuitBreaker(), registry), random);
-        FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics);
+        LocalAssignment assignment = kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics))
+                : null;
+        EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);
+        FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics,
+                early);
         ProviderGate gate = services.gate();
+        io.micrometer.core.instrument.FunctionCounter.builder("relay.fast_fallback.started", early, EarlyCalls::started)
+                .description("fallback calls started before their hop record committed").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("relay.fast_fallback.adopted", early, EarlyCalls::adopted)
+                .description("of those, calls the next hop adopted (the rest were repeated by the hop's owner)")
+                .register(registry);
         config.providers().keySet().forEach(p ->
                 metrics.providerGauges(p, gate, g -> g.inFlight(p), g -> g.backlog(p)));
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(kafka.schemaRegistryUrl()));
@@ -99,7 +109,12 @@ public final class RelayProcessor implements AutoCloseable {
             log.error("stream thread died; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        streams.setStateListener((now, before) -> log.info("processor state {} -> {}", before, now));
+        streams.setStateListener((now, before) -> {
+            log.info("processor state {} -> {}", before, now);
+            if (assignment != null && now == KafkaStreams.State.RUNNING) {
+                assignment.refresh(streams);
+            }
+        });
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
@@ -110,6 +125,28 @@ public final class RelayProcessor implements AutoCloseable {
                 kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
         streams.start();
         return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate);
+    }
+
+    /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */
+    private static Map<String, Integer> hopPartitions(dev.relay.config.KafkaSettings kafka, Topics topics) {
+        Map<String, Object> props = new java.util.HashMap<>();
+        kafka.properties().forEach((k, v) -> {
+            if (!k.contains(".") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                props.put(k, v);
+            }
+        });
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        java.util.List<String> hops = java.util.stream.IntStream.rangeClosed(1, topics.maxHops()).mapToObj(topics::hop)
+                .toList();
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            admin.describeTopics(hops).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .forEach((name, d) -> counts.put(name, d.partitions().size()));
+            return counts;
+        } catch (Exception e) {
+            log.warn("fast fallback off: cannot read the hop topics' partitions ({})", e.toString());
+            return Map.of();
+        }
     }
 
     public KafkaStreams.State state() {

@@ -14,14 +14,25 @@ import java.util.Map;
  */
 public record FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
         CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-        Duration backpressureWait) {
+        Duration backpressureWait, EarlyCalls earlyCalls) {
+
+    public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
+            CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
+            Duration backpressureWait) {
+        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, EarlyCalls.disabled());
+    }
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
 
     public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
             CallPolicy policy, ProcessorMetrics metrics) {
+        return of(providers, clients, policy, metrics, EarlyCalls.disabled());
+    }
+
+    public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
+            CallPolicy policy, ProcessorMetrics metrics, EarlyCalls earlyCalls) {
         return new FallbackServices(providers, clients, policy, new ProviderGate(providers), metrics,
-                DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT);
+                DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT, earlyCalls);
     }
 }

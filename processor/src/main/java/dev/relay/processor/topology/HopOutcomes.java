@@ -36,6 +36,7 @@ final class HopOutcomes {
     private final FallbackServices services;
     private ProcessorContext<String, Object> ctx;
     private KeyValueStore<String, InflightEntry> store;
+    private java.util.function.BiConsumer<String, Job> onNextHop = (k, j) -> {};
 
     HopOutcomes(int hop, int maxHop, FallbackServices services) {
         this.hop = hop;
@@ -46,6 +47,11 @@ final class HopOutcomes {
     void init(ProcessorContext<String, Object> context, KeyValueStore<String, InflightEntry> inflight) {
         this.ctx = context;
         this.store = inflight;
+    }
+
+    /** Told of every job this hop has just sent to the next hop (after the forward, in the same transaction). */
+    void onNextHop(java.util.function.BiConsumer<String, Job> listener) {
+        this.onNextHop = listener;
     }
 
     Optional<InflightEntry> completed(String key, InflightEntry e, HopProcessor.Completion c) {
@@ -166,8 +172,10 @@ final class HopOutcomes {
                 Job job = record(e.job(), a, Decision.NEXT_HOP);
                 log.info("attempt {} on {}/{} failed with {} (status {}): falling back to hop {}", number,
                         t.getProvider(), t.getModel(), cls, status, hop + 1);
-                forward(key, Records.nextHop(job), FallbackTopology.NEXT);
+                Job next = Records.nextHop(job);
+                forward(key, next, FallbackTopology.NEXT);
                 store.delete(key);
+                onNextHop.accept(key, next);
                 return Optional.empty();
             }
             case HopDecision.GiveUp g -> {

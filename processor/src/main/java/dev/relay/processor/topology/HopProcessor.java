@@ -79,6 +79,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.storeName = storeName;
         this.services = services;
         this.outcomes = new HopOutcomes(hop, maxHop, services);
+        this.outcomes.onNextHop(this::startEarly);
     }
 
     @Override
@@ -128,13 +129,20 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         InflightEntry entry = InflightEntry.fresh(job);
         store.put(key, entry);
         backlog(provider, +1);
-        enqueue(key, entry);
+        EarlyCalls.Call early = services.earlyCalls().take(key, hop, job.getReplayGeneration());
+        if (early != null && early.provider().equals(provider) && !early.future().isCancelled()) {
+            // the previous hop already started this call (fast fallback): adopt it instead of calling again
+            track(key, provider, new Launched(early.future(), early.keyName(), early.startedAtMs(), early.startNanos()));
+        } else {
+            enqueue(key, entry);
+        }
         dispatch();
     }
 
     private void tick() {
         drain();
         dispatch();
+        services.earlyCalls().sweep(now());
     }
 
     /** Bounded wait while the provider's backlog is full: consumption slows, lag is the queue depth. */
@@ -211,18 +219,35 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
     }
 
+    /** A call on its way: the adapter's future, the key it uses, and when it started. */
+    private record Launched(CompletableFuture<AttemptOutcome> future, String keyName, long startedAtMs,
+            long startNanos) {}
+
     private void start(String key, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
+        String provider = provider(e.job());
+        Launched l = launch(hop, e, config, client, now);
+        if (l == null) {
+            services.gate().release(provider);
+            services.policy().release(provider);
+            settle(key, e, outcomes.noKeyLeft(key, e, now));
+            return;
+        }
+        track(key, provider, l);
+    }
+
+    /**
+     * Calls the target of {@code targetHop} for the entry's job, with the permits already taken: chooses the key and
+     * gives the permits back when the call ends. Null (nothing started) when the target has keys but none is left.
+     */
+    private Launched launch(int targetHop, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
         Job job = e.job();
-        Target target = job.getChain().get(hop);
+        Target target = job.getChain().get(targetHop);
         String provider = target.getProvider();
         String model = target.getModel();
         Optional<KeyConfig> chosen = config.keys().isEmpty() ? Optional.empty()
                 : services.policy().chooseKey(config, model, new java.util.HashSet<>(e.excludedKeys()));
         if (!config.keys().isEmpty() && chosen.isEmpty()) {
-            services.gate().release(provider);
-            services.policy().release(provider);
-            settle(key, e, outcomes.noKeyLeft(key, e, now));
-            return;
+            return null;
         }
         String keyName = chosen.map(KeyConfig::name).orElse(null);
         Optional<Secret> secret = chosen.flatMap(KeyConfig::value);
@@ -230,9 +255,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         if (job.getDeadline() != null) {
             deadlineMs = Math.min(deadlineMs, job.getDeadline().toEpochMilli());
         }
-        long mySeq = ++seq;
         long startNanos = System.nanoTime();
-        try (var mdc = Mdc.of(job, hop, provider, model)) {
+        try (var mdc = Mdc.of(job, targetHop, provider, model)) {
             log.debug("calling {}/{} attempt {} key {}", provider, model, e.attemptsOnTarget() + 1, keyName);
             ChatCall call = new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(), model),
                     secret, keyName, Instant.ofEpochMilli(deadlineMs));
@@ -246,12 +270,10 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             // after it is abandoned as a timeout, and cancelling it ends the exchange.
             long budgetMs = Math.max(0, deadlineMs - now) + ABANDON_GRACE_MS;
             future.orTimeout(budgetMs, TimeUnit.MILLISECONDS);
-            running.put(key, new Running(mySeq, provider, future));
             future.whenComplete((outcome, error) -> {
                 long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
                 services.gate().release(provider);
-                AttemptOutcome result = outcome != null ? outcome : error instanceof TimeoutException
-                        ? abandoned(provider, key, latencyMs) : failureOf(error);
+                AttemptOutcome result = outcome != null ? outcome : failureOf(error);
                 if (error instanceof CancellationException) {
                     services.policy().release(provider);
                 } else if (result instanceof AttemptOutcome.Failure f) {
@@ -259,11 +281,63 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 } else {
                     services.policy().onSuccess(provider, java.time.Duration.ofMillis(latencyMs));
                 }
-                if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
-                    completions.add(new Completion(key, mySeq, result, keyName, now, latencyMs));
-                }
             });
+            return new Launched(future, keyName, now, startNanos);
         }
+    }
+
+    /** Makes {@code l} this task's running call for {@code key}: its outcome comes back through the drain. */
+    private void track(String key, String provider, Launched l) {
+        long mySeq = ++seq;
+        running.put(key, new Running(mySeq, provider, l.future()));
+        l.future().whenComplete((outcome, error) -> {
+            long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos());
+            AttemptOutcome result = outcome != null ? outcome : error instanceof TimeoutException
+                    ? abandoned(provider, key, latencyMs) : failureOf(error);
+            if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
+                completions.add(new Completion(key, mySeq, result, l.keyName(), l.startedAtMs(), latencyMs));
+            }
+        });
+    }
+
+    /**
+     * The fast fallback path: this hop has just sent {@code next} to the next hop. When this instance owns the next
+     * hop's task and the next provider has a permit free, its call starts now, before the transaction commits; the
+     * next hop adopts it when the record arrives ({@link EarlyCalls}).
+     */
+    private void startEarly(String key, Job next) {
+        int nextHop = hop + 1;
+        if (nextHop > maxHop || next.getChain().size() <= nextHop) {
+            return;
+        }
+        int generation = next.getReplayGeneration();
+        if (!services.earlyCalls().shouldStart(nextHop, key, generation)) {
+            return;
+        }
+        String provider = next.getChain().get(nextHop).getProvider();
+        ProviderConfig config = services.providers().get(provider);
+        ProviderClient client = services.clients().get(provider);
+        long now = now();
+        if (config == null || client == null
+                || (next.getDeadline() != null && now >= next.getDeadline().toEpochMilli())) {
+            return; // the next hop ends it without a call, as usual
+        }
+        if (!services.gate().tryAcquire(provider)) {
+            return;
+        }
+        if (!services.policy().tryAcquire(provider)) {
+            services.gate().release(provider);
+            return;
+        }
+        Launched l = launch(nextHop, InflightEntry.fresh(next), config, client, now);
+        if (l == null) {
+            services.gate().release(provider);
+            services.policy().release(provider);
+            return;
+        }
+        long expires = now + config.network().requestTimeout().toMillis() + EarlyCalls.KEEP_UNADOPTED_MS;
+        services.earlyCalls().put(key, nextHop, generation,
+                new EarlyCalls.Call(l.future(), provider, l.keyName(), l.startedAtMs(), l.startNanos(), expires));
     }
 
     private static AttemptOutcome abandoned(String provider, String key, long latencyMs) {

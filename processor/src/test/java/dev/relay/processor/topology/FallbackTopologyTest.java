@@ -350,6 +350,48 @@ class FallbackTopologyTest {
                 .allSatisfy(x -> assertThat(x.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
     }
 
+    @Test
+    void shouldStartTheFallbackCallAtOnceAndHaveTheNextHopAdoptIt() {
+        h.close();
+        EarlyCalls early = new EarlyCalls(true, (hop, key) -> true);
+        h = new TopologyHarness(registry, stateDir, null, early);
+        h.provider("alpha").answer(c -> fail(FailureClass.TRANSIENT, 500, "server_error", "boom"));
+        ScriptedProvider beta = h.provider("beta");
+        beta.hang(); // so a second call, if the next hop made one, would show
+        h.submit(TopologyHarness.job("f1", "alpha/m1", "beta/m2"));
+        h.run();
+
+        // one call on beta: started by hop 0 when alpha's last failure drained, adopted by hop 1 (not repeated)
+        assertThat(beta.calls()).singleElement().satisfies(c -> assertThat(c.jobId()).isEqualTo("f1"));
+        assertThat(early.started()).isEqualTo(1);
+        assertThat(early.adopted()).isEqualTo(1);
+        assertThat(h.hop1.readValuesToList()).singleElement().satisfies(j -> assertThat(j.getHop()).isEqualTo(1));
+        beta.pending().get(0).complete(ok(call("f1")));
+        h.run();
+
+        JobResult r = onlyResult("f1");
+        assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(r.getProvider()).isEqualTo("beta");
+        assertThat(r.getAttempts()).extracting(a -> a.getHop() + "/" + a.getDecision())
+                .containsExactly("0/RETRY_SAME", "0/RETRY_SAME", "0/NEXT_HOP", "1/RETURNED");
+        assertThat(attempts()).hasSize(4);
+        assertThat(beta.calls()).hasSize(1);
+    }
+
+    @Test
+    void shouldCallTheFallbackOnceFromTheNextHopWhenThisInstanceDoesNotOwnIt() {
+        h.close();
+        EarlyCalls early = new EarlyCalls(true, (hop, key) -> false);
+        h = new TopologyHarness(registry, stateDir, null, early);
+        h.provider("alpha").answer(c -> fail(FailureClass.TRANSIENT, 500, "server_error", "boom"));
+        h.submit(TopologyHarness.job("f2", "alpha/m1", "beta/m2"));
+        h.run();
+
+        assertThat(h.provider("beta").calls()).hasSize(1);
+        assertThat(early.started()).isZero();
+        assertThat(onlyResult("f2").getProvider()).isEqualTo("beta");
+    }
+
     private static dev.relay.processor.provider.ChatCall call(String id) {
         return new dev.relay.processor.provider.ChatCall(id, "m", null, java.util.Optional.empty(), null, Instant.now());
     }

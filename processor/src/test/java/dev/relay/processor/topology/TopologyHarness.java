@@ -109,13 +109,20 @@ final class TopologyHarness implements AutoCloseable {
      * dir on close, so a restart test needs stores whose contents outlive it, as RocksDB and the changelog do).
      */
     TopologyHarness(StubSchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk) {
+        this(registry, stateDir, disk, EarlyCalls.disabled());
+    }
+
+    /** {@code early}: the fast fallback path's registry (disabled unless a test turns it on). */
+    TopologyHarness(StubSchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk,
+            EarlyCalls early) {
         for (String name : config.providers().keySet()) {
             providers.put(name, new ScriptedProvider(name));
         }
         serdes = RelaySerdes.create(SchemaRegistryClient.create(registry.url()));
         Map<String, ProviderClient> clients = Map.copyOf(providers);
         FallbackServices services = new FallbackServices(config.providers(), clients, policy,
-                new ProviderGate(config.providers()), ProcessorMetrics.noop(), Duration.ofMillis(5), Duration.ofMillis(50));
+                new ProviderGate(config.providers()), ProcessorMetrics.noop(), Duration.ofMillis(5), Duration.ofMillis(50),
+                early);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
