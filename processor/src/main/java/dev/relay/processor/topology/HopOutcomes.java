@@ -110,8 +110,10 @@ final class HopOutcomes {
                         "every provider of the chain is unavailable (circuit open)");
                 end(key, job, "CHAIN_EXHAUSTED", OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
             } else {
-                forward(key, Records.nextHop(job), FallbackTopology.NEXT);
+                Job next = Records.nextHop(job);
+                forward(key, next, FallbackTopology.NEXT);
                 store.delete(key);
+                onNextHop.accept(key, next); // during an outage every job takes this path: start its fallback now
             }
             return Optional.empty();
         }

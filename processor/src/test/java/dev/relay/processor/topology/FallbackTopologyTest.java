@@ -379,6 +379,24 @@ class FallbackTopologyTest {
     }
 
     @Test
+    void shouldStartTheFallbackAtOnceWhenThePrimarysCircuitIsOpen() {
+        h.close();
+        EarlyCalls early = new EarlyCalls(true, (hop, key) -> true);
+        h = new TopologyHarness(registry, stateDir, null, early);
+        h.policy.open.add("alpha");
+        h.submit(TopologyHarness.job("f3", "alpha/m1", "beta/m2"));
+        h.run();
+
+        assertThat(h.provider("alpha").calls()).isEmpty();
+        assertThat(h.provider("beta").calls()).hasSize(1);
+        assertThat(early.started()).isEqualTo(1);
+        assertThat(early.adopted()).isEqualTo(1);
+        assertThat(attempts()).extracting(AttemptRecord::getDecision)
+                .containsExactly(Decision.SKIPPED_CIRCUIT_OPEN, Decision.RETURNED);
+        assertThat(onlyResult("f3").getProvider()).isEqualTo("beta");
+    }
+
+    @Test
     void shouldCallTheFallbackOnceFromTheNextHopWhenThisInstanceDoesNotOwnIt() {
         h.close();
         EarlyCalls early = new EarlyCalls(true, (hop, key) -> false);
