@@ -116,12 +116,16 @@ public final class ThroughputBench {
             while (counter.distinct() < jobs && System.nanoTime() < deadline) {
                 Thread.sleep(1_000);
                 int now = counter.distinct();
-                long heap = heapUsedMb(metricsPort);
+                String metrics = scrape(metricsPort);
+                long heap = heapUsedMb(metrics);
                 heapMax = Math.max(heapMax, heap);
                 peak = Math.max(peak, now - last);
-                System.out.printf("t+%2ds results %,6d (+%,5d/s) provider in flight %,5d heap %d MB cpu %.1f s%n",
-                        (System.nanoTime() - start) / 1_000_000_000, now, now - last, provider.concurrent(), heap,
-                        cpuSeconds(pid) - cpuBefore);
+                // the processor's own view: calls it has running, and jobs in its stores (queued or calling)
+                System.out.printf("t+%2ds results %,6d (+%,5d/s) provider in flight %,5d processor calls %,5d"
+                                + " stored %,5d heap %d MB cpu %.1f s%n",
+                        (System.nanoTime() - start) / 1_000_000_000, now, now - last, provider.concurrent(),
+                        (long) gauge(metrics, "relay_provider_inflight_calls"),
+                        (long) gauge(metrics, "relay_provider_backlog_jobs"), heap, cpuSeconds(pid) - cpuBefore);
                 last = now;
             }
             producer.join();
@@ -133,15 +137,28 @@ public final class ThroughputBench {
     }
 
     static long heapUsedMb(int port) {
+        return heapUsedMb(scrape(port));
+    }
+
+    static long heapUsedMb(String metrics) {
+        double sum = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return metrics.isEmpty() ? -1 : (long) (sum / 1_048_576);
+    }
+
+    /** Sum of a gauge's samples in a Prometheus scrape (every tag set). */
+    static double gauge(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    static String scrape(int port) {
         try {
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            double sum = body.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-            return (long) (sum / 1_048_576);
         } catch (Exception e) {
-            return -1;
+            return "";
         }
     }
 
