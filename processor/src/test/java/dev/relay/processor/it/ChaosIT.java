@@ -123,6 +123,16 @@ class ChaosIT {
             sb.append("\n  ").append(id).append(": primary calls ").append(primary.requestsFor(id))
                     .append(", fallback calls ").append(fallback.requestsFor(id)).append(", audit ").append(attempts);
         }
+        if (!lost.isEmpty()) { // where the processor's threads are, in case one is stuck
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                if (t.getName().contains("StreamThread") || t.getName().contains("kafka-producer")) {
+                    sb.append("\n  thread ").append(t.getName()).append(" ").append(t.getState());
+                    for (int i = 0; i < Math.min(12, stack.length); i++) {
+                        sb.append("\n      at ").append(stack[i]);
+                    }
+                }
+            });
+        }
         return sb.toString();
     }
 
