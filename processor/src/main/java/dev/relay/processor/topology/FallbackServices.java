@@ -26,11 +26,6 @@ public record FallbackServices(Map<String, ProviderConfig> providers, Map<String
     public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
 
     public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
-            CallPolicy policy, ProcessorMetrics metrics) {
-        return of(providers, clients, policy, metrics, EarlyCalls.disabled());
-    }
-
-    public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
             CallPolicy policy, ProcessorMetrics metrics, EarlyCalls earlyCalls) {
         return new FallbackServices(providers, clients, policy, new ProviderGate(providers), metrics,
                 DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT, earlyCalls);

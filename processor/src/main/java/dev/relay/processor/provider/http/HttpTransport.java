@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -12,8 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,16 +46,6 @@ public final class HttpTransport implements AutoCloseable {
 
     static final int STREAM_RETRIES = 3;
 
-    /** Fires whole-exchange timeouts; cancelled timers leave its queue at once. */
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
-
-    private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().daemon().name("relay-http-timeouts").factory());
-        t.setRemoveOnCancelPolicy(true);
-        return t;
-    }
-
     /** Streams per client: the configured cap, lowered to what a server was seen to accept. */
     private volatile int cap;
 
@@ -87,15 +74,10 @@ public final class HttpTransport implements AutoCloseable {
         AtomicReference<CompletableFuture<?>> raw = new AtomicReference<>();
         // The JDK's request timeout ends when the response headers arrive: a body that stalls afterwards would hold
         // the call (and its permit) for as long as the server keeps the connection open. So the request's timeout
-        // is enforced here over the whole exchange, body included.
-        ScheduledFuture<?> timer = request.timeout().map(t -> TIMER.schedule(() -> result.completeExceptionally(
-                new HttpTimeoutException("response not complete within " + t.toMillis() + " ms")),
-                t.toMillis(), TimeUnit.MILLISECONDS)).orElse(null);
+        // is enforced here over the whole exchange, body included (a TimeoutException, classified as TIMEOUT).
+        request.timeout().ifPresent(t -> result.orTimeout(t.toMillis(), TimeUnit.MILLISECONDS));
         attempt(request, result, raw, STREAM_RETRIES);
         result.whenComplete((r, e) -> {
-            if (timer != null) {
-                timer.cancel(false);
-            }
             if (e != null) { // cancelled or timed out: end the exchange (no-op when it is what failed)
                 CompletableFuture<?> current = raw.get();
                 if (current != null) {
