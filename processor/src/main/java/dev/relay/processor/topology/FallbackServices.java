@@ -5,16 +5,26 @@ import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * What the hop processors share within one processor instance: provider configs and clients (fault injection already
  * in front), the call policy, per-provider permits and backlog, meters, and two timings: how often the punctuator
  * drains and dispatches, and how long {@code process()} may wait at most when a provider's backlog is full (kept far
- * below the EOS transaction timeout).
+ * below the EOS transaction timeout). {@code callStarter} runs each call's start (request mapping, the HTTP send) so
+ * that the stream thread only hands it over: virtual threads in the processor, the calling thread in topology tests.
  */
 public record FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
         CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-        Duration backpressureWait, EarlyCalls earlyCalls) {
+        Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter) {
+
+    /** Starts calls on the calling thread: deterministic, for topology tests. */
+    public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
+            CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
+            Duration backpressureWait, EarlyCalls earlyCalls) {
+        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, Runnable::run);
+    }
 
     public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
             CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
@@ -28,6 +38,7 @@ public record FallbackServices(Map<String, ProviderConfig> providers, Map<String
     public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
             CallPolicy policy, ProcessorMetrics metrics, EarlyCalls earlyCalls) {
         return new FallbackServices(providers, clients, policy, new ProviderGate(providers), metrics,
-                DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT, earlyCalls);
+                DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT, earlyCalls,
+                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-call-", 0).factory()));
     }
 }

@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +34,7 @@ final class HopOutcomes {
     private final int maxHop;
     private final FallbackServices services;
     private ProcessorContext<String, Object> ctx;
-    private KeyValueStore<String, InflightEntry> store;
+    private InflightStore store;
     private java.util.function.BiConsumer<String, Job> onNextHop = (k, j) -> {};
 
     HopOutcomes(int hop, int maxHop, FallbackServices services) {
@@ -44,7 +43,7 @@ final class HopOutcomes {
         this.services = services;
     }
 
-    void init(ProcessorContext<String, Object> context, KeyValueStore<String, InflightEntry> inflight) {
+    void init(ProcessorContext<String, Object> context, InflightStore inflight) {
         this.ctx = context;
         this.store = inflight;
     }

@@ -29,8 +29,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +68,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private long seq;
 
     private ProcessorContext<String, Object> ctx;
-    private KeyValueStore<String, InflightEntry> store;
+    private InflightStore store;
     private Cancellable punctuator;
 
     HopProcessor(int hop, int maxHop, String storeName, FallbackServices services) {
@@ -85,16 +83,13 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.ctx = context;
-        this.store = context.getStateStore(storeName);
+        this.store = new InflightStore(context.getStateStore(storeName));
         outcomes.init(context, store);
         int requeued = 0;
-        try (KeyValueIterator<String, InflightEntry> it = store.all()) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                backlog(provider(kv.value.job()), +1);
-                enqueue(kv.key, kv.value);
-                requeued++;
-            }
+        for (Map.Entry<String, InflightEntry> kv : store.restored()) {
+            backlog(provider(kv.getValue().job()), +1);
+            enqueue(kv.getKey(), kv.getValue());
+            requeued++;
         }
         if (requeued > 0) {
             log.info("task {} hop {}: re-queued {} jobs from the in-flight store", context.taskId(), hop, requeued);
@@ -256,34 +251,72 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             deadlineMs = Math.min(deadlineMs, job.getDeadline().toEpochMilli());
         }
         long startNanos = System.nanoTime();
-        try (var mdc = Mdc.of(job, targetHop, provider, model)) {
-            log.debug("calling {}/{} attempt {} key {}", provider, model, e.attemptsOnTarget() + 1, keyName);
-            ChatCall call = new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(), model),
-                    secret, keyName, Instant.ofEpochMilli(deadlineMs));
-            CompletableFuture<AttemptOutcome> future;
-            try {
-                future = client.call(call);
-            } catch (RuntimeException bug) {
-                future = CompletableFuture.failedFuture(bug);
+        int attempt = e.attemptsOnTarget() + 1;
+        long callDeadlineMs = deadlineMs;
+        CompletableFuture<AttemptOutcome> future = startOffThread(() -> {
+            try (var mdc = Mdc.of(job, targetHop, provider, model)) {
+                log.debug("calling {}/{} attempt {} key {}", provider, model, attempt, keyName);
+                return client.call(new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(),
+                        model), secret, keyName, Instant.ofEpochMilli(callDeadlineMs)));
             }
-            // No adapter may hold a call (and its permit) past the call's deadline: one that has not ended a little
-            // after it is abandoned as a timeout, and cancelling it ends the exchange.
-            long budgetMs = Math.max(0, deadlineMs - now) + ABANDON_GRACE_MS;
-            future.orTimeout(budgetMs, TimeUnit.MILLISECONDS);
-            future.whenComplete((outcome, error) -> {
-                long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-                services.gate().release(provider);
-                AttemptOutcome result = outcome != null ? outcome : failureOf(error);
-                if (error instanceof CancellationException) {
-                    services.policy().release(provider);
-                } else if (result instanceof AttemptOutcome.Failure f) {
-                    services.policy().onFailure(provider, f.failureClass(), java.time.Duration.ofMillis(latencyMs));
-                } else {
-                    services.policy().onSuccess(provider, java.time.Duration.ofMillis(latencyMs));
+        });
+        // No adapter may hold a call (and its permit) past the call's deadline: one that has not ended a little
+        // after it is abandoned as a timeout, and cancelling it ends the exchange.
+        long budgetMs = Math.max(0, deadlineMs - now) + ABANDON_GRACE_MS;
+        future.orTimeout(budgetMs, TimeUnit.MILLISECONDS);
+        future.whenComplete((outcome, error) -> {
+            long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            services.gate().release(provider);
+            AttemptOutcome result = outcome != null ? outcome : failureOf(error);
+            if (error instanceof CancellationException) {
+                services.policy().release(provider);
+            } else if (result instanceof AttemptOutcome.Failure f) {
+                services.policy().onFailure(provider, f.failureClass(), java.time.Duration.ofMillis(latencyMs));
+            } else {
+                services.policy().onSuccess(provider, java.time.Duration.ofMillis(latencyMs));
+            }
+        });
+        return new Launched(future, keyName, now, startNanos);
+    }
+
+    /**
+     * Hands a call's start (request mapping, key header, the HTTP send) to {@link FallbackServices#callStarter}, so the
+     * stream thread does not do it. The returned future ends with the adapter's; cancelling it, or its timing out,
+     * cancels the adapter's future (which ends the exchange), also when the start had not run yet.
+     */
+    private CompletableFuture<AttemptOutcome> startOffThread(
+            java.util.function.Supplier<CompletableFuture<AttemptOutcome>> start) {
+        CompletableFuture<AttemptOutcome> call = new CompletableFuture<>();
+        Runnable task = () -> {
+            if (call.isDone()) {
+                return; // cancelled before it started: nothing was sent
+            }
+            CompletableFuture<AttemptOutcome> adapter;
+            try {
+                adapter = start.get();
+            } catch (RuntimeException bug) {
+                adapter = CompletableFuture.failedFuture(bug);
+            }
+            CompletableFuture<AttemptOutcome> inner = adapter;
+            call.whenComplete((v, error) -> {
+                if (error != null) {
+                    inner.cancel(true);
                 }
             });
-            return new Launched(future, keyName, now, startNanos);
+            inner.whenComplete((v, error) -> {
+                if (error != null) {
+                    call.completeExceptionally(error);
+                } else {
+                    call.complete(v);
+                }
+            });
+        };
+        try {
+            services.callStarter().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            call.completeExceptionally(shuttingDown);
         }
+        return call;
     }
 
     /** Makes {@code l} this task's running call for {@code key}: its outcome comes back through the drain. */

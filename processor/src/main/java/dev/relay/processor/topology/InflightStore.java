@@ -1,0 +1,51 @@
+package dev.relay.processor.topology;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A hop task's in-flight store with the live entries also kept as objects. The changelogged store stays the record
+ * (every write goes to it, in the task's transaction); reads come from the map, so the stream thread does not decode a
+ * job from the store's bytes each time it looks one up. Only this task's processor writes the store, so the two agree;
+ * a new processor instance (after a restart, a rebalance or an aborted transaction) loads the map from the store.
+ */
+final class InflightStore {
+
+    private final KeyValueStore<String, InflightEntry> store;
+    private final Map<String, InflightEntry> live = new HashMap<>();
+    private final List<Map.Entry<String, InflightEntry>> restored = new ArrayList<>();
+
+    InflightStore(KeyValueStore<String, InflightEntry> store) {
+        this.store = store;
+        try (KeyValueIterator<String, InflightEntry> it = store.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                live.put(kv.key, kv.value);
+                restored.add(Map.entry(kv.key, kv.value));
+            }
+        }
+    }
+
+    /** The entries found in the store when this task started (restored from the changelog), in key order. */
+    List<Map.Entry<String, InflightEntry>> restored() {
+        return restored;
+    }
+
+    InflightEntry get(String key) {
+        return live.get(key);
+    }
+
+    void put(String key, InflightEntry entry) {
+        store.put(key, entry);
+        live.put(key, entry);
+    }
+
+    void delete(String key) {
+        store.delete(key);
+        live.remove(key);
+    }
+}
