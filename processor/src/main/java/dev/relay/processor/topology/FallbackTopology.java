@@ -2,6 +2,9 @@ package dev.relay.processor.topology;
 
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -25,6 +28,19 @@ public final class FallbackTopology {
 
     private FallbackTopology() {}
 
+    /**
+     * Topic settings of the in-flight changelogs. Each job leaves a put and a tombstone there, and after a crash under
+     * exactly-once Streams restores the store by reading the whole changelog. With the broker's defaults (a segment
+     * rolls after 7 days or 1 GB, and compaction never touches the open segment) that read grows with every job of
+     * the past week. Short segments let the cleaner drop finished jobs within minutes, so a restore reads about
+     * what is in flight plus an hour of tombstones (kept that long so a restore in progress cannot miss one).
+     */
+    public static final Map<String, String> INFLIGHT_CHANGELOG = Map.of(
+            TopicConfig.SEGMENT_MS_CONFIG, Long.toString(Duration.ofMinutes(10).toMillis()),
+            TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024),
+            TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1",
+            TopicConfig.DELETE_RETENTION_MS_CONFIG, Long.toString(Duration.ofHours(1).toMillis()));
+
     /** RocksDB with a changelog: what the processor runs with. */
     public static final Function<String, KeyValueBytesStoreSupplier> PERSISTENT = Stores::persistentKeyValueStore;
 
@@ -44,7 +60,8 @@ public final class FallbackTopology {
             topology.addSource(source, new StringDeserializer(), serdes.job().deserializer(), topics.hop(h));
             topology.addProcessor(processor, () -> new HopProcessor(h, topics.maxHops(), store, services), source);
             topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(store),
-                    Serdes.String(), new InflightEntrySerde()).withCachingDisabled(), processor);
+                    Serdes.String(), new InflightEntrySerde()).withCachingDisabled()
+                    .withLoggingEnabled(INFLIGHT_CHANGELOG), processor);
             topology.addSink(child(h, RESULTS), topics.results(), keys, serdes.result().serializer(), processor);
             topology.addSink(child(h, ATTEMPTS), topics.attempts(), keys, serdes.attempt().serializer(), processor);
             topology.addSink(child(h, FAILED), topics.failed(), keys, serdes.failed().serializer(), processor);

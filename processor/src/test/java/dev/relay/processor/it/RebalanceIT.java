@@ -3,6 +3,7 @@ package dev.relay.processor.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.processor.RelayProcessor;
+import dev.relay.processor.topology.FallbackTopology;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.Topics;
@@ -14,6 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,6 +73,16 @@ class RebalanceIT {
                             slow.seen().size(), b.state());
                     assertThat(perJob).hasSize(JOBS);
                     assertThat(perJob.values()).allMatch(n -> n == 1);
+                    // the in-flight changelog is created with short segments, so compaction keeps restores short
+                    try (Admin admin = Admin.create(Map.<String, Object>of(
+                            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()))) {
+                        ConfigResource changelog = new ConfigResource(ConfigResource.Type.TOPIC,
+                                appId + "-" + FallbackTopology.storeName(0) + "-changelog");
+                        Config c = admin.describeConfigs(List.of(changelog)).all().get().get(changelog);
+                        FallbackTopology.INFLIGHT_CHANGELOG.forEach((name, value) ->
+                                assertThat(c.get(name).value()).as(name).isEqualTo(value));
+                        assertThat(c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
+                    }
                 }
             }
         }
