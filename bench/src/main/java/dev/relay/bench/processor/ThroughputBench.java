@@ -98,6 +98,9 @@ public final class ThroughputBench {
             write(report, jobs, concurrency, commit, extraKafka.isEmpty() ? "" : "'" + extraKafka.substring(2) + "'", lines, syncRate, lines.get(0),
                     "load average (1/5/15 min) before: " + loadBefore + "; after: " + BenchStack.loadAverage());
         }
+        // the stream-thread baseline's thread may still sit in a 1 s provider call after its close timeout, and its
+        // clients keep retrying the stopped broker: without this the JVM does not exit
+        System.exit(0);
     }
 
     record Figures(double overall, double firstToLast, double peak, long maxInFlight, long heapMaxMb,
