@@ -63,7 +63,8 @@ final class HopOutcomes {
                     var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), c.keyName(), c.startedAt(),
                             c.latencyMs(), OutcomeClass.SUCCESS, s.httpStatus(), null, null, null, s.usage());
                     Job job = record(e.job(), a, Decision.RETURNED);
-                    JobResult result = Records.succeeded(job, s.completion().toString(), hop, now);
+                    JobResult result = Records.succeeded(job,
+                            c.completionJson() != null ? c.completionJson() : s.completion().toString(), hop, now);
                     forward(key, result, FallbackTopology.RESULTS);
                     services.metrics().result("SUCCEEDED");
                     store.delete(key);

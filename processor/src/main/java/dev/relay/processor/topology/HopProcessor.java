@@ -46,8 +46,12 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     /** How long after a call's deadline a call that has not ended is abandoned. */
     static final long ABANDON_GRACE_MS = 2_000;
 
-    /** A completed call, handed from the completing thread to the stream thread. */
-    record Completion(String key, long seq, AttemptOutcome outcome, String keyName, long startedAt, long latencyMs) {}
+    /**
+     * A completed call, handed from the completing thread to the stream thread. {@code completionJson} is a success's
+     * chat.completion already written out (on the completing thread, so the stream thread does not); null otherwise.
+     */
+    record Completion(String key, long seq, AttemptOutcome outcome, String keyName, long startedAt, long latencyMs,
+            String completionJson) {}
 
     private record Running(long seq, String provider, CompletableFuture<AttemptOutcome> future) {}
 
@@ -328,7 +332,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             AttemptOutcome result = outcome != null ? outcome : error instanceof TimeoutException
                     ? abandoned(provider, key, latencyMs) : failureOf(error);
             if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
-                completions.add(new Completion(key, mySeq, result, l.keyName(), l.startedAtMs(), latencyMs));
+                String json = result instanceof AttemptOutcome.Success ok ? ok.completion().toString() : null;
+                completions.add(new Completion(key, mySeq, result, l.keyName(), l.startedAtMs(), latencyMs, json));
             }
         });
     }
