@@ -96,9 +96,13 @@ public final class IngressLatencyBench {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 URI direct = URI.create(providerUrl + "/v1/chat/completions");
                 URI viaIngress = URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions");
-                System.out.println("warm-up ...");
-                run(client, direct, 100, 5);
-                run(client, viaIngress, 100, 10);
+                // JIT in a fresh JVM: both paths first, at rates a cold JVM keeps up with (500/s from cold builds a
+                // queue of thousands of open calls, whose connections then fill the heap for the measured runs)
+                int warmUp = intArg(args, "--warm-up", 30);
+                System.out.println("warm-up " + warmUp + " s ...");
+                run(client, direct, 500, Math.max(1, warmUp / 3));
+                run(client, viaIngress, 100, warmUp / 2);
+                run(client, viaIngress, 250, warmUp / 2);
                 StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
                 StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms |\n|---|---|---|\n");
                 for (int rate : new int[] {100, 500}) {
@@ -174,6 +178,20 @@ public final class IngressLatencyBench {
             }));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        if (Boolean.getBoolean("bench.slowSeconds")) { // where the tail comes from: a few stalls, or spread out
+            int secs = (n + rate - 1) / rate;
+            long[] worst = new long[secs];
+            int[] over50 = new int[secs];
+            for (int k = 0; k < n; k++) {
+                worst[k / rate] = Math.max(worst[k / rate], micros[k]);
+                over50[k / rate] += micros[k] > 50_000 ? 1 : 0;
+            }
+            StringBuilder line = new StringBuilder(uri.getPort() + " @" + rate + "/s, per second: max ms (calls > 50 ms):");
+            for (int i = 0; i < secs; i++) {
+                line.append(' ').append(worst[i] / 1000).append('(').append(over50[i]).append(')');
+            }
+            System.out.println(line);
+        }
         Arrays.sort(micros);
         long[] proc = Arrays.stream(procMs).filter(v -> v >= 0).sorted().toArray();
         return new Result(micros, errors.get(), proc);
