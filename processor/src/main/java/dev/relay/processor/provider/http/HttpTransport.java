@@ -44,7 +44,7 @@ public final class HttpTransport implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Slot> slots = new CopyOnWriteArrayList<>();
 
-    static final int STREAM_RETRIES = 3;
+    static final int STREAM_RETRIES = 10;
 
     /** Streams per client: the configured cap, lowered to what a server was seen to accept. */
     private volatile int cap;
@@ -76,7 +76,7 @@ public final class HttpTransport implements AutoCloseable {
         // the call (and its permit) for as long as the server keeps the connection open. So the request's timeout
         // is enforced here over the whole exchange, body included (a TimeoutException, classified as TIMEOUT).
         request.timeout().ifPresent(t -> result.orTimeout(t.toMillis(), TimeUnit.MILLISECONDS));
-        attempt(request, result, raw, STREAM_RETRIES);
+        attempt(request, result, raw, STREAM_RETRIES, null);
         result.whenComplete((r, e) -> {
             if (e != null) { // cancelled or timed out: end the exchange (no-op when it is what failed)
                 CompletableFuture<?> current = raw.get();
@@ -89,8 +89,8 @@ public final class HttpTransport implements AutoCloseable {
     }
 
     private void attempt(HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
-            AtomicReference<CompletableFuture<?>> raw, int retriesLeft) {
-        Slot slot = acquire(request);
+            AtomicReference<CompletableFuture<?>> raw, int retriesLeft, Slot refused) {
+        Slot slot = acquire(request, refused);
         if (slot.ready.isDone()) {
             exchange(slot, request, result, raw, retriesLeft);
         } else {
@@ -116,31 +116,36 @@ public final class HttpTransport implements AutoCloseable {
                 result.complete(response);
             } else if (retriesLeft > 0 && !result.isDone() && tooManyStreams(error)) {
                 learnLimit(slot, load);
-                attempt(request, result, raw, retriesLeft - 1);
+                attempt(request, result, raw, retriesLeft - 1, slot);
             } else {
                 result.completeExceptionally(error);
             }
         });
     }
 
-    /** The server refused a stream while {@code load} were in flight on {@code slot}: it accepts fewer than that. */
+    /**
+     * The server refused a stream while {@code load} were in flight on {@code slot}: it accepts fewer than that. In a
+     * burst many refusals arrive with the load still high, so the limit halves rather than stepping down by one; it
+     * settles within a few refusals at no less than half the server's real limit (more clients, never refusals).
+     */
     private void learnLimit(Slot slot, int load) {
-        int limit = Math.max(1, Math.min(slot.limit, load - 1));
+        int limit = Math.max(1, Math.min(slot.limit, load / 2));
         slot.limit = limit;
         if (limit < cap) {
             cap = limit;
         }
     }
 
-    private Slot acquire(HttpRequest request) {
+    /** A client with room for one more exchange, other than {@code avoid} (the one that just refused it). */
+    private Slot acquire(HttpRequest request, Slot avoid) {
         for (Slot s : slots) {
-            if (s.tryAcquire()) {
+            if (s != avoid && s.tryAcquire()) {
                 return s;
             }
         }
         synchronized (this) {
             for (Slot s : slots) {
-                if (s.tryAcquire()) {
+                if (s != avoid && s.tryAcquire()) {
                     return s;
                 }
             }
