@@ -257,7 +257,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         long startNanos = System.nanoTime();
         int attempt = e.attemptsOnTarget() + 1;
         long callDeadlineMs = deadlineMs;
-        CompletableFuture<AttemptOutcome> future = startOffThread(() -> {
+        // the request mapping, key header and HTTP send run off the stream thread, which only hands the call over
+        CompletableFuture<AttemptOutcome> future = OffThreadStart.start(services.callStarter(), () -> {
             try (var mdc = Mdc.of(job, targetHop, provider, model)) {
                 log.debug("calling {}/{} attempt {} key {}", provider, model, attempt, keyName);
                 return client.call(new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(),
@@ -281,46 +282,6 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             }
         });
         return new Launched(future, keyName, now, startNanos);
-    }
-
-    /**
-     * Hands a call's start (request mapping, key header, the HTTP send) to {@link FallbackServices#callStarter}, so the
-     * stream thread does not do it. The returned future ends with the adapter's; cancelling it, or its timing out,
-     * cancels the adapter's future (which ends the exchange), also when the start had not run yet.
-     */
-    private CompletableFuture<AttemptOutcome> startOffThread(
-            java.util.function.Supplier<CompletableFuture<AttemptOutcome>> start) {
-        CompletableFuture<AttemptOutcome> call = new CompletableFuture<>();
-        Runnable task = () -> {
-            if (call.isDone()) {
-                return; // cancelled before it started: nothing was sent
-            }
-            CompletableFuture<AttemptOutcome> adapter;
-            try {
-                adapter = start.get();
-            } catch (RuntimeException bug) {
-                adapter = CompletableFuture.failedFuture(bug);
-            }
-            CompletableFuture<AttemptOutcome> inner = adapter;
-            call.whenComplete((v, error) -> {
-                if (error != null) {
-                    inner.cancel(true);
-                }
-            });
-            inner.whenComplete((v, error) -> {
-                if (error != null) {
-                    call.completeExceptionally(error);
-                } else {
-                    call.complete(v);
-                }
-            });
-        };
-        try {
-            services.callStarter().execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            call.completeExceptionally(shuttingDown);
-        }
-        return call;
     }
 
     /** Makes {@code l} this task's running call for {@code key}: its outcome comes back through the drain. */
