@@ -26,12 +26,6 @@ public record FallbackServices(Map<String, ProviderConfig> providers, Map<String
         this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, Runnable::run);
     }
 
-    public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
-            CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-            Duration backpressureWait) {
-        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, EarlyCalls.disabled());
-    }
-
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
 

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ final class HopOutcomes {
     private final FallbackServices services;
     private ProcessorContext<String, Object> ctx;
     private InflightStore store;
-    private java.util.function.BiConsumer<String, Job> onNextHop = (k, j) -> {};
+    private BiConsumer<String, Job> onNextHop = (k, j) -> {};
 
     HopOutcomes(int hop, int maxHop, FallbackServices services) {
         this.hop = hop;
@@ -49,7 +50,7 @@ final class HopOutcomes {
     }
 
     /** Told of every job this hop has just sent to the next hop (after the forward, in the same transaction). */
-    void onNextHop(java.util.function.BiConsumer<String, Job> listener) {
+    void onNextHop(BiConsumer<String, Job> listener) {
         this.onNextHop = listener;
     }
 
@@ -63,8 +64,7 @@ final class HopOutcomes {
                     var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), c.keyName(), c.startedAt(),
                             c.latencyMs(), OutcomeClass.SUCCESS, s.httpStatus(), null, null, null, s.usage());
                     Job job = record(e.job(), a, Decision.RETURNED);
-                    JobResult result = Records.succeeded(job,
-                            c.completionJson() != null ? c.completionJson() : s.completion().toString(), hop, now);
+                    JobResult result = Records.succeeded(job, c.completionJson(), hop, now);
                     forward(key, result, FallbackTopology.RESULTS);
                     services.metrics().result("SUCCEEDED");
                     store.delete(key);

@@ -1,15 +1,11 @@
 package dev.relay.processor.topology;
 
-import dev.relay.config.KeyConfig;
 import dev.relay.config.ProviderConfig;
-import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.Classifier;
-import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
-import dev.relay.schemas.ChatRequestCodec;
+import dev.relay.processor.topology.CallLauncher.Launched;
 import dev.relay.schemas.Job;
-import dev.relay.schemas.Target;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -18,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Queue;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +38,6 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HopProcessor.class);
 
-    /** How long after a call's deadline a call that has not ended is abandoned. */
-    static final long ABANDON_GRACE_MS = 2_000;
-
     /**
      * A completed call, handed from the completing thread to the stream thread. {@code completionJson} is a success's
      * chat.completion already written out (on the completing thread, so the stream thread does not); null otherwise.
@@ -62,6 +54,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private final String storeName;
     private final FallbackServices services;
     private final HopOutcomes outcomes;
+    private final CallLauncher launcher;
 
     private final Map<String, ArrayDeque<String>> ready = new HashMap<>();
     private final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.notBefore, b.notBefore));
@@ -81,6 +74,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.storeName = storeName;
         this.services = services;
         this.outcomes = new HopOutcomes(hop, maxHop, services);
+        this.launcher = new CallLauncher(services);
         this.outcomes.onNextHop(this::startEarly);
     }
 
@@ -90,7 +84,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.store = new InflightStore(context.getStateStore(storeName));
         outcomes.init(context, store);
         int requeued = 0;
-        for (Map.Entry<String, InflightEntry> kv : store.restored()) {
+        for (Map.Entry<String, InflightEntry> kv : store.load()) {
             backlog(provider(kv.getValue().job()), +1);
             enqueue(kv.getKey(), kv.getValue());
             requeued++;
@@ -218,70 +212,13 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
     }
 
-    /** A call on its way: the adapter's future, the key it uses, and when it started. */
-    private record Launched(CompletableFuture<AttemptOutcome> future, String keyName, long startedAtMs,
-            long startNanos) {}
-
     private void start(String key, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
-        String provider = provider(e.job());
-        Launched l = launch(hop, e, config, client, now);
+        Launched l = launcher.launch(hop, e, config, client, now);
         if (l == null) {
-            services.gate().release(provider);
-            services.policy().release(provider);
             settle(key, e, outcomes.noKeyLeft(key, e, now));
             return;
         }
-        track(key, provider, l);
-    }
-
-    /**
-     * Calls the target of {@code targetHop} for the entry's job, with the permits already taken: chooses the key and
-     * gives the permits back when the call ends. Null (nothing started) when the target has keys but none is left.
-     */
-    private Launched launch(int targetHop, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
-        Job job = e.job();
-        Target target = job.getChain().get(targetHop);
-        String provider = target.getProvider();
-        String model = target.getModel();
-        Optional<KeyConfig> chosen = config.keys().isEmpty() ? Optional.empty()
-                : services.policy().chooseKey(config, model, new java.util.HashSet<>(e.excludedKeys()));
-        if (!config.keys().isEmpty() && chosen.isEmpty()) {
-            return null;
-        }
-        String keyName = chosen.map(KeyConfig::name).orElse(null);
-        Optional<Secret> secret = chosen.flatMap(KeyConfig::value);
-        long deadlineMs = now + config.network().requestTimeout().toMillis();
-        if (job.getDeadline() != null) {
-            deadlineMs = Math.min(deadlineMs, job.getDeadline().toEpochMilli());
-        }
-        long startNanos = System.nanoTime();
-        int attempt = e.attemptsOnTarget() + 1;
-        long callDeadlineMs = deadlineMs;
-        // the request mapping, key header and HTTP send run off the stream thread, which only hands the call over
-        CompletableFuture<AttemptOutcome> future = OffThreadStart.start(services.callStarter(), () -> {
-            try (var mdc = Mdc.of(job, targetHop, provider, model)) {
-                log.debug("calling {}/{} attempt {} key {}", provider, model, attempt, keyName);
-                return client.call(new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(),
-                        model), secret, keyName, Instant.ofEpochMilli(callDeadlineMs)));
-            }
-        });
-        // No adapter may hold a call (and its permit) past the call's deadline: one that has not ended a little
-        // after it is abandoned as a timeout, and cancelling it ends the exchange.
-        long budgetMs = Math.max(0, deadlineMs - now) + ABANDON_GRACE_MS;
-        future.orTimeout(budgetMs, TimeUnit.MILLISECONDS);
-        future.whenComplete((outcome, error) -> {
-            long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-            services.gate().release(provider);
-            AttemptOutcome result = outcome != null ? outcome : failureOf(error);
-            if (error instanceof CancellationException) {
-                services.policy().release(provider);
-            } else if (result instanceof AttemptOutcome.Failure f) {
-                services.policy().onFailure(provider, f.failureClass(), java.time.Duration.ofMillis(latencyMs));
-            } else {
-                services.policy().onSuccess(provider, java.time.Duration.ofMillis(latencyMs));
-            }
-        });
-        return new Launched(future, keyName, now, startNanos);
+        track(key, provider(e.job()), l);
     }
 
     /** Makes {@code l} this task's running call for {@code key}: its outcome comes back through the drain. */
@@ -291,7 +228,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         l.future().whenComplete((outcome, error) -> {
             long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos());
             AttemptOutcome result = outcome != null ? outcome : error instanceof TimeoutException
-                    ? abandoned(provider, key, latencyMs) : failureOf(error);
+                    ? abandoned(provider, key, latencyMs) : CallLauncher.failureOf(error);
             if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
                 String json = result instanceof AttemptOutcome.Success ok ? ok.completion().toString() : null;
                 completions.add(new Completion(key, mySeq, result, l.keyName(), l.startedAtMs(), latencyMs, json));
@@ -328,10 +265,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             services.gate().release(provider);
             return;
         }
-        Launched l = launch(nextHop, InflightEntry.fresh(next), config, client, now);
+        Launched l = launcher.launch(nextHop, InflightEntry.fresh(next), config, client, now);
         if (l == null) {
-            services.gate().release(provider);
-            services.policy().release(provider);
             return;
         }
         long expires = now + config.network().requestTimeout().toMillis() + EarlyCalls.KEEP_UNADOPTED_MS;
@@ -344,11 +279,6 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 key, latencyMs);
         return AttemptOutcome.Failure.of(Classifier.classify(new TimeoutException()), null, null, null,
                 "no outcome from " + provider + " within the call's deadline; abandoned after " + latencyMs + " ms");
-    }
-
-    private static AttemptOutcome failureOf(Throwable error) {
-        return AttemptOutcome.Failure.of(Classifier.classify(error), null, null, null,
-                error == null ? "no outcome" : error.getClass().getSimpleName() + ": " + error.getMessage());
     }
 
     private void drain() {

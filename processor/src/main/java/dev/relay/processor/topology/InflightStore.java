@@ -17,10 +17,17 @@ final class InflightStore {
 
     private final KeyValueStore<String, InflightEntry> store;
     private final Map<String, InflightEntry> live = new HashMap<>();
-    private final List<Map.Entry<String, InflightEntry>> restored = new ArrayList<>();
 
     InflightStore(KeyValueStore<String, InflightEntry> store) {
         this.store = store;
+    }
+
+    /**
+     * Loads what the store holds (restored from the changelog when the task started) and returns it in key order.
+     * Called once, from the processor's init; the list is not kept.
+     */
+    List<Map.Entry<String, InflightEntry>> load() {
+        List<Map.Entry<String, InflightEntry>> restored = new ArrayList<>();
         try (KeyValueIterator<String, InflightEntry> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
@@ -28,10 +35,6 @@ final class InflightStore {
                 restored.add(Map.entry(kv.key, kv.value));
             }
         }
-    }
-
-    /** The entries found in the store when this task started (restored from the changelog), in key order. */
-    List<Map.Entry<String, InflightEntry>> restored() {
         return restored;
     }
 

@@ -327,7 +327,7 @@ class FallbackTopologyTest {
         h.advance(Duration.ofMillis(20));
         assertThat(gamma.calls()).hasSize(1);
 
-        // abandoned 100 ms + HopProcessor.ABANDON_GRACE_MS of real time after it started
+        // abandoned 100 ms + CallLauncher.ABANDON_GRACE_MS of real time after it started
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
             h.advance(Duration.ofMillis(5));
             return !h.attempts.isEmpty();
@@ -352,9 +352,7 @@ class FallbackTopologyTest {
 
     @Test
     void shouldStartTheFallbackCallAtOnceAndHaveTheNextHopAdoptIt() {
-        h.close();
-        EarlyCalls early = new EarlyCalls(true, (hop, key) -> true);
-        h = new TopologyHarness(registry, stateDir, null, early);
+        EarlyCalls early = withFastFallback(true);
         h.provider("alpha").answer(c -> fail(FailureClass.TRANSIENT, 500, "server_error", "boom"));
         ScriptedProvider beta = h.provider("beta");
         beta.hang(); // so a second call, if the next hop made one, would show
@@ -380,9 +378,7 @@ class FallbackTopologyTest {
 
     @Test
     void shouldStartTheFallbackAtOnceWhenThePrimarysCircuitIsOpen() {
-        h.close();
-        EarlyCalls early = new EarlyCalls(true, (hop, key) -> true);
-        h = new TopologyHarness(registry, stateDir, null, early);
+        EarlyCalls early = withFastFallback(true);
         h.policy.open.add("alpha");
         h.submit(TopologyHarness.job("f3", "alpha/m1", "beta/m2"));
         h.run();
@@ -398,9 +394,7 @@ class FallbackTopologyTest {
 
     @Test
     void shouldCallTheFallbackOnceFromTheNextHopWhenThisInstanceDoesNotOwnIt() {
-        h.close();
-        EarlyCalls early = new EarlyCalls(true, (hop, key) -> false);
-        h = new TopologyHarness(registry, stateDir, null, early);
+        EarlyCalls early = withFastFallback(false);
         h.provider("alpha").answer(c -> fail(FailureClass.TRANSIENT, 500, "server_error", "boom"));
         h.submit(TopologyHarness.job("f2", "alpha/m1", "beta/m2"));
         h.run();
@@ -417,6 +411,14 @@ class FallbackTopologyTest {
     private static String header(Header header) {
         assertThat(header).isNotNull();
         return new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** Restarts the harness with fast fallback on; {@code ownsNextHop}: whether this instance owns every next hop. */
+    private EarlyCalls withFastFallback(boolean ownsNextHop) {
+        h.close();
+        EarlyCalls early = new EarlyCalls(true, (hop, key) -> ownsNextHop);
+        h = new TopologyHarness(registry, stateDir, null, early);
+        return early;
     }
 }
 
