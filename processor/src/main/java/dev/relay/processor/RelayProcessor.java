@@ -1,5 +1,6 @@
 package dev.relay.processor;
 
+import dev.relay.config.KafkaSettings;
 import dev.relay.config.ProviderConfig;
 import dev.relay.config.RelayConfig;
 import dev.relay.processor.attempt.RetryPolicy;
@@ -19,17 +20,24 @@ import dev.relay.processor.topology.ProviderGate;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -95,9 +103,9 @@ public final class RelayProcessor implements AutoCloseable {
         FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics,
                 early);
         ProviderGate gate = services.gate();
-        io.micrometer.core.instrument.FunctionCounter.builder("relay.fast_fallback.started", early, EarlyCalls::started)
+        FunctionCounter.builder("relay.fast_fallback.started", early, EarlyCalls::started)
                 .description("fallback calls started before their hop record committed").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("relay.fast_fallback.adopted", early, EarlyCalls::adopted)
+        FunctionCounter.builder("relay.fast_fallback.adopted", early, EarlyCalls::adopted)
                 .description("of those, calls the next hop adopted (the rest were repeated by the hop's owner)")
                 .register(registry);
         config.providers().keySet().forEach(p ->
@@ -128,19 +136,19 @@ public final class RelayProcessor implements AutoCloseable {
     }
 
     /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */
-    private static Map<String, Integer> hopPartitions(dev.relay.config.KafkaSettings kafka, Topics topics) {
-        Map<String, Object> props = new java.util.HashMap<>();
+    private static Map<String, Integer> hopPartitions(KafkaSettings kafka, Topics topics) {
+        Map<String, Object> props = new HashMap<>();
         kafka.properties().forEach((k, v) -> {
             if (!k.contains(".") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
                 props.put(k, v);
             }
         });
-        props.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        java.util.List<String> hops = java.util.stream.IntStream.rangeClosed(1, topics.maxHops()).mapToObj(topics::hop)
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        List<String> hops = IntStream.rangeClosed(1, topics.maxHops()).mapToObj(topics::hop)
                 .toList();
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(props)) {
-            Map<String, Integer> counts = new java.util.HashMap<>();
-            admin.describeTopics(hops).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+        try (var admin = Admin.create(props)) {
+            Map<String, Integer> counts = new HashMap<>();
+            admin.describeTopics(hops).allTopicNames().get(30, TimeUnit.SECONDS)
                     .forEach((name, d) -> counts.put(name, d.partitions().size()));
             return counts;
         } catch (Exception e) {

@@ -4,6 +4,7 @@ import dev.relay.processor.attempt.AttemptOutcome;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fallback calls started before their hop record is committed (the fast fallback path), waiting to be adopted by the
@@ -26,8 +27,8 @@ public final class EarlyCalls {
     private final boolean enabled;
     private final Ownership ownership;
     private volatile long lastSweep;
-    private final java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong adopted = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong started = new AtomicLong();
+    private final AtomicLong adopted = new AtomicLong();
 
     /** Who owns a hop's task for a key in this JVM: only then is an early call started for it. */
     public interface Ownership {
