@@ -80,6 +80,13 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
+        // Streams may close a task and init the same processor again (it revives a corrupted task in place), so init
+        // starts from a clean slate. Completions of the closed incarnation's calls no longer match a running call.
+        if (closed) {
+            log.info("task {} hop {}: initialised again after Streams closed it (a revived task)", context.taskId(),
+                    hop);
+        }
+        closed = false;
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
         outcomes.init(context, store);

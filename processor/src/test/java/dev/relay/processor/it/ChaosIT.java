@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answer within the 1 s timeout) and a fallback that always answers.
  */
 @Tag("it")
-@Timeout(120)
+@Timeout(240) // above its own waits (60 s results, 20 s audit, 30 s close), so a loss shows its diagnosis
 class ChaosIT {
 
     @RegisterExtension
