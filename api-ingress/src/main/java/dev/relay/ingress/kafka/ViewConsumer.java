@@ -29,72 +29,84 @@ import org.slf4j.LoggerFactory;
  * from the beginning (it is the durable job store: the view survives restarts by re-reading it); the jobs, attempts and
  * webhooks topics from {@code now - window} (idempotency keys, queued/running, batch membership). Reads are
  * read_committed: the processor writes results in transactions, and an aborted result must not answer a caller.
+ *
+ * <p>Two readers, each a consumer on its own thread: the results reader, on the sync path, and the reader of the other
+ * three topics, which no caller waits on (this instance records its own jobs as it publishes them). Neither polls the
+ * broker in a tight loop: one consumer with a 5 ms fetch wait cost 20 % of a core with no traffic at all
+ * (bench/reports/ingress-latency.md).
  */
 public final class ViewConsumer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ViewConsumer.class);
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    /**
+     * The results reader's fetch wait. The broker answers a parked read_committed fetch as soon as a transaction's
+     * commit makes a result readable (measured: at 5 requests/s, p50 the same with 5 ms and 500 ms), so this only
+     * bounds how late a result could be seen if that wake-up were ever missed.
+     */
+    static final int RESULTS_FETCH_WAIT_MS = 100;
+    /**
+     * The other topics' fetch wait (the consumer's default). Nothing waits on them, so their reader also asks the broker
+     * to hold each fetch until {@link #WINDOW_FETCH_MIN_BYTES} have arrived: otherwise every job published (hundreds a
+     * second) would end a fetch and start the next. "running" and another instance's idempotency keys may lag by as
+     * much; this instance records its own jobs as it publishes them.
+     */
+    static final int WINDOW_FETCH_WAIT_MS = 500;
+    static final int WINDOW_FETCH_MIN_BYTES = 1 << 20;
+
     private final JobView view;
     private final RelaySerdes serdes;
     private final Topics topics;
     private final Clock clock;
     private final Duration window;
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final AtomicLong resultsLag = new AtomicLong();
     private final AtomicLong undecodable = new AtomicLong();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final Reader results;
+    private final Reader windowed;
 
     public ViewConsumer(Map<String, Object> clientProps, JobView view, RelaySerdes serdes, Topics topics, Clock clock,
             Duration window) {
-        Map<String, Object> p = new HashMap<>(clientProps);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        // A read_committed fetch parked on the broker is not woken when a transaction commits; without a short wait a
-        // result can sit up to fetch.max.wait.ms (500 ms) before a sync caller sees it (bench/reports/ingress-latency.md).
-        p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "relay-ingress-view");
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         this.view = view;
         this.serdes = serdes;
         this.topics = topics;
         this.clock = clock;
         this.window = window;
-        this.thread = Thread.ofPlatform().name("relay-ingress-view").daemon().unstarted(this::run);
+        this.results = new Reader("relay-ingress-results", clientProps, RESULTS_FETCH_WAIT_MS, 1);
+        this.windowed = new Reader("relay-ingress-view", clientProps, WINDOW_FETCH_WAIT_MS, WINDOW_FETCH_MIN_BYTES);
     }
 
     /** Assigns and positions, then reads in the background; returns when the view has caught up (or the timeout). */
     public boolean start(Duration catchUpTimeout) throws InterruptedException {
-        List<TopicPartition> results = partitions(topics.results());
-        List<TopicPartition> windowed = new ArrayList<>();
-        for (String t : List.of(topics.jobs(), topics.attempts(), topics.webhooks())) {
-            windowed.addAll(partitions(t));
-        }
-        List<TopicPartition> all = new ArrayList<>(results);
-        all.addAll(windowed);
-        consumer.assign(all);
-        consumer.seekToBeginning(results);
-        Map<TopicPartition, Long> since = new HashMap<>();
-        windowed.forEach(tp -> since.put(tp, clock.millis() - window.toMillis()));
-        Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(since);
-        Map<TopicPartition, Long> ends = consumer.endOffsets(all);
-        for (TopicPartition tp : windowed) {
-            OffsetAndTimestamp o = found.get(tp);
-            consumer.seek(tp, o == null ? ends.get(tp) : o.offset());
-        }
-        this.endsAtStart = ends;
-        thread.start();
-        return caughtUp.await(catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
+        List<TopicPartition> resultPartitions = results.partitions(topics.results());
+        results.consumer.assign(resultPartitions);
+        results.consumer.seekToBeginning(resultPartitions);
+        results.endsAtStart = results.consumer.endOffsets(resultPartitions);
 
-    private volatile Map<TopicPartition, Long> endsAtStart = Map.of();
+        List<TopicPartition> recent = new ArrayList<>();
+        for (String t : List.of(topics.jobs(), topics.attempts(), topics.webhooks())) {
+            recent.addAll(windowed.partitions(t));
+        }
+        windowed.consumer.assign(recent);
+        Map<TopicPartition, Long> since = new HashMap<>();
+        recent.forEach(tp -> since.put(tp, clock.millis() - window.toMillis()));
+        Map<TopicPartition, OffsetAndTimestamp> found = windowed.consumer.offsetsForTimes(since);
+        Map<TopicPartition, Long> ends = windowed.consumer.endOffsets(recent);
+        for (TopicPartition tp : recent) {
+            OffsetAndTimestamp o = found.get(tp);
+            windowed.consumer.seek(tp, o == null ? ends.get(tp) : o.offset());
+        }
+        windowed.endsAtStart = ends;
+
+        results.thread.start();
+        windowed.thread.start();
+        long until = System.nanoTime() + catchUpTimeout.toNanos();
+        return results.caughtUp.await(catchUpTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                && windowed.caughtUp.await(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
 
     /** Caught up with the topics at start-up, and still reading (a dead reader would leave sync calls hanging). */
     public boolean caughtUp() {
-        return caughtUp.getCount() == 0 && thread.isAlive();
+        return results.caughtUp() && windowed.caughtUp();
     }
 
     public long resultsLag() {
@@ -103,42 +115,6 @@ public final class ViewConsumer implements AutoCloseable {
 
     public long undecodable() {
         return undecodable.get();
-    }
-
-    private List<TopicPartition> partitions(String topic) {
-        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " does not exist; create Relay's topics first");
-        }
-        return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-    }
-
-    private void run() {
-        long lastPrune = clock.millis();
-        try {
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r);
-                }
-                if (caughtUp.getCount() > 0 && reachedStartEnds()) {
-                    caughtUp.countDown();
-                    LOG.info("job view caught up: {} entries", view.size());
-                }
-                updateLag();
-                if (clock.millis() - lastPrune > 60_000) {
-                    view.prune();
-                    lastPrune = clock.millis();
-                }
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                LOG.error("view consumer woken unexpectedly", e);
-            }
-        } catch (RuntimeException e) {
-            LOG.error("view consumer stopped: sync calls on this instance will time out", e);
-        } finally {
-            consumer.close(Duration.ofSeconds(2));
-        }
     }
 
     private void apply(ConsumerRecord<String, byte[]> r) {
@@ -161,33 +137,109 @@ public final class ViewConsumer implements AutoCloseable {
         }
     }
 
-    private boolean reachedStartEnds() {
-        for (Map.Entry<TopicPartition, Long> e : endsAtStart.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void updateLag() {
-        long lag = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            if (tp.topic().equals(topics.results())) {
-                lag += consumer.currentLag(tp).orElse(0);
-            }
-        }
-        resultsLag.set(lag);
-    }
-
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        results.stop();
+        windowed.stop();
+        results.join();
+        windowed.join();
+    }
+
+    /** One consumer and its thread. */
+    private final class Reader {
+        final KafkaConsumer<String, byte[]> consumer;
+        final Thread thread;
+        final CountDownLatch caughtUp = new CountDownLatch(1);
+        volatile Map<TopicPartition, Long> endsAtStart = Map.of();
+        volatile boolean running = true;
+
+        Reader(String name, Map<String, Object> clientProps, int fetchWaitMs, int fetchMinBytes) {
+            Map<String, Object> p = new HashMap<>(clientProps);
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+            p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, fetchWaitMs);
+            p.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, fetchMinBytes);
+            Object clientId = clientProps.get(ConsumerConfig.CLIENT_ID_CONFIG);
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId == null ? name : clientId + "-" + name);
+            p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+            thread = Thread.ofPlatform().name(name).daemon().unstarted(this::run);
+        }
+
+        List<TopicPartition> partitions(String topic) {
+            var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " does not exist; create Relay's topics first");
+            }
+            return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        }
+
+        boolean caughtUp() {
+            return caughtUp.getCount() == 0 && thread.isAlive();
+        }
+
+        private void run() {
+            long lastPrune = clock.millis();
+            try {
+                while (running) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        apply(r);
+                    }
+                    if (caughtUp.getCount() > 0 && reachedStartEnds()) {
+                        caughtUp.countDown();
+                        LOG.info("{} caught up: the job view holds {} entries", thread.getName(), view.size());
+                    }
+                    if (this == results) {
+                        updateLag();
+                    } else if (clock.millis() - lastPrune > 60_000) {
+                        view.prune();
+                        lastPrune = clock.millis();
+                    }
+                }
+            } catch (WakeupException e) {
+                if (running) {
+                    LOG.error("{} woken unexpectedly", thread.getName(), e);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("{} stopped: sync calls on this instance will time out", thread.getName(), e);
+            } finally {
+                consumer.close(Duration.ofSeconds(2));
+            }
+        }
+
+        private boolean reachedStartEnds() {
+            for (Map.Entry<TopicPartition, Long> e : endsAtStart.entrySet()) {
+                if (consumer.position(e.getKey()) < e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void updateLag() {
+            long lag = 0;
+            for (TopicPartition tp : consumer.assignment()) {
+                lag += consumer.currentLag(tp).orElse(0);
+            }
+            resultsLag.set(lag);
+        }
+
+        void stop() {
+            running = false;
+            consumer.wakeup();
+        }
+
+        void join() {
+            if (thread.getState() == Thread.State.NEW) { // never started (start-up failed): close it here
+                consumer.close(Duration.ofSeconds(2));
+                return;
+            }
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

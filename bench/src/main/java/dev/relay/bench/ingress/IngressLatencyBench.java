@@ -42,6 +42,9 @@ public final class IngressLatencyBench {
             + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
     private static final String REQUEST = "{\"model\":\"local/m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     private IngressLatencyBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -98,18 +101,34 @@ public final class IngressLatencyBench {
                 URI viaIngress = URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions");
                 // JIT in a fresh JVM: both paths first, at rates a cold JVM keeps up with (500/s from cold builds a
                 // queue of thousands of open calls, whose connections then fill the heap for the measured runs)
+                int idle = intArg(args, "--idle", 0);
+                if (idle > 0) { // what the stack costs with no traffic at all: the fixed share of the CPU
+                    long cpu0 = CPU.getProcessCpuTime();
+                    Thread.sleep(idle * 1000L);
+                    System.out.printf("idle: this JVM used %.1f %% of one core over %d s with no requests%n",
+                            (CPU.getProcessCpuTime() - cpu0) / 1e7 / idle, idle);
+                }
                 int warmUp = intArg(args, "--warm-up", 30);
                 System.out.println("warm-up " + warmUp + " s ...");
                 run(client, direct, 500, Math.max(1, warmUp / 3));
                 run(client, viaIngress, 100, warmUp / 2);
                 run(client, viaIngress, 250, warmUp / 2);
                 StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
-                StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms |\n|---|---|---|\n");
-                for (int rate : new int[] {100, 500}) {
+                StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms | this JVM's CPU, % of all cores (ingress phase) |\n|---|---|---|---|\n");
+                for (int rate : Arrays.stream(strArg(args, "--rates", "100,500").split(",")).mapToInt(Integer::parseInt).toArray()) {
                     Result d = run(client, direct, rate, seconds);
-                    Result i = run(client, viaIngress, rate, seconds);
+                    Result i;
+                    long cpu0 = CPU.getProcessCpuTime();
+                    long wall0 = System.nanoTime();
+                    // -Dbench.jfr=DIR: a JFR profile of each rate's ingress phase, to see where the CPU goes
+                    try (var jfr = profile(rate)) {
+                        i = run(client, viaIngress, rate, seconds);
+                    }
+                    double cpuShare = (CPU.getProcessCpuTime() - cpu0) / (double) (System.nanoTime() - wall0)
+                            / Runtime.getRuntime().availableProcessors() * 100;
                     table.append(d.row(rate, "direct")).append(i.row(rate, "ingress"));
-                    added.append(String.format("| %d/s | %.1f | %.1f |%n", rate, i.p(50) - d.p(50), i.p(99) - d.p(99)));
+                    added.append(String.format("| %d/s | %.1f | %.1f | %.0f %% |%n", rate, i.p(50) - d.p(50),
+                            i.p(99) - d.p(99), cpuShare));
                 }
                 processor.close();
                 String memory = "(memory: run with --memory-only)";
@@ -123,6 +142,21 @@ public final class IngressLatencyBench {
         System.exit(0);
     }
 
+
+    /** Records the phase with JFR's profile settings when -Dbench.jfr names a directory; a no-op otherwise. */
+    private static AutoCloseable profile(int rate) throws Exception {
+        String dir = System.getProperty("bench.jfr");
+        if (dir == null) {
+            return () -> {};
+        }
+        var recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+        recording.setDestination(Path.of(dir, "ingress-" + rate + ".jfr"));
+        recording.start();
+        return () -> {
+            recording.stop(); // writes the destination
+            recording.close();
+        };
+    }
 
     record Result(long[] sortedMicros, int errors, long[] sortedProcessorMs) {
         double p(double q) {
