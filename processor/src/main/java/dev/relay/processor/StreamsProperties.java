@@ -35,6 +35,10 @@ final class StreamsProperties {
         // completions wait for the stream thread to come back from poll(): keep it short (research: p50 106 ms at 100)
         p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(kafka.pollInterval().toMillis()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(kafka.streamThreads()));
+        // Each task reads one partition of one hop topic: there is nothing to wait for across partitions. With the
+        // default (0) Streams formats a "waiting to fetch" message for every idle task on every loop, which was 10 % of
+        // the stream thread's CPU samples at 500 sync requests/s (bench/reports/ingress-latency.md).
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "-1");
         p.put(StreamsConfig.STATE_DIR_CONFIG, kafka.stateDir().toAbsolutePath().toString());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(kafka.replicationFactor()));
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadletter());
