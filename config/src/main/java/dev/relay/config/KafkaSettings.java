@@ -31,7 +31,7 @@ public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, S
                 (short) n.get("replication_factor").integer(1, 1, 7),
                 n.get("application_id").string("relay-processor"),
                 guarantee,
-                n.get("commit_interval").duration(Duration.ofMillis(20), ChronoUnit.MILLIS),
+                n.get("commit_interval").duration(Duration.ofMillis(5), ChronoUnit.MILLIS),
                 n.get("poll_interval").duration(Duration.ofMillis(5), ChronoUnit.MILLIS),
                 n.get("stream_threads").integer(1, 1, 64),
                 Path.of(n.get("state_dir").string(".relay/streams")),

@@ -28,7 +28,7 @@ class StreamsPropertiesTest {
     void shouldUseExactlyOnceShortIntervalsAndDeadLetterHandlersByDefault() {
         var p = StreamsProperties.of(kafka(""), Topics.defaults());
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
-        assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("20");
+        assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("5");
         assertThat(p.get(StreamsConfig.POLL_MS_CONFIG)).isEqualTo("5");
         assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isEqualTo("-1");
         assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("relay.deadletter");

@@ -48,7 +48,7 @@ public final class IngressLatencyBench {
     private IngressLatencyBench() {}
 
     public static void main(String[] args) throws Exception {
-        int commitMs = intArg(args, "--commit-interval", 10);
+        int commitMs = intArg(args, "--commit-interval", 5); // Relay's default
         int pollMs = intArg(args, "--poll", 5);
         int seconds = intArg(args, "--seconds", 20);
         String guarantee = strArg(args, "--guarantee", "exactly_once_v2");
