@@ -73,16 +73,19 @@ public final class IngressLatencyBench {
              ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
             Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
-            RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse("""
+            boolean split = Arrays.asList(args).contains("--split");
+            int ingressPort = split ? freePort() : 0;
+            String json = """
                     {"providers": {"local": {"type": "openai-compatible", "keys": [{"name": "k", "value": "sk-bench"}],
                                            "network_config": {"base_url": "%s"}}},
                      "circuit_breaker": {"enabled": false}, "metrics": {"port": 0},
                      "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "bench.",
                                "processing_guarantee": "%s", "commit_interval": "%dms", "poll_interval": "%dms",
                                "state_dir": "%s", "properties": {%s}},
-                     "ingress": {"port": 0, "sync_timeout": "60s"}}
+                     "ingress": {"port": %d, "sync_timeout": "60s"}}
                     """.formatted(providerUrl, broker.bootstrapServers(), registry.ccompatUrl(), guarantee, commitMs,
-                    pollMs, dir.resolve("state"), kafkaProps), "bench");
+                    pollMs, dir.resolve("state"), kafkaProps, ingressPort);
+            RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "bench");
             if (Arrays.asList(args).contains("--memory-only")) {
                 try (RelayIngress ingress = RelayIngress.start(config)) {
                     System.out.println(waitingMemory(URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions")));
@@ -90,23 +93,21 @@ public final class IngressLatencyBench {
                 provider.stop(0);
                 System.exit(0);
             }
-            RelayProcessor processor = RelayProcessor.start(config);
-            if (!processor.awaitRunning(Duration.ofSeconds(120))) {
-                throw new IllegalStateException("the processor did not reach RUNNING");
-            }
-            String processorName = "RelayProcessor";
-            try (RelayIngress ingress = RelayIngress.start(config)) {
+            Path configFile = dir.resolve("relay.json");
+            Files.writeString(configFile, json);
+            try (Deployment relay = split ? Deployment.split(configFile, ingressPort, dir)
+                    : Deployment.inThisJvm(config)) {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 URI direct = URI.create(providerUrl + "/v1/chat/completions");
-                URI viaIngress = URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions");
+                URI viaIngress = URI.create("http://127.0.0.1:" + relay.ingressPort() + "/v1/chat/completions");
                 // JIT in a fresh JVM: both paths first, at rates a cold JVM keeps up with (500/s from cold builds a
                 // queue of thousands of open calls, whose connections then fill the heap for the measured runs)
                 int idle = intArg(args, "--idle", 0);
                 if (idle > 0) { // what the stack costs with no traffic at all: the fixed share of the CPU
-                    long cpu0 = CPU.getProcessCpuTime();
+                    long cpu0 = CPU.getProcessCpuTime() + relay.childCpuNanos();
                     Thread.sleep(idle * 1000L);
-                    System.out.printf("idle: this JVM used %.1f %% of one core over %d s with no requests%n",
-                            (CPU.getProcessCpuTime() - cpu0) / 1e7 / idle, idle);
+                    System.out.printf("idle: the bench's JVMs used %.1f %% of one core over %d s with no requests%n",
+                            (CPU.getProcessCpuTime() + relay.childCpuNanos() - cpu0) / 1e7 / idle, idle);
                 }
                 int warmUp = intArg(args, "--warm-up", 30);
                 System.out.println("warm-up " + warmUp + " s ...");
@@ -114,24 +115,26 @@ public final class IngressLatencyBench {
                 run(client, viaIngress, 100, warmUp / 2);
                 run(client, viaIngress, 250, warmUp / 2);
                 StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
-                StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms | this JVM's CPU, % of all cores (ingress phase) |\n|---|---|---|---|\n");
+                StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms | the bench's JVMs' CPU, % of all cores (ingress phase) |\n|---|---|---|---|\n");
                 for (int rate : Arrays.stream(strArg(args, "--rates", "100,500").split(",")).mapToInt(Integer::parseInt).toArray()) {
                     Result d = run(client, direct, rate, seconds);
                     Result i;
-                    long cpu0 = CPU.getProcessCpuTime();
+                    long cpu0 = CPU.getProcessCpuTime() + relay.childCpuNanos();
                     long wall0 = System.nanoTime();
                     // -Dbench.jfr=DIR: a JFR profile of each rate's ingress phase, to see where the CPU goes
                     try (var jfr = profile(rate)) {
                         i = run(client, viaIngress, rate, seconds);
                     }
-                    double cpuShare = (CPU.getProcessCpuTime() - cpu0) / (double) (System.nanoTime() - wall0)
+                    double cpuShare = (CPU.getProcessCpuTime() + relay.childCpuNanos() - cpu0)
+                            / (double) (System.nanoTime() - wall0)
                             / Runtime.getRuntime().availableProcessors() * 100;
                     table.append(d.row(rate, "direct")).append(i.row(rate, "ingress"));
                     added.append(String.format("| %d/s | %.1f | %.1f | %.0f %% |%n", rate, i.p(50) - d.p(50),
                             i.p(99) - d.p(99), cpuShare));
                 }
-                processor.close();
                 String memory = "(memory: run with --memory-only)";
+                String processorName = split ? "ProcessorMain and IngressMain, each in its own JVM ("
+                        + Deployment.childJvmOptions() + ")" : "RelayProcessor and RelayIngress in this JVM";
                 System.out.printf("%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
                         + " kafka.properties={%s}, ingress/view isolation.level=read_committed%n%n%s%n%s%n%s%n",
                         processorName, guarantee, commitMs, pollMs, kafkaProps, table, added, memory);
@@ -142,6 +145,105 @@ public final class IngressLatencyBench {
         System.exit(0);
     }
 
+
+    /**
+     * Where the processor and the ingress run: in this JVM beside the broker (the default), or with {@code --split}
+     * each in a JVM of its own ({@code ProcessorMain}, {@code IngressMain}; options from -Dbench.childJvm, default
+     * -Xmx1g), as they are deployed, so the broker's garbage does not pause them.
+     */
+    private interface Deployment extends AutoCloseable {
+        int ingressPort();
+
+        /** CPU time of the child JVMs (0 in this JVM's mode, whose CPU the caller counts itself). */
+        long childCpuNanos();
+
+        @Override
+        void close() throws Exception;
+
+        static String childJvmOptions() {
+            return System.getProperty("bench.childJvm", "-Xmx1g").strip();
+        }
+
+        static Deployment inThisJvm(RelayConfig config) throws InterruptedException {
+            RelayProcessor processor = RelayProcessor.start(config);
+            if (!processor.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the processor did not reach RUNNING");
+            }
+            RelayIngress ingress = RelayIngress.start(config);
+            return new Deployment() {
+                public int ingressPort() {
+                    return ingress.port();
+                }
+
+                public long childCpuNanos() {
+                    return 0;
+                }
+
+                public void close() {
+                    ingress.close();
+                    processor.close();
+                }
+            };
+        }
+
+        static Deployment split(Path configFile, int ingressPort, Path dir) throws Exception {
+            Process processor = child("dev.relay.processor.ProcessorMain", configFile, dir.resolve("processor.log"));
+            awaitLine(dir.resolve("processor.log"), "-> RUNNING", processor);
+            Process ingress = child("dev.relay.ingress.IngressMain", configFile, dir.resolve("ingress.log"));
+            awaitLine(dir.resolve("ingress.log"), "relay ingress on port", ingress);
+            return new Deployment() {
+                public int ingressPort() {
+                    return ingressPort;
+                }
+
+                public long childCpuNanos() {
+                    return cpu(processor) + cpu(ingress);
+                }
+
+                public void close() throws InterruptedException {
+                    for (Process p : List.of(ingress, processor)) {
+                        p.destroy();
+                        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                            p.destroyForcibly();
+                        }
+                    }
+                }
+            };
+        }
+
+        private static long cpu(Process p) {
+            return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        }
+
+        private static Process child(String main, Path configFile, Path log) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "--enable-native-access=ALL-UNNAMED",
+                    "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml"));
+            cmd.addAll(List.of(childJvmOptions().split("\\s+")));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main, "--config", configFile.toString()));
+            return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        }
+
+        private static void awaitLine(Path log, String needle, Process p) throws Exception {
+            long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (System.nanoTime() < until) {
+                if (Files.exists(log) && Files.readString(log).contains(needle)) {
+                    return;
+                }
+                if (!p.isAlive()) {
+                    throw new IllegalStateException(p.info().command().orElse("child") + " exited; see " + log);
+                }
+                Thread.sleep(50);
+            }
+            throw new IllegalStateException("no '" + needle + "' within 120 s; see " + log);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
 
     /** Records the phase with JFR's profile settings when -Dbench.jfr names a directory; a no-op otherwise. */
     private static AutoCloseable profile(int rate) throws Exception {
