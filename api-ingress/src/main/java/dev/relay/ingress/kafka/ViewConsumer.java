@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -63,6 +64,7 @@ public final class ViewConsumer implements AutoCloseable {
     private final AtomicLong undecodable = new AtomicLong();
     private final Reader results;
     private final Reader windowed;
+    private long lastPrune; // after the constructor, only the windowed reader's thread touches it
 
     public ViewConsumer(Map<String, Object> clientProps, JobView view, RelaySerdes serdes, Topics topics, Clock clock,
             Duration window) {
@@ -71,8 +73,10 @@ public final class ViewConsumer implements AutoCloseable {
         this.topics = topics;
         this.clock = clock;
         this.window = window;
-        this.results = new Reader("relay-ingress-results", clientProps, RESULTS_FETCH_WAIT_MS, 1);
-        this.windowed = new Reader("relay-ingress-view", clientProps, WINDOW_FETCH_WAIT_MS, WINDOW_FETCH_MIN_BYTES);
+        this.lastPrune = clock.millis();
+        this.results = new Reader("relay-ingress-results", clientProps, RESULTS_FETCH_WAIT_MS, 1, this::updateLag);
+        this.windowed = new Reader("relay-ingress-view", clientProps, WINDOW_FETCH_WAIT_MS, WINDOW_FETCH_MIN_BYTES,
+                c -> maybePrune());
     }
 
     /** Assigns and positions, then reads in the background; returns when the view has caught up (or the timeout). */
@@ -87,8 +91,9 @@ public final class ViewConsumer implements AutoCloseable {
             recent.addAll(windowed.partitions(t));
         }
         windowed.consumer.assign(recent);
+        long windowStart = clock.millis() - window.toMillis();
         Map<TopicPartition, Long> since = new HashMap<>();
-        recent.forEach(tp -> since.put(tp, clock.millis() - window.toMillis()));
+        recent.forEach(tp -> since.put(tp, windowStart));
         Map<TopicPartition, OffsetAndTimestamp> found = windowed.consumer.offsetsForTimes(since);
         Map<TopicPartition, Long> ends = windowed.consumer.endOffsets(recent);
         for (TopicPartition tp : recent) {
@@ -137,6 +142,23 @@ public final class ViewConsumer implements AutoCloseable {
         }
     }
 
+    /** The results reader's lag, for the gauge. */
+    private void updateLag(KafkaConsumer<String, byte[]> consumer) {
+        long lag = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            lag += consumer.currentLag(tp).orElse(0);
+        }
+        resultsLag.set(lag);
+    }
+
+    /** Forgets what left the idempotency window, once a minute. */
+    private void maybePrune() {
+        if (clock.millis() - lastPrune > 60_000) {
+            view.prune();
+            lastPrune = clock.millis();
+        }
+    }
+
     @Override
     public void close() {
         results.stop();
@@ -145,15 +167,18 @@ public final class ViewConsumer implements AutoCloseable {
         windowed.join();
     }
 
-    /** One consumer and its thread. */
+    /** One consumer and its thread; {@code afterPoll} runs on that thread after each poll. */
     private final class Reader {
         final KafkaConsumer<String, byte[]> consumer;
         final Thread thread;
+        final Consumer<KafkaConsumer<String, byte[]>> afterPoll;
         final CountDownLatch caughtUp = new CountDownLatch(1);
         volatile Map<TopicPartition, Long> endsAtStart = Map.of();
         volatile boolean running = true;
 
-        Reader(String name, Map<String, Object> clientProps, int fetchWaitMs, int fetchMinBytes) {
+        Reader(String name, Map<String, Object> clientProps, int fetchWaitMs, int fetchMinBytes,
+                Consumer<KafkaConsumer<String, byte[]>> afterPoll) {
+            this.afterPoll = afterPoll;
             Map<String, Object> p = new HashMap<>(clientProps);
             p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -180,7 +205,6 @@ public final class ViewConsumer implements AutoCloseable {
         }
 
         private void run() {
-            long lastPrune = clock.millis();
             try {
                 while (running) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -190,12 +214,7 @@ public final class ViewConsumer implements AutoCloseable {
                         caughtUp.countDown();
                         LOG.info("{} caught up: the job view holds {} entries", thread.getName(), view.size());
                     }
-                    if (this == results) {
-                        updateLag();
-                    } else if (clock.millis() - lastPrune > 60_000) {
-                        view.prune();
-                        lastPrune = clock.millis();
-                    }
+                    afterPoll.accept(consumer);
                 }
             } catch (WakeupException e) {
                 if (running) {
@@ -215,14 +234,6 @@ public final class ViewConsumer implements AutoCloseable {
                 }
             }
             return true;
-        }
-
-        private void updateLag() {
-            long lag = 0;
-            for (TopicPartition tp : consumer.assignment()) {
-                lag += consumer.currentLag(tp).orElse(0);
-            }
-            resultsLag.set(lag);
         }
 
         void stop() {

@@ -11,7 +11,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A hop task's in-flight store with the live entries also kept as objects. The changelogged store stays the record
  * (every write goes to it, in the task's transaction); reads come from the map, so the stream thread does not decode a
  * job from the store's bytes each time it looks one up. Only this task's processor writes the store, so the two agree;
- * a new processor instance (after a restart, a rebalance or an aborted transaction) loads the map from the store.
+ * every {@code init()} of the processor (after a restart or a rebalance, and when Streams revives a corrupted task in
+ * place) builds a new one and loads the map from the store.
  */
 final class InflightStore {
 
