@@ -1,6 +1,7 @@
 package dev.relay.bench.ingress;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.relay.bench.ChildJvm;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.RelayIngress;
@@ -74,7 +75,7 @@ public final class IngressLatencyBench {
             Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
             boolean split = Arrays.asList(args).contains("--split");
-            int ingressPort = split ? freePort() : 0;
+            int ingressPort = split ? ChildJvm.freePort() : 0;
             String json = """
                     {"providers": {"local": {"type": "openai-compatible", "keys": [{"name": "k", "value": "sk-bench"}],
                                            "network_config": {"base_url": "%s"}}},
@@ -93,9 +94,7 @@ public final class IngressLatencyBench {
                 provider.stop(0);
                 System.exit(0);
             }
-            Path configFile = dir.resolve("relay.json");
-            Files.writeString(configFile, json);
-            try (Deployment relay = split ? Deployment.split(configFile, ingressPort, dir)
+            try (Deployment relay = split ? Deployment.split(json, ingressPort, dir)
                     : Deployment.inThisJvm(config)) {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 URI direct = URI.create(providerUrl + "/v1/chat/completions");
@@ -134,7 +133,7 @@ public final class IngressLatencyBench {
                 }
                 String memory = "(memory: run with --memory-only)";
                 String processorName = split ? "ProcessorMain and IngressMain, each in its own JVM ("
-                        + Deployment.childJvmOptions() + ")" : "RelayProcessor and RelayIngress in this JVM";
+                        + String.join(" ", Deployment.childJvmOptions()) + ")" : "RelayProcessor and RelayIngress in this JVM";
                 System.out.printf("%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
                         + " kafka.properties={%s}, ingress/view isolation.level=read_committed%n%n%s%n%s%n%s%n",
                         processorName, guarantee, commitMs, pollMs, kafkaProps, table, added, memory);
@@ -160,8 +159,8 @@ public final class IngressLatencyBench {
         @Override
         void close() throws Exception;
 
-        static String childJvmOptions() {
-            return System.getProperty("bench.childJvm", "-Xmx1g").strip();
+        static List<String> childJvmOptions() {
+            return ChildJvm.options("bench.childJvm", "-Xmx1g");
         }
 
         static Deployment inThisJvm(RelayConfig config) throws InterruptedException {
@@ -186,11 +185,17 @@ public final class IngressLatencyBench {
             };
         }
 
-        static Deployment split(Path configFile, int ingressPort, Path dir) throws Exception {
-            Process processor = child("dev.relay.processor.ProcessorMain", configFile, dir.resolve("processor.log"));
-            awaitLine(dir.resolve("processor.log"), "-> RUNNING", processor);
-            Process ingress = child("dev.relay.ingress.IngressMain", configFile, dir.resolve("ingress.log"));
-            awaitLine(dir.resolve("ingress.log"), "relay ingress on port", ingress);
+        static Deployment split(String configJson, int ingressPort, Path dir) throws Exception {
+            Path configFile = dir.resolve("relay.json");
+            Files.writeString(configFile, configJson);
+            Path processorLog = dir.resolve("processor.log");
+            Process processor = ChildJvm.start("dev.relay.processor.ProcessorMain", childJvmOptions(), configFile,
+                    processorLog);
+            ChildJvm.awaitLine(processorLog, "-> RUNNING", processor, Duration.ofSeconds(120));
+            Path ingressLog = dir.resolve("ingress.log");
+            Process ingress = ChildJvm.start("dev.relay.ingress.IngressMain", childJvmOptions(), configFile,
+                    ingressLog);
+            ChildJvm.awaitLine(ingressLog, "relay ingress on port", ingress, Duration.ofSeconds(120));
             return new Deployment() {
                 public int ingressPort() {
                     return ingressPort;
@@ -213,35 +218,6 @@ public final class IngressLatencyBench {
 
         private static long cpu(Process p) {
             return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
-        }
-
-        private static Process child(String main, Path configFile, Path log) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                    .toString(), "--enable-native-access=ALL-UNNAMED",
-                    "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml"));
-            cmd.addAll(List.of(childJvmOptions().split("\\s+")));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main, "--config", configFile.toString()));
-            return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        }
-
-        private static void awaitLine(Path log, String needle, Process p) throws Exception {
-            long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < until) {
-                if (Files.exists(log) && Files.readString(log).contains(needle)) {
-                    return;
-                }
-                if (!p.isAlive()) {
-                    throw new IllegalStateException(p.info().command().orElse("child") + " exited; see " + log);
-                }
-                Thread.sleep(50);
-            }
-            throw new IllegalStateException("no '" + needle + "' within 120 s; see " + log);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (var socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.relay.bench.processor;
 
+import dev.relay.bench.ChildJvm;
 import dev.relay.schemas.Topics;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +44,7 @@ public final class ThroughputBench {
         try (BenchStack stack = new BenchStack(); LocalOpenAi provider = new LocalOpenAi(1_000, 200)) {
             // --- Relay, in its own JVM
             Topics topics = stack.topics(6);
-            int metricsPort = freePort();
+            int metricsPort = ChildJvm.freePort();
             String providers = """
                     "local": {"type": "openai", "keys": [{"name": "k", "value": "sk-bench"}],
                               "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8},
@@ -54,19 +54,12 @@ public final class ThroughputBench {
             Files.writeString(config, stack.config(topics, "bench-relay", providers,
                     ", \"commit_interval\": \"" + commit + "\"" + extraKafka).formatted(metricsPort));
             Path log = stack.dir.resolve("processor.log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-                    "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml"));
+            List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
             // extra JVM options for the processor, e.g. -Dbench.processorJvm="-XX:StartFlightRecording=filename=p.jfr"
-            String extraJvm = System.getProperty("bench.processorJvm", "").strip();
-            if (!extraJvm.isEmpty()) {
-                cmd.addAll(List.of(extraJvm.split("\\s+")));
-            }
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.relay.processor.ProcessorMain",
-                    "--config", config.toString()));
-            Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            jvm.addAll(ChildJvm.options("bench.processorJvm", ""));
+            Process proc = ChildJvm.start("dev.relay.processor.ProcessorMain", jvm, config, log);
             try {
-                awaitLine(log, "-> RUNNING", Duration.ofSeconds(90));
+                ChildJvm.awaitLine(log, "-> RUNNING", proc, Duration.ofSeconds(90));
                 Thread.sleep(3_000); // let the processor JVM settle after RUNNING
                 Figures relay = run(stack, topics, provider, jobs, proc.pid(), metricsPort);
                 lines.add(String.format("| Relay (async, in-flight store) | %,d | %,.0f | %,.0f | %s | %,.0f | %,d | %d / %d MB | %.1f s |",
@@ -195,23 +188,6 @@ public final class ThroughputBench {
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    static void awaitLine(Path log, String needle, Duration timeout) throws Exception {
-        long until = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < until) {
-            if (Files.exists(log) && Files.readString(log).contains(needle)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new IllegalStateException("processor did not reach RUNNING; log: " + log);
     }
 
     private static void write(Path report, int jobs, int concurrency, String commit, String extra, List<String> rows, double syncRate,
