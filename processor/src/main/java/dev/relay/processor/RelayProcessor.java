@@ -10,12 +10,12 @@ import dev.relay.processor.metrics.MetricsServer;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.routing.Breakers;
+import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.routing.CircuitBreakers;
-import dev.relay.processor.topology.CallPolicy;
 import dev.relay.processor.topology.EarlyCalls;
 import dev.relay.processor.topology.FallbackServices;
 import dev.relay.processor.topology.FallbackTopology;
-import dev.relay.processor.topology.PolicyCallPolicy;
 import dev.relay.processor.topology.ProviderGate;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
@@ -95,8 +95,8 @@ public final class RelayProcessor implements AutoCloseable {
         if (!rules.isEmpty()) {
             log.info("fault-injection rules active: {}", rules);
         }
-        CallPolicy policy = new PolicyCallPolicy(RetryPolicy.from(config.fallbackPolicy()),
-                new CircuitBreakers(config.circuitBreaker(), registry), random);
+        CallPolicy policy = new CallPolicy(RetryPolicy.from(config.fallbackPolicy()),
+                Breakers.of(new CircuitBreakers(config.circuitBreaker(), registry)), random);
         LocalAssignment assignment = kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics))
                 : null;
         EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);

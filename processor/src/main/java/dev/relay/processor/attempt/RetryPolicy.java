@@ -10,17 +10,21 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
- * Decides what follows a failed attempt: retry the same target (maybe with another key), move to the next hop, or
- * give up. The defaults are ARCHITECTURE.md's failure table ({@link FailureClass}); {@code fallback_policy} overrides
- * them per class (shape and validation in {@link FallbackPolicyReader}, reference in {@code docs/policy.md}).
- * Immutable and thread-safe; all randomness comes from the caller's generator so tests are deterministic.
+ * Decides what follows a failed attempt, and what follows a target that cannot be called at all: retry the same target
+ * (maybe with another key), move to the next hop, or give up, with the reason. Every such rule lives here; the
+ * topology acts on the {@link Verdict} and re-decides nothing. The defaults are the failure table
+ * ({@code docs/policy.md}, {@link FailureClass}); {@code fallback_policy} overrides them per class (shape and
+ * validation in {@link FallbackPolicyReader}). Immutable and thread-safe; all randomness comes from the caller's
+ * generator so tests are deterministic.
  */
 public final class RetryPolicy {
 
     /** A longer Retry-After than this is not waited out: the chain moves on instead. */
     public static final Duration DEFAULT_RETRY_AFTER_CAP = Duration.ofSeconds(5);
 
-    private static final Verdict GIVE_UP = new Verdict.GiveUp();
+    /** The terminal reason when the last target of the chain failed. */
+    public static final String CHAIN_EXHAUSTED = "CHAIN_EXHAUSTED";
+
     private static final Verdict NEXT_HOP = new Verdict.NextHop();
 
     private final Map<FailureClass, ClassPolicy> classes;
@@ -58,7 +62,7 @@ public final class RetryPolicy {
         FailureClass c = failure.failureClass();
         if (c == FailureClass.DEADLINE || !failure.allowFallbacks()) {
             // Bifrost: AllowFallbacks=false ends the chain; a passed deadline leaves no time for anything else.
-            return GIVE_UP;
+            return giveUp(failure, isLastHop);
         }
         ClassPolicy p = classes.get(c);
         if (p.retrySame() && attemptOnTarget <= p.retryLimit(network.maxRetries())) {
@@ -68,12 +72,15 @@ public final class RetryPolicy {
                 return retry.get();
             }
         }
-        return p.nextHop() && !isLastHop ? NEXT_HOP : GIVE_UP;
+        return p.nextHop() && !isLastHop ? NEXT_HOP : giveUp(failure, isLastHop);
     }
 
-    /** Whether a failure of class {@code c} may move the job to the next hop at all. */
-    public boolean fallbackAllowed(FailureClass c) {
-        return c != FailureClass.DEADLINE && classes.get(c).nextHop();
+    /**
+     * What follows a target that could not be called at all (its provider is not configured, or its circuit breaker is
+     * open): the next hop, or on the last hop the end of the chain.
+     */
+    public Verdict skipTarget(boolean isLastHop) {
+        return isLastHop ? new Verdict.GiveUp(CHAIN_EXHAUSTED) : NEXT_HOP;
     }
 
     /** The effective policy for one class, after overrides. */
@@ -98,6 +105,8 @@ public final class RetryPolicy {
             }
             return Optional.empty();
         }
+        // a key that failed AUTH is dead for the job, whether or not the class rotates keys
+        boolean avoidKey = c == FailureClass.AUTH;
         Duration delay = Backoff.jittered(attemptOnTarget, network.retryBackoffInitial(), network.retryBackoffMax(),
                 random);
         if (retryAfter.isPresent()) {
@@ -106,7 +115,17 @@ public final class RetryPolicy {
             }
             delay = retryAfter.get().compareTo(delay) > 0 ? retryAfter.get() : delay;
         }
-        return Optional.of(new Verdict.RetrySame(delay, false));
+        return Optional.of(new Verdict.RetrySame(delay, avoidKey));
+    }
+
+    /** The end of the chain, with the terminal reason the failed job carries. */
+    private static Verdict giveUp(AttemptOutcome.Failure failure, boolean isLastHop) {
+        FailureClass c = failure.failureClass();
+        String reason = c == FailureClass.INVALID_REQUEST ? "INVALID_REQUEST"
+                : c == FailureClass.DEADLINE ? "DEADLINE"
+                : !failure.allowFallbacks() ? "FALLBACKS_NOT_ALLOWED"
+                : isLastHop ? CHAIN_EXHAUSTED : "NOT_RETRYABLE_" + c;
+        return new Verdict.GiveUp(reason);
     }
 
     private boolean withinCap(Duration retryAfter) {

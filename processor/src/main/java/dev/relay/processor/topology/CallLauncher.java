@@ -56,7 +56,7 @@ final class CallLauncher {
                 : services.policy().chooseKey(config, model, new HashSet<>(e.excludedKeys()));
         if (!config.keys().isEmpty() && chosen.isEmpty()) {
             services.gate().release(provider);
-            services.policy().release(provider);
+            services.policy().release(provider, model);
             return null;
         }
         String keyName = chosen.map(KeyConfig::name).orElse(null);
@@ -85,11 +85,11 @@ final class CallLauncher {
             services.gate().release(provider);
             AttemptOutcome result = outcome != null ? outcome : failureOf(error);
             if (error instanceof CancellationException) {
-                services.policy().release(provider);
+                services.policy().release(provider, model);
             } else if (result instanceof AttemptOutcome.Failure f) {
-                services.policy().onFailure(provider, f.failureClass(), Duration.ofMillis(latencyMs));
+                services.policy().onFailure(provider, model, f.failureClass(), Duration.ofMillis(latencyMs));
             } else {
-                services.policy().onSuccess(provider, Duration.ofMillis(latencyMs));
+                services.policy().onSuccess(provider, model, Duration.ofMillis(latencyMs));
             }
         });
         return new Launched(future, keyName, now, startNanos);

@@ -3,6 +3,7 @@ package dev.relay.processor.topology;
 import dev.relay.config.ProviderConfig;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
+import dev.relay.processor.routing.CallPolicy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;

@@ -3,7 +3,7 @@ package dev.relay.processor.topology;
 import dev.relay.config.ProviderConfig;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
-import dev.relay.processor.routing.KeySelector;
+import dev.relay.processor.attempt.Verdict;
 import dev.relay.schemas.Decision;
 import dev.relay.schemas.ErrorInfo;
 import dev.relay.schemas.Job;
@@ -70,7 +70,8 @@ final class HopOutcomes {
                     store.delete(key);
                     yield Optional.empty();
                 }
-                case AttemptOutcome.Failure f -> failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now);
+                case AttemptOutcome.Failure f -> failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now,
+                        decide(e, f, c.keyName()));
             };
         }
     }
@@ -81,7 +82,7 @@ final class HopOutcomes {
         var f = AttemptOutcome.Failure.of(FailureClass.MODEL_UNAVAILABLE, null, "invalid_request_error",
                 "provider_not_configured", "provider '" + t.getProvider() + "' is not configured");
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
-            return failed(key, e, f, null, now, 0, now);
+            return failed(key, e, f, null, now, 0, now, services.policy().skip(lastHop(e.job())));
         }
     }
 
@@ -91,7 +92,7 @@ final class HopOutcomes {
         var f = AttemptOutcome.Failure.of(FailureClass.AUTH, null, "authentication_error", "no_usable_key",
                 "no usable key left for " + t.getProvider() + "/" + t.getModel());
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
-            return failed(key, e, f, null, now, 0, now);
+            return failed(key, e, f, null, now, 0, now, decide(e, f, null));
         }
     }
 
@@ -103,12 +104,13 @@ final class HopOutcomes {
                     OutcomeClass.CIRCUIT_OPEN, null, "circuit_open", null,
                     "circuit breaker of provider " + t.getProvider() + " is open", null);
             Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
+            Verdict verdict = services.policy().skip(lastHop(job));
             log.info("skipped {}/{}: circuit breaker open; {}", t.getProvider(), t.getModel(),
-                    lastHop(job) ? "chain exhausted" : "next hop");
-            if (lastHop(job)) {
+                    verdict instanceof Verdict.GiveUp ? "chain exhausted" : "next hop");
+            if (verdict instanceof Verdict.GiveUp g) {
                 ErrorInfo fallback = Records.error(OutcomeClass.CIRCUIT_OPEN, 503, "api_error", "circuit_open",
                         "every provider of the chain is unavailable (circuit open)");
-                end(key, job, "CHAIN_EXHAUSTED", OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
+                end(key, job, g.reason(), OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
             } else {
                 Job next = Records.nextHop(job);
                 forward(key, next, FallbackTopology.NEXT);
@@ -130,47 +132,41 @@ final class HopOutcomes {
         }
     }
 
-    private Optional<InflightEntry> failed(String key, InflightEntry e, AttemptOutcome.Failure f, String keyName,
-            long startedAt, long latencyMs, long now) {
+    /** The policy's verdict on {@code f}; {@code keyName} is the key that failed (null when no call was made). */
+    private Verdict decide(InflightEntry e, AttemptOutcome.Failure f, String keyName) {
         Target t = e.job().getChain().get(hop);
-        int number = e.attemptsOnTarget() + 1;
-        ProviderConfig config = services.providers().get(t.getProvider());
-        boolean last = lastHop(e.job());
         Set<String> excluded = new HashSet<>(e.excludedKeys());
         if (keyName != null) {
             excluded.add(keyName);
         }
-        boolean anotherKey = config != null && KeySelector.hasUsableKey(config, t.getModel(), excluded);
-        HopDecision d = config == null ? (last ? new HopDecision.GiveUp() : new HopDecision.NextHop())
-                : services.policy().decide(config, f, number, anotherKey, last);
+        return services.policy().decide(services.providers().get(t.getProvider()), t.getModel(), f,
+                e.attemptsOnTarget() + 1, excluded, lastHop(e.job()));
+    }
+
+    private Optional<InflightEntry> failed(String key, InflightEntry e, AttemptOutcome.Failure f, String keyName,
+            long startedAt, long latencyMs, long now, Verdict verdict) {
+        Target t = e.job().getChain().get(hop);
+        int number = e.attemptsOnTarget() + 1;
         FailureClass cls = f.failureClass();
-        // hard rules, whatever the policy says: a passed deadline ends the job, allow_fallbacks:false stops the chain.
-        // INVALID_REQUEST ends the job by the policy's default; fallback_policy may let 400s fall back (Bifrost's
-        // older behaviour), so it is not forced here.
-        if (cls == FailureClass.DEADLINE) {
-            d = new HopDecision.GiveUp();
-        } else if (d instanceof HopDecision.NextHop && (last || !f.allowFallbacks())) {
-            d = new HopDecision.GiveUp();
-        }
         var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), keyName, startedAt, latencyMs,
                 cls.toOutcomeClass(), f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : null, f.errorType(),
                 f.errorCode(), f.message(), null);
         String status = f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
-        switch (d) {
-            case HopDecision.RetrySame r -> {
+        switch (verdict) {
+            case Verdict.RetrySame r -> {
                 Job job = record(e.job(), a, Decision.RETRY_SAME);
                 log.info("attempt {} on {}/{} failed with {} (status {}): retrying the same target in {} ms{}",
                         number, t.getProvider(), t.getModel(), cls, status, r.delay().toMillis(),
                         r.rotateKey() ? " with another key" : "");
                 List<String> keep = new ArrayList<>(e.excludedKeys());
-                if (keyName != null && (r.rotateKey() || cls == FailureClass.AUTH) && !keep.contains(keyName)) {
+                if (keyName != null && r.rotateKey() && !keep.contains(keyName)) {
                     keep.add(keyName);
                 }
                 InflightEntry next = new InflightEntry(job, number, now + r.delay().toMillis(), keep);
                 store.put(key, next);
                 return Optional.of(next);
             }
-            case HopDecision.NextHop n -> {
+            case Verdict.NextHop n -> {
                 Job job = record(e.job(), a, Decision.NEXT_HOP);
                 log.info("attempt {} on {}/{} failed with {} (status {}): falling back to hop {}", number,
                         t.getProvider(), t.getModel(), cls, status, hop + 1);
@@ -180,17 +176,13 @@ final class HopOutcomes {
                 onNextHop.accept(key, next);
                 return Optional.empty();
             }
-            case HopDecision.GiveUp g -> {
+            case Verdict.GiveUp g -> {
                 Job job = record(e.job(), a, Decision.GIVE_UP);
-                String reason = cls == FailureClass.INVALID_REQUEST ? "INVALID_REQUEST"
-                        : cls == FailureClass.DEADLINE ? "DEADLINE"
-                        : !f.allowFallbacks() ? "FALLBACKS_NOT_ALLOWED"
-                        : last ? "CHAIN_EXHAUSTED" : "NOT_RETRYABLE_" + cls;
                 log.info("attempt {} on {}/{} failed with {} (status {}): giving up ({})", number, t.getProvider(),
-                        t.getModel(), cls, status, reason);
+                        t.getModel(), cls, status, g.reason());
                 ErrorInfo fallback = Records.error(cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(),
                         f.message());
-                end(key, job, reason, cls.toOutcomeClass(), Records.callerError(job, fallback), now);
+                end(key, job, g.reason(), cls.toOutcomeClass(), Records.callerError(job, fallback), now);
                 return Optional.empty();
             }
         }

@@ -210,7 +210,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 return; // no permit: the rest waits in the store until a call of this provider ends
             }
             queue.poll();
-            if (!services.policy().tryAcquire(provider)) {
+            if (!services.policy().tryAcquire(provider, e.job().getChain().get(hop).getModel())) {
                 services.gate().release(provider);
                 settle(key, e, outcomes.circuitOpen(key, e, now));
                 continue;
@@ -268,7 +268,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         if (!services.gate().tryAcquire(provider)) {
             return;
         }
-        if (!services.policy().tryAcquire(provider)) {
+        if (!services.policy().tryAcquire(provider, next.getChain().get(nextHop).getModel())) {
             services.gate().release(provider);
             return;
         }

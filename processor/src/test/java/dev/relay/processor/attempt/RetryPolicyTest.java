@@ -21,7 +21,7 @@ class RetryPolicyTest {
     private static final NetworkConfig NET = new NetworkConfig(Optional.empty(), Duration.ofSeconds(30), 2,
             Duration.ofMillis(100), Duration.ofMillis(1000), Map.of());
     private static final Verdict NEXT = new Verdict.NextHop();
-    private static final Verdict GIVE_UP = new Verdict.GiveUp();
+    private static final Verdict EXHAUSTED = new Verdict.GiveUp("CHAIN_EXHAUSTED");
 
     private final RetryPolicy defaults = RetryPolicy.defaults();
     private final RandomGenerator random = new SplittableRandom(42);
@@ -57,8 +57,8 @@ class RetryPolicyTest {
 
     @Test
     void shouldGiveUpInsteadOfNextHopOnTheLastHop() {
-        assertThat(defaults.decide(failure(FailureClass.TRANSIENT), 3, NET, false, true, random)).isEqualTo(GIVE_UP);
-        assertThat(defaults.decide(failure(FailureClass.TIMEOUT), 1, NET, false, true, random)).isEqualTo(GIVE_UP);
+        assertThat(defaults.decide(failure(FailureClass.TRANSIENT), 3, NET, false, true, random)).isEqualTo(EXHAUSTED);
+        assertThat(defaults.decide(failure(FailureClass.TIMEOUT), 1, NET, false, true, random)).isEqualTo(EXHAUSTED);
     }
 
     @Test
@@ -143,21 +143,26 @@ class RetryPolicyTest {
     @ParameterizedTest
     @EnumSource(value = FailureClass.class, names = {"INVALID_REQUEST", "DEADLINE"})
     void shouldGiveUpAtOnceOnCallerFaultAndDeadline(FailureClass c) {
-        assertThat(defaults.decide(failure(c), 1, NET, true, false, random)).isEqualTo(GIVE_UP);
-        assertThat(defaults.fallbackAllowed(c)).isFalse();
+        assertThat(defaults.decide(failure(c), 1, NET, true, false, random)).isEqualTo(new Verdict.GiveUp(c.name()));
+        assertThat(defaults.policy(c).nextHop()).isFalse();
     }
 
     @Test
     void shouldNotFallBackOnContentFilterByDefault() {
-        assertThat(defaults.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, true, false, random)).isEqualTo(GIVE_UP);
-        assertThat(defaults.fallbackAllowed(FailureClass.CONTENT_FILTERED)).isFalse();
+        assertThat(defaults.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, true, false, random))
+                .isEqualTo(new Verdict.GiveUp("NOT_RETRYABLE_CONTENT_FILTERED"));
+        assertThat(defaults.policy(FailureClass.CONTENT_FILTERED).nextHop()).isFalse();
     }
 
     @ParameterizedTest
     @EnumSource(FailureClass.class)
     void shouldGiveUpWhenAllowFallbacksIsFalse(FailureClass c) {
         var f = failure(c).withAllowFallbacks(false);
-        assertThat(defaults.decide(f, 1, NET, true, false, random)).isEqualTo(GIVE_UP);
+        String reason = switch (c) {
+            case INVALID_REQUEST, DEADLINE -> c.name();
+            default -> "FALLBACKS_NOT_ALLOWED";
+        };
+        assertThat(defaults.decide(f, 1, NET, true, false, random)).isEqualTo(new Verdict.GiveUp(reason));
     }
 
     @Test
@@ -170,7 +175,7 @@ class RetryPolicyTest {
                     "RATE_LIMITED": {"rotate_key": false}}}}""");
 
         assertThat(p.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, false, random)).isEqualTo(NEXT);
-        assertThat(p.fallbackAllowed(FailureClass.CONTENT_FILTERED)).isTrue();
+        assertThat(p.policy(FailureClass.CONTENT_FILTERED).nextHop()).isTrue();
         assertThat(p.decide(failure(FailureClass.TRANSIENT), 1, NET, false, false, random)).isEqualTo(NEXT);
         assertThat(p.decide(failure(FailureClass.TIMEOUT), 1, NET, false, false, random)).isInstanceOf(Verdict.RetrySame.class);
         assertThat(p.decide(failure(FailureClass.TIMEOUT), 2, NET, false, false, random)).isEqualTo(NEXT);
@@ -247,6 +252,44 @@ class RetryPolicyTest {
                   "classes": {"CONTENT_FILTERED": {"next_hop": true}}}}"""))
                 .hasMessageStartingWith("fallback_policy.content_filtered_fallback: contradicts "
                         + "fallback_policy.classes.CONTENT_FILTERED.next_hop");
+    }
+
+    @Test
+    void shouldWaitTheBackoffWhenItIsLongerThanTheRetryAfter() {
+        var f = failure(FailureClass.TRANSIENT).withRetryAfter(Duration.ofMillis(1));
+        assertThat(defaults.decide(f, 2, NET, false, false, random)).isInstanceOfSatisfying(Verdict.RetrySame.class,
+                r -> assertThat(r.delay()).isBetween(Duration.ofMillis(100), Duration.ofMillis(200)));
+    }
+
+    @Test
+    void shouldNeverUseAKeyThatFailedAuthAgainEvenWithoutKeyRotation() throws Exception {
+        RetryPolicy p = policy("{\"fallback_policy\": {\"classes\": {\"AUTH\": {\"rotate_key\": false}}}}");
+        assertThat(p.decide(failure(FailureClass.AUTH), 1, NET, true, false, random))
+                .isInstanceOfSatisfying(Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isTrue());
+        assertThat(p.decide(failure(FailureClass.TRANSIENT), 1, NET, true, false, random))
+                .isInstanceOfSatisfying(Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isFalse());
+    }
+
+    @Test
+    void shouldNameTheClassWhenAClassThatDoesNotFallBackGivesUpBeforeTheLastHop() {
+        assertThat(defaults.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, true, random))
+                .isEqualTo(EXHAUSTED);
+        assertThat(defaults.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, false, random))
+                .isEqualTo(new Verdict.GiveUp("NOT_RETRYABLE_CONTENT_FILTERED"));
+    }
+
+    @Test
+    void shouldKeepTheCallersFaultAsTheReasonWhenInvalidRequestsMayFallBack() throws Exception {
+        RetryPolicy p = policy("{\"fallback_policy\": {\"classes\": {\"INVALID_REQUEST\": {\"next_hop\": true}}}}");
+        assertThat(p.decide(failure(FailureClass.INVALID_REQUEST), 1, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(p.decide(failure(FailureClass.INVALID_REQUEST), 1, NET, false, true, random))
+                .isEqualTo(new Verdict.GiveUp("INVALID_REQUEST"));
+    }
+
+    @Test
+    void shouldSkipATargetThatCannotBeCalledToTheNextHopOrEndTheChainOnTheLastHop() {
+        assertThat(defaults.skipTarget(false)).isEqualTo(NEXT);
+        assertThat(defaults.skipTarget(true)).isEqualTo(EXHAUSTED);
     }
 
     @Test

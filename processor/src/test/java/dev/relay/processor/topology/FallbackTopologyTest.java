@@ -200,7 +200,7 @@ class FallbackTopologyTest {
 
     @Test
     void shouldSkipProviderWhenItsCircuitIsOpen() {
-        h.policy.open.add("alpha");
+        h.breakers.open.add("alpha");
         h.submit(TopologyHarness.job("j8", "alpha/m1", "beta/m2"));
         h.run();
 
@@ -215,7 +215,7 @@ class FallbackTopologyTest {
 
     @Test
     void shouldReturnFirstRealErrorWhenPrimaryWasSkippedByBreaker() {
-        h.policy.open.add("alpha");
+        h.breakers.open.add("alpha");
         h.provider("beta").answer(c -> fail(FailureClass.AUTH, 401, "authentication_error", "bad key"));
         h.submit(TopologyHarness.job("j8b", "alpha/m1", "beta/m2"));
         h.run();
@@ -379,7 +379,7 @@ class FallbackTopologyTest {
     @Test
     void shouldStartTheFallbackAtOnceWhenThePrimarysCircuitIsOpen() {
         EarlyCalls early = withFastFallback(true);
-        h.policy.open.add("alpha");
+        h.breakers.open.add("alpha");
         h.submit(TopologyHarness.job("f3", "alpha/m1", "beta/m2"));
         h.run();
 

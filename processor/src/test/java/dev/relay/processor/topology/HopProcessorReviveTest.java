@@ -31,7 +31,7 @@ class HopProcessorReviveTest {
     private final RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(TopologyHarness.CONFIG, "test");
     private final ScriptedProvider alpha = new ScriptedProvider("alpha");
     private final FallbackServices services = new FallbackServices(config.providers(),
-            Map.<String, ProviderClient>of("alpha", alpha), new TopologyHarness.TestPolicy(),
+            Map.<String, ProviderClient>of("alpha", alpha), TopologyHarness.policy(new TopologyHarness.StubBreakers()),
             new ProviderGate(config.providers()), ProcessorMetrics.noop(), Duration.ofMillis(5), Duration.ofMillis(50),
             EarlyCalls.disabled());
 

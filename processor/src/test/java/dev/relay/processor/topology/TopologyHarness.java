@@ -1,13 +1,13 @@
 package dev.relay.processor.topology;
 
 import dev.relay.config.ConfigLoader;
-import dev.relay.config.KeyConfig;
-import dev.relay.config.ProviderConfig;
 import dev.relay.config.RelayConfig;
-import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.attempt.RetryPolicy;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
+import dev.relay.processor.routing.Breakers;
+import dev.relay.processor.routing.CallPolicy;
 import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.ChatRequest;
 import dev.relay.schemas.ContentPart;
@@ -29,8 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.random.RandomGenerator;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -40,14 +40,18 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 
-/** A TopologyTestDriver around the real topology with scripted providers and a deterministic policy. */
+/**
+ * A TopologyTestDriver around the real topology with scripted providers and the production call policy, seeded. Key
+ * {@code a2} is a standby (weight 0), so every job of {@code alpha} calls {@code a1} first and {@code a2} only after
+ * {@code a1} failed.
+ */
 final class TopologyHarness implements AutoCloseable {
 
     static final String CONFIG = """
             {
               "providers": {
                 "alpha": {"type": "mock", "keys": [{"name": "a1", "value": "sk-a1", "weight": 1},
-                                                   {"name": "a2", "value": "sk-a2", "weight": 1}],
+                                                   {"name": "a2", "value": "sk-a2", "weight": 0}],
                           "network_config": {"max_retries": 2, "retry_backoff_initial": "10ms", "retry_backoff_max": "10ms"}},
                 "beta":  {"type": "mock", "network_config": {"max_retries": 1, "retry_backoff_initial": "10ms", "retry_backoff_max": "10ms"}},
                 "gamma": {"type": "mock", "concurrency_and_buffer_size": {"concurrency": 2, "buffer_size": 100}}
@@ -55,41 +59,34 @@ final class TopologyHarness implements AutoCloseable {
             }
             """;
 
-    /** BasicCallPolicy with a seeded random and breakers the test opens by hand. */
-    static final class TestPolicy implements CallPolicy {
-        private final BasicCallPolicy basic = new BasicCallPolicy(RandomGenerator.of("L64X128MixRandom"));
+    /** Circuit breakers the test opens by hand: a provider in {@link #open} is skipped. */
+    static final class StubBreakers implements Breakers {
         final Set<String> open = ConcurrentHashMap.newKeySet();
 
         @Override
-        public Optional<KeyConfig> chooseKey(ProviderConfig p, String model, Set<String> excluded) {
-            // deterministic: the first usable key in config order
-            return p.keys().stream().filter(k -> k.allows(model) && !excluded.contains(k.name())).findFirst();
-        }
-
-        @Override
-        public HopDecision decide(ProviderConfig p, AttemptOutcome.Failure f, int n, boolean anotherKey, boolean last) {
-            return basic.decide(p, f, n, anotherKey, last);
-        }
-
-        @Override
-        public boolean tryAcquire(String provider) {
+        public boolean tryAcquire(String provider, String model) {
             return !open.contains(provider);
         }
 
         @Override
-        public void onSuccess(String provider, Duration latency) {}
+        public void onSuccess(String provider, String model, Duration latency) {}
 
         @Override
-        public void onFailure(String provider, FailureClass failureClass, Duration latency) {}
+        public void onFailure(String provider, String model, FailureClass failure, Duration latency) {}
 
         @Override
-        public void release(String provider) {}
+        public void release(String provider, String model) {}
+    }
+
+    /** The production policy with the failure table's defaults, a seeded generator and {@code breakers}. */
+    static CallPolicy policy(Breakers breakers) {
+        return new CallPolicy(RetryPolicy.defaults(), breakers, new SplittableRandom(14));
     }
 
     final Topics topics = new Topics("t.", 2);
     final RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(CONFIG, "test");
     final Map<String, ScriptedProvider> providers = new LinkedHashMap<>();
-    final TestPolicy policy = new TestPolicy();
+    final StubBreakers breakers = new StubBreakers();
     final RelaySerdes serdes;
     final TopologyTestDriver driver;
     final TestInputTopic<String, Job> jobs;
@@ -120,7 +117,7 @@ final class TopologyHarness implements AutoCloseable {
         }
         serdes = RelaySerdes.create(SchemaRegistryClient.create(registry.url()));
         Map<String, ProviderClient> clients = Map.copyOf(providers);
-        FallbackServices services = new FallbackServices(config.providers(), clients, policy,
+        FallbackServices services = new FallbackServices(config.providers(), clients, policy(breakers),
                 new ProviderGate(config.providers()), ProcessorMetrics.noop(), Duration.ofMillis(5), Duration.ofMillis(50),
                 early);
         Properties props = new Properties();
