@@ -22,9 +22,21 @@ public final class ConfigLoader {
             "fallback_policy", "circuit_breaker", "webhooks", "metrics", "client", "config_store", "logs_store");
 
     private final Node.Env env;
+    private final Node.Reads reads;
 
     public ConfigLoader(Node.Env env) {
+        this(env, Node.Reads.NONE);
+    }
+
+    /** {@code reads} hears every key the readers ask for (see {@link Node.Reads}). */
+    public ConfigLoader(Node.Env env, Node.Reads reads) {
         this.env = env;
+        this.reads = reads;
+    }
+
+    /** The top-level sections a config file may have; any other is an error. */
+    public static Set<String> sections() {
+        return TOP_LEVEL;
     }
 
     /** A loader that resolves {@code env.VAR} from the process environment. */
@@ -59,7 +71,7 @@ public final class ConfigLoader {
         if (root == null || !root.isObject()) {
             throw new ConfigException(origin, "the config must be a JSON object");
         }
-        return read(Node.root(root, env));
+        return read(Node.root(root, env, reads));
     }
 
     RelayConfig read(Node root) {

@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
 
 /**
  * A JSON value with its path in the config file, so every typed read names the path when it fails
- * ({@code providers.openai.keys[0].weight: expected a number, got "high"}).
+ * ({@code providers.openai.keys[0].weight: expected a number, got "high"}). {@code reads} hears the path of every key
+ * a reader asks for, present or not: docs/configuration.md is tested against it.
  */
-public record Node(JsonNode json, String path, Env env) {
+public record Node(JsonNode json, String path, Env env, Reads reads) {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
 
@@ -26,13 +27,31 @@ public record Node(JsonNode json, String path, Env env) {
         Optional<String> get(String name);
     }
 
+    /** Told the path of each key a reader asks for with {@link #get}, e.g. {@code providers.openai.keys[0].weight}. */
+    @FunctionalInterface
+    public interface Reads {
+        Reads NONE = path -> {};
+
+        void read(String path);
+    }
+
+    public Node(JsonNode json, String path, Env env) {
+        this(json, path, env, Reads.NONE);
+    }
+
     public static Node root(JsonNode json, Env env) {
-        return new Node(json, "", env);
+        return root(json, env, Reads.NONE);
+    }
+
+    public static Node root(JsonNode json, Env env, Reads reads) {
+        return new Node(json, "", env, reads);
     }
 
     public Node get(String field) {
         JsonNode child = json == null ? MissingNode.getInstance() : json.path(field);
-        return new Node(child, path.isEmpty() ? field : path + "." + field, env);
+        String childPath = path.isEmpty() ? field : path + "." + field;
+        reads.read(childPath);
+        return new Node(child, childPath, env, reads);
     }
 
     public boolean present() {
@@ -161,7 +180,7 @@ public record Node(JsonNode json, String path, Env env) {
         }
         List<Node> out = new ArrayList<>();
         for (int i = 0; i < json.size(); i++) {
-            out.add(new Node(json.get(i), path + "[" + i + "]", env));
+            out.add(new Node(json.get(i), path + "[" + i + "]", env, reads));
         }
         return out;
     }
@@ -170,7 +189,7 @@ public record Node(JsonNode json, String path, Env env) {
         return list().stream().map(n -> n.string(null)).toList();
     }
 
-    /** The fields of an object, in file order. */
+    /** The fields of an object, in file order. Their names are the file's (provider names, headers), not reads. */
     public Map<String, Node> fields() {
         Map<String, Node> out = new LinkedHashMap<>();
         if (!present()) {
@@ -179,7 +198,8 @@ public record Node(JsonNode json, String path, Env env) {
         if (!json.isObject()) {
             throw error("expected an object, got " + json.getNodeType().name().toLowerCase());
         }
-        json.fieldNames().forEachRemaining(f -> out.put(f, get(f)));
+        json.fieldNames().forEachRemaining(f -> out.put(f,
+                new Node(json.get(f), path.isEmpty() ? f : path + "." + f, env, reads)));
         return out;
     }
 

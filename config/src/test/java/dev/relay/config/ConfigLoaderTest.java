@@ -111,4 +111,20 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> loader.parse("{\"kafka\": {\"fast_fallback\": \"yes\"}}", "c.json"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("fast_fallback");
     }
+
+    @Test
+    void shouldReportEveryKeyAskedForButNotTheFilesOwnNames() {
+        java.util.Set<String> reads = new java.util.TreeSet<>();
+        new ConfigLoader(name -> Optional.empty(), reads::add).parse("""
+                {"providers": {"openai": {"keys": [{"value": "literal"}],
+                   "network_config": {"extra_headers": {"X-Title": "relay"}}}},
+                 "kafka": {"properties": {"linger.ms": "5"}}}
+                """, "r.json");
+        // absent keys too: the readers ask for them to take their defaults
+        assertThat(reads).contains("ingress.idempotency_window", "webhooks.backoff_max", "kafka.commit_interval",
+                "providers.openai.keys[0].weight", "providers.openai.network_config.extra_headers", "metrics.port");
+        // names the file chose (providers, headers, client properties) are data, not keys a reader asks for
+        assertThat(reads).doesNotContain("providers.openai", "kafka.properties.linger.ms",
+                "providers.openai.network_config.extra_headers.X-Title");
+    }
 }
