@@ -81,11 +81,19 @@ class ConfigLoaderTest {
         "{\"ingress\": {\"port\": \"80\"}} | ingress.port: expected a whole number",
         "{\"plugins\": [{\"enabled\": true}]} | plugins[0].name: is required",
         "{\"providerz\": {}} | providerz: unknown section",
+        "{\"circuit_breaker\": {\"scope\": \"key\"}} | circuit_breaker.scope: expected \"model\" or \"provider\"",
     })
     void shouldNameThePathOfABadValue(String json, String expected) {
         assertThatThrownBy(() -> loader.parse(json, "test"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(expected);
+    }
+
+    @Test
+    void shouldKeepOneCircuitBreakerPerModelByDefaultAndPerProviderWhenAsked() {
+        assertThat(loader.parse("{}", "test").circuitBreaker().scope()).isEqualTo(CircuitBreakerSettings.Scope.MODEL);
+        assertThat(loader.parse("{\"circuit_breaker\": {\"scope\": \"provider\"}}", "test").circuitBreaker().scope())
+                .isEqualTo(CircuitBreakerSettings.Scope.PROVIDER);
     }
 
     @Test

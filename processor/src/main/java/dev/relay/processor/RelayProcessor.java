@@ -10,7 +10,6 @@ import dev.relay.processor.metrics.MetricsServer;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ProviderClients;
-import dev.relay.processor.routing.Breakers;
 import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.routing.CircuitBreakers;
 import dev.relay.processor.topology.EarlyCalls;
@@ -96,7 +95,7 @@ public final class RelayProcessor implements AutoCloseable {
             log.info("fault-injection rules active: {}", rules);
         }
         CallPolicy policy = new CallPolicy(RetryPolicy.from(config.fallbackPolicy()),
-                Breakers.of(new CircuitBreakers(config.circuitBreaker(), registry)), random);
+                new CircuitBreakers(config.circuitBreaker(), registry), random);
         LocalAssignment assignment = kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics))
                 : null;
         EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);

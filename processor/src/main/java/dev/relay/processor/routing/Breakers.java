@@ -9,8 +9,11 @@ import java.time.Duration;
  */
 public interface Breakers {
 
-    /** Whether a call to the target may go out now; false means the attempt is {@code SKIPPED_CIRCUIT_OPEN}. */
-    boolean tryAcquire(String provider, String model);
+    /**
+     * Whether a call to the target may go out now; false means the attempt is {@code SKIPPED_CIRCUIT_OPEN}.
+     * {@code attemptOnTarget} is the job's 1-based attempt on this target: above 1 for a retry.
+     */
+    boolean tryAcquire(String provider, String model, int attemptOnTarget);
 
     void onSuccess(String provider, String model, Duration latency);
 
@@ -18,29 +21,4 @@ public interface Breakers {
 
     /** Gives back a permit whose call never produced an outcome (cancelled, task closed). */
     void release(String provider, String model);
-
-    /** {@code breakers} seen through this interface. */
-    static Breakers of(CircuitBreakers breakers) {
-        return new Breakers() {
-            @Override
-            public boolean tryAcquire(String provider, String model) {
-                return breakers.tryAcquire(provider);
-            }
-
-            @Override
-            public void onSuccess(String provider, String model, Duration latency) {
-                breakers.onSuccess(provider, latency);
-            }
-
-            @Override
-            public void onFailure(String provider, String model, FailureClass failure, Duration latency) {
-                breakers.onFailure(provider, failure, latency);
-            }
-
-            @Override
-            public void release(String provider, String model) {
-                breakers.release(provider);
-            }
-        };
-    }
 }

@@ -56,9 +56,12 @@ public final class CallPolicy {
         return retryPolicy.skipTarget(isLastHop);
     }
 
-    /** Whether the target's circuit breaker lets one call through (a permit that must be settled below). */
-    public boolean tryAcquire(String provider, String model) {
-        return breakers.tryAcquire(provider, model);
+    /**
+     * Whether the target's circuit breaker lets one call through (a permit that must be settled below);
+     * {@code attemptOnTarget} is 1-based, above 1 for a retry.
+     */
+    public boolean tryAcquire(String provider, String model, int attemptOnTarget) {
+        return breakers.tryAcquire(provider, model, attemptOnTarget);
     }
 
     public void onSuccess(String provider, String model, Duration latency) {

@@ -96,13 +96,13 @@ final class HopOutcomes {
         }
     }
 
-    /** The provider's breaker is open: the attempt is recorded as skipped and the chain moves on (one hop, no call). */
+    /** The target's breaker is open: the attempt is recorded as skipped and the chain moves on (one hop, no call). */
     Optional<InflightEntry> circuitOpen(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
             var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(), null, now, 0,
                     OutcomeClass.CIRCUIT_OPEN, null, "circuit_open", null,
-                    "circuit breaker of provider " + t.getProvider() + " is open", null);
+                    "circuit breaker of " + t.getProvider() + "/" + t.getModel() + " is open", null);
             Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
             Verdict verdict = services.policy().skip(lastHop(job));
             log.info("skipped {}/{}: circuit breaker open; {}", t.getProvider(), t.getModel(),

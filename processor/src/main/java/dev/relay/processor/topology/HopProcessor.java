@@ -210,7 +210,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 return; // no permit: the rest waits in the store until a call of this provider ends
             }
             queue.poll();
-            if (!services.policy().tryAcquire(provider, e.job().getChain().get(hop).getModel())) {
+            String model = e.job().getChain().get(hop).getModel();
+            if (!services.policy().tryAcquire(provider, model, e.attemptsOnTarget() + 1)) {
                 services.gate().release(provider);
                 settle(key, e, outcomes.circuitOpen(key, e, now));
                 continue;
@@ -268,7 +269,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         if (!services.gate().tryAcquire(provider)) {
             return;
         }
-        if (!services.policy().tryAcquire(provider, next.getChain().get(nextHop).getModel())) {
+        if (!services.policy().tryAcquire(provider, next.getChain().get(nextHop).getModel(), 1)) {
             services.gate().release(provider);
             return;
         }

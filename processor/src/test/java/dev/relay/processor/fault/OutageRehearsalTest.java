@@ -91,19 +91,19 @@ class OutageRehearsalTest {
                 Set<String> excluded = new HashSet<>();
                 boolean last = hop == chain.size() - 1;
                 for (int attempt = 1; ; attempt++) {
-                    if (!breakers.tryAcquire(provider)) {
+                    if (!breakers.tryAcquire(provider, "m", attempt)) {
                         break; // SKIPPED_CIRCUIT_OPEN: next hop
                     }
                     String key = keys.choose(pc, "m", excluded).orElseThrow().name();
                     AttemptOutcome o = clients.get(provider).call(call()).get(5, TimeUnit.SECONDS);
                     primaryAttempts += hop == 0 ? 1 : 0;
                     if (o instanceof AttemptOutcome.Success) {
-                        breakers.onSuccess(provider, Duration.ofMillis(5));
+                        breakers.onSuccess(provider, "m", Duration.ofMillis(5));
                         return new Result(true, hop, primaryAttempts, primaryError);
                     }
                     var f = (AttemptOutcome.Failure) o;
                     primaryError = hop == 0 && primaryError == null ? f : primaryError;
-                    breakers.onFailure(provider, f.failureClass(), Duration.ofMillis(5));
+                    breakers.onFailure(provider, "m", f.failureClass(), Duration.ofMillis(5));
                     Set<String> others = new HashSet<>(excluded);
                     others.add(key);
                     Verdict v = policy.decide(f, attempt, pc.network(), KeySelector.hasUsableKey(pc, "m", others), last,
@@ -151,7 +151,7 @@ class OutageRehearsalTest {
                 .allMatch(r -> r.primaryAttempts() == 2 && r.primaryError() != null);
         long fellBack = results.stream().filter(r -> r.fallbackIndex() == 1).count();
         assertThat(fellBack).as("about 0.3 * 0.3 of the jobs fail twice on openai").isBetween(60L, 130L);
-        assertThat(chain.breakers.state("openai")).isEqualTo("CLOSED");
+        assertThat(chain.breakers.state("openai", "m")).isEqualTo("CLOSED");
     }
 
     @Test
@@ -164,7 +164,7 @@ class OutageRehearsalTest {
         }
 
         assertThat(results).allMatch(r -> r.ok() && r.fallbackIndex() == 1);
-        assertThat(chain.breakers.state("openai")).isEqualTo("OPEN");
+        assertThat(chain.breakers.state("openai", "m")).isEqualTo("OPEN");
         int openaiCalls = results.stream().mapToInt(Result::primaryAttempts).sum();
         assertThat(openaiCalls).as("the outage costs about minimum_calls attempts, not 2 per job").isLessThanOrEqualTo(11);
         assertThat(results.subList(10, 200)).allMatch(r -> r.primaryAttempts() == 0);

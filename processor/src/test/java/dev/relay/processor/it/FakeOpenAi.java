@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -47,9 +48,14 @@ public final class FakeOpenAi implements AutoCloseable {
     private final Map<String, AtomicInteger> perJob = new ConcurrentHashMap<>();
     private final AtomicInteger concurrent = new AtomicInteger();
     private final AtomicInteger maxConcurrent = new AtomicInteger();
-    private volatile Function<String, Reply> replies;
+    private volatile BiFunction<String, String, Reply> replies;
 
     public FakeOpenAi(Function<String, Reply> replies) throws IOException {
+        this((jobId, model) -> replies.apply(jobId));
+    }
+
+    /** Answers each request by its job id and its model. */
+    public FakeOpenAi(BiFunction<String, String, Reply> replies) throws IOException {
         this.replies = replies;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16_384);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -62,7 +68,7 @@ public final class FakeOpenAi implements AutoCloseable {
     }
 
     public void replies(Function<String, Reply> replies) {
-        this.replies = replies;
+        this.replies = (jobId, model) -> replies.apply(jobId);
     }
 
     public List<Seen> seen() {
@@ -91,7 +97,7 @@ public final class FakeOpenAi implements AutoCloseable {
             String jobId = body.path("user").asText("");
             String model = body.path("model").asText();
             perJob.computeIfAbsent(jobId, k -> new AtomicInteger()).incrementAndGet();
-            Reply r = replies.apply(jobId);
+            Reply r = replies.apply(jobId, model);
             seen.add(new Seen(jobId, model, r.status(), received));
             if (r.delayMs() > 0) {
                 Thread.sleep(r.delayMs());

@@ -39,17 +39,24 @@ final class RelayIt {
     /** A config JSON for the test stack; {@code providers} is the JSON of the providers section's body. */
     static String configJson(String bootstrap, String registryUrl, Topics topics, String appId, Path stateDir,
             String providers, String extraKafka) {
+        return configJson(bootstrap, registryUrl, topics, appId, stateDir, providers, extraKafka,
+                "{\"enabled\": false}");
+    }
+
+    /** As above, with {@code circuitBreaker} as the JSON of the {@code circuit_breaker} section. */
+    static String configJson(String bootstrap, String registryUrl, Topics topics, String appId, Path stateDir,
+            String providers, String extraKafka, String circuitBreaker) {
         return """
                 {
                   "providers": { %s },
                   "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "%s",
                             "max_fallbacks": %d, "application_id": "%s", "state_dir": "%s",
                             "commit_interval": "20ms", "poll_interval": "5ms" %s},
-                  "circuit_breaker": {"enabled": false},
+                  "circuit_breaker": %s,
                   "metrics": {"port": 0}
                 }
                 """.formatted(providers, bootstrap, registryUrl, topics.prefix(), topics.maxHops(), appId,
-                stateDir.toString().replace("\\", "/"), extraKafka);
+                stateDir.toString().replace("\\", "/"), extraKafka, circuitBreaker);
     }
 
     static RelayConfig config(String json) {

@@ -71,18 +71,18 @@ class CallPolicyTest {
 
     @Test
     void shouldHandTheBreakerEveryCallWithItsTarget() {
-        assertThat(policy.tryAcquire("p", "small")).isTrue();
+        assertThat(policy.tryAcquire("p", "small", 2)).isTrue();
         policy.onFailure("p", "small", FailureClass.TRANSIENT, Duration.ofMillis(3));
         policy.onSuccess("p", "big", Duration.ofMillis(4));
         policy.release("p", "big");
-        assertThat(breakerCalls).containsExactly("acquire p/small", "failure p/small TRANSIENT", "success p/big",
+        assertThat(breakerCalls).containsExactly("acquire p/small #2", "failure p/small TRANSIENT", "success p/big",
                 "release p/big");
     }
 
     private final class Recording implements Breakers {
         @Override
-        public boolean tryAcquire(String provider, String model) {
-            breakerCalls.add("acquire " + provider + "/" + model);
+        public boolean tryAcquire(String provider, String model, int attemptOnTarget) {
+            breakerCalls.add("acquire " + provider + "/" + model + " #" + attemptOnTarget);
             return true;
         }
 

@@ -21,12 +21,20 @@ class CircuitBreakersTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     static CircuitBreakerSettings settings(Duration waitInOpen) {
-        // 50 % of a 10-call window, judged after 4 calls; 2 trial calls in half-open
-        return new CircuitBreakerSettings(true, 50, 10, 4, waitInOpen, 2);
+        return settings(CircuitBreakerSettings.Scope.PROVIDER, waitInOpen, 2);
+    }
+
+    static CircuitBreakerSettings settings(CircuitBreakerSettings.Scope scope, Duration waitInOpen, int trials) {
+        // 50 % of a 10-call window, judged after 4 calls
+        return new CircuitBreakerSettings(true, scope, 50, 10, 4, waitInOpen, trials);
     }
 
     private double gauge(String provider) {
         return meters.get(CircuitBreakers.STATE_GAUGE).tag("provider", provider).gauge().value();
+    }
+
+    private double gauge(String provider, String model) {
+        return meters.get(CircuitBreakers.STATE_GAUGE).tag("provider", provider).tag("model", model).gauge().value();
     }
 
     @Test
@@ -34,18 +42,18 @@ class CircuitBreakersTest {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofMillis(100)), meters);
         for (FailureClass c : new FailureClass[] {FailureClass.TRANSIENT, FailureClass.TIMEOUT,
                 FailureClass.NETWORK, FailureClass.RATE_LIMITED}) {
-            assertThat(breakers.tryAcquire("openai")).isTrue();
-            breakers.onFailure("openai", c, LATENCY);
+            assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+            breakers.onFailure("openai", "m", c, LATENCY);
         }
 
-        assertThat(breakers.state("openai")).isEqualTo("OPEN");
+        assertThat(breakers.state("openai", "m")).isEqualTo("OPEN");
         assertThat(gauge("openai")).isEqualTo(1.0);
-        assertThat(breakers.tryAcquire("openai")).isFalse();
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isFalse();
 
         // a short real wait: the breaker lets a trial call through once wait_in_open has passed
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
-                .until(() -> breakers.tryAcquire("openai"));
-        assertThat(breakers.state("openai")).isEqualTo("HALF_OPEN");
+                .until(() -> breakers.tryAcquire("openai", "m", 1));
+        assertThat(breakers.state("openai", "m")).isEqualTo("HALF_OPEN");
         assertThat(gauge("openai")).isEqualTo(2.0);
         assertThat(meters.get(CircuitBreakers.TRANSITIONS_COUNTER).tag("provider", "openai").tag("to", "OPEN")
                 .counter().count()).isEqualTo(1.0);
@@ -58,21 +66,21 @@ class CircuitBreakersTest {
         openIt(breakers, "anthropic");
 
         clock.advance(Duration.ofSeconds(31));
-        assertThat(breakers.tryAcquire("anthropic")).isTrue();
-        assertThat(breakers.tryAcquire("anthropic")).isTrue();
-        assertThat(breakers.tryAcquire("anthropic")).as("only 2 trial calls in half-open").isFalse();
-        breakers.onSuccess("anthropic", LATENCY);
-        breakers.onSuccess("anthropic", LATENCY);
-        assertThat(breakers.state("anthropic")).isEqualTo("CLOSED");
+        assertThat(breakers.tryAcquire("anthropic", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("anthropic", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("anthropic", "m", 1)).as("only 2 trial calls in half-open").isFalse();
+        breakers.onSuccess("anthropic", "m", LATENCY);
+        breakers.onSuccess("anthropic", "m", LATENCY);
+        assertThat(breakers.state("anthropic", "m")).isEqualTo("CLOSED");
         assertThat(gauge("anthropic")).isZero();
 
         openIt(breakers, "anthropic");
         clock.advance(Duration.ofSeconds(31));
-        assertThat(breakers.tryAcquire("anthropic")).isTrue();
-        assertThat(breakers.tryAcquire("anthropic")).isTrue();
-        breakers.onFailure("anthropic", FailureClass.TRANSIENT, LATENCY);
-        breakers.onFailure("anthropic", FailureClass.TIMEOUT, LATENCY);
-        assertThat(breakers.state("anthropic")).isEqualTo("OPEN");
+        assertThat(breakers.tryAcquire("anthropic", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("anthropic", "m", 1)).isTrue();
+        breakers.onFailure("anthropic", "m", FailureClass.TRANSIENT, LATENCY);
+        breakers.onFailure("anthropic", "m", FailureClass.TIMEOUT, LATENCY);
+        assertThat(breakers.state("anthropic", "m")).isEqualTo("OPEN");
     }
 
     @ParameterizedTest
@@ -81,25 +89,87 @@ class CircuitBreakersTest {
     void shouldNeverOpenOnFailuresThatSayNothingAboutProviderHealth(FailureClass c) {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(30)), meters);
         for (int i = 0; i < 50; i++) {
-            assertThat(breakers.tryAcquire("openai")).isTrue();
-            breakers.onFailure("openai", c, LATENCY);
+            assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+            breakers.onFailure("openai", "m", c, LATENCY);
         }
-        assertThat(breakers.state("openai")).isEqualTo("CLOSED");
+        assertThat(breakers.state("openai", "m")).isEqualTo("CLOSED");
     }
 
     @Test
-    void shouldExportEveryRegisteredProviderFromStartUp() {
-        new CircuitBreakers(settings(Duration.ofSeconds(30)), meters).register(java.util.List.of("openai", "mock"));
-        assertThat(gauge("openai")).isZero();
-        assertThat(gauge("mock")).isZero();
+    void shouldKeepModelsOfOneProviderApartUnderTheModelScope() {
+        CircuitBreakers breakers = new CircuitBreakers(
+                settings(CircuitBreakerSettings.Scope.MODEL, Duration.ofSeconds(30), 1), meters);
+        for (int i = 0; i < 4; i++) {
+            assertThat(breakers.tryAcquire("openai", "gpt-4o", 1)).isTrue();
+            breakers.onFailure("openai", "gpt-4o", FailureClass.TRANSIENT, LATENCY);
+        }
+        assertThat(breakers.state("openai", "gpt-4o")).isEqualTo("OPEN");
+        assertThat(breakers.tryAcquire("openai", "gpt-4o", 1)).isFalse();
+        assertThat(breakers.tryAcquire("openai", "gpt-4o-mini", 1)).as("the same provider's other model").isTrue();
+        assertThat(breakers.state("openai", "gpt-4o-mini")).isEqualTo("CLOSED");
+        assertThat(gauge("openai", "gpt-4o")).isEqualTo(1.0);
+        assertThat(gauge("openai", "gpt-4o-mini")).isZero();
+        assertThat(breakers.name("openai", "gpt-4o")).isEqualTo("openai/gpt-4o");
+    }
+
+    @Test
+    void shouldShareOneBreakerAcrossModelsUnderTheProviderScope() {
+        CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(30)), meters);
+        for (int i = 0; i < 4; i++) {
+            assertThat(breakers.tryAcquire("openai", "gpt-4o", 1)).isTrue();
+            breakers.onFailure("openai", "gpt-4o", FailureClass.TRANSIENT, LATENCY);
+        }
+        assertThat(breakers.tryAcquire("openai", "gpt-4o-mini", 1)).isFalse();
+        assertThat(gauge("openai", CircuitBreakers.ANY_MODEL)).isEqualTo(1.0);
+        assertThat(breakers.name("openai", "gpt-4o")).isEqualTo("openai");
+    }
+
+    @Test
+    void shouldNeverSpendAHalfOpenTrialOnARetry() {
+        MutableClock clock = new MutableClock();
+        CircuitBreakers breakers = new CircuitBreakers(
+                settings(CircuitBreakerSettings.Scope.MODEL, Duration.ofSeconds(10), 3), meters, clock);
+        openIt(breakers, "openai");
+        clock.advance(Duration.ofSeconds(11));
+
+        assertThat(breakers.tryAcquire("openai", "m", 1)).as("a job's first attempt is a trial").isTrue();
+        breakers.onFailure("openai", "m", FailureClass.TRANSIENT, LATENCY);
+        assertThat(breakers.state("openai", "m")).isEqualTo("HALF_OPEN");
+        assertThat(breakers.tryAcquire("openai", "m", 2)).as("its retry is not a further trial").isFalse();
+        assertThat(breakers.tryAcquire("openai", "m", 3)).isFalse();
+        // the two trials the retries did not take are still there for other jobs
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isFalse();
+    }
+
+    @Test
+    void shouldCloseOnOneSuccessfulTrialAtTheDefaults() {
+        MutableClock clock = new MutableClock();
+        CircuitBreakerSettings defaults = new dev.relay.config.ConfigLoader(n -> java.util.Optional.empty())
+                .parse("{}", "t").circuitBreaker();
+        assertThat(defaults.scope()).isEqualTo(CircuitBreakerSettings.Scope.MODEL);
+        assertThat(defaults.waitInOpen()).as("well below the 30 s a recovered primary may wait")
+                .isLessThanOrEqualTo(Duration.ofSeconds(10));
+        CircuitBreakers breakers = new CircuitBreakers(defaults, meters, clock);
+        for (int i = 0; i < defaults.minimumCalls(); i++) {
+            assertThat(breakers.tryAcquire("fake", "a", 1)).isTrue();
+            breakers.onFailure("fake", "a", FailureClass.TRANSIENT, LATENCY);
+        }
+        assertThat(breakers.state("fake", "a")).isEqualTo("OPEN");
+        clock.advance(defaults.waitInOpen().plusMillis(1));
+        assertThat(breakers.tryAcquire("fake", "a", 1)).isTrue();
+        assertThat(breakers.tryAcquire("fake", "a", 1)).as("one trial call").isFalse();
+        breakers.onSuccess("fake", "a", LATENCY);
+        assertThat(breakers.state("fake", "a")).isEqualTo("CLOSED");
     }
 
     @Test
     void shouldKeepProvidersApart() {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(30)), meters);
         openIt(breakers, "openai");
-        assertThat(breakers.tryAcquire("gemini")).isTrue();
-        assertThat(breakers.state("gemini")).isEqualTo("CLOSED");
+        assertThat(breakers.tryAcquire("gemini", "m", 1)).isTrue();
+        assertThat(breakers.state("gemini", "m")).isEqualTo("CLOSED");
         assertThat(gauge("gemini")).isZero();
         assertThat(gauge("openai")).isEqualTo(1.0);
     }
@@ -110,32 +180,33 @@ class CircuitBreakersTest {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(1)), meters, clock);
         openIt(breakers, "openai");
         clock.advance(Duration.ofSeconds(2));
-        assertThat(breakers.tryAcquire("openai")).isTrue();
-        assertThat(breakers.tryAcquire("openai")).isTrue();
-        assertThat(breakers.tryAcquire("openai")).isFalse();
-        breakers.release("openai");
-        assertThat(breakers.tryAcquire("openai")).isTrue();
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isFalse();
+        breakers.release("openai", "m");
+        assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
     }
 
     @Test
     void shouldNeverSkipWhenDisabled() {
-        CircuitBreakerSettings off = new CircuitBreakerSettings(false, 50, 10, 4, Duration.ofSeconds(30), 2);
+        CircuitBreakerSettings off = new CircuitBreakerSettings(false, CircuitBreakerSettings.Scope.MODEL, 50, 10, 4,
+                Duration.ofSeconds(30), 2);
         CircuitBreakers breakers = new CircuitBreakers(off, meters);
         for (int i = 0; i < 50; i++) {
-            assertThat(breakers.tryAcquire("openai")).isTrue();
-            breakers.onFailure("openai", FailureClass.TRANSIENT, LATENCY);
+            assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
+            breakers.onFailure("openai", "m", FailureClass.TRANSIENT, LATENCY);
         }
-        assertThat(breakers.state("openai")).isEqualTo("DISABLED");
+        assertThat(breakers.state("openai", "m")).isEqualTo("DISABLED");
         assertThat(gauge("openai")).isEqualTo(3.0);
     }
 
     private static void openIt(CircuitBreakers breakers, String provider) {
         for (int i = 0; i < 4; i++) {
-            assertThat(breakers.tryAcquire(provider)).isTrue();
-            breakers.onFailure(provider, FailureClass.TRANSIENT, LATENCY);
+            assertThat(breakers.tryAcquire(provider, "m", 1)).isTrue();
+            breakers.onFailure(provider, "m", FailureClass.TRANSIENT, LATENCY);
         }
-        assertThat(breakers.state(provider)).isEqualTo("OPEN");
-        assertThat(breakers.tryAcquire(provider)).isFalse();
+        assertThat(breakers.state(provider, "m")).isEqualTo("OPEN");
+        assertThat(breakers.tryAcquire(provider, "m", 1)).isFalse();
     }
 
     /** A clock the test moves by hand, so wait_in_open passes without sleeping. */

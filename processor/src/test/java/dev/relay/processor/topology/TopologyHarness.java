@@ -64,7 +64,7 @@ final class TopologyHarness implements AutoCloseable {
         final Set<String> open = ConcurrentHashMap.newKeySet();
 
         @Override
-        public boolean tryAcquire(String provider, String model) {
+        public boolean tryAcquire(String provider, String model, int attemptOnTarget) {
             return !open.contains(provider);
         }
 
