@@ -17,14 +17,16 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts provider calls for the hop processors, under the permits (concurrency and circuit breaker) the caller has
- * already taken: chooses the key, hands the call's start to {@link FallbackServices#callStarter} so the stream thread
- * does not send it, abandons a call that outlives its deadline, and gives the permits back when the call ends. A hop
- * uses it for its own target and, on the fast fallback path, for the next hop's.
+ * Starts provider calls for the hop processors: {@link #tryStart} checks the job's deadline and the target's config,
+ * takes the permits (concurrency, then circuit breaker), chooses the key, hands the call's start to
+ * {@link FallbackServices#callStarter} so the stream thread does not send it, abandons a call that outlives its
+ * deadline, and gives the permits back when the call ends. A hop uses it for its own target and, on the fast fallback
+ * path, for the next hop's.
  */
 final class CallLauncher {
 
@@ -36,6 +38,27 @@ final class CallLauncher {
     /** A call on its way: the adapter's future, the key it uses, and when it started. */
     record Launched(CompletableFuture<AttemptOutcome> future, String keyName, long startedAtMs, long startNanos) {}
 
+    /** Why no call was started. */
+    enum Refusal {
+        /** No concurrency permit is free: the job waits for a call of the provider to end. */
+        BUSY,
+        /** The job's deadline has passed. */
+        DEADLINE_PASSED,
+        /** The target's provider is not in the config. */
+        NOT_CONFIGURED,
+        /** The target's circuit breaker is open. */
+        CIRCUIT_OPEN,
+        /** The provider has keys, but none is left for this job. */
+        NO_KEY_LEFT
+    }
+
+    /** What {@link #tryStart} did. */
+    sealed interface Start {
+        record Started(Launched call) implements Start {}
+
+        record Refused(Refusal reason) implements Start {}
+    }
+
     private final FallbackServices services;
 
     CallLauncher(FallbackServices services) {
@@ -43,11 +66,59 @@ final class CallLauncher {
     }
 
     /**
+     * Starts the call to the target of {@code targetHop} for the entry's job if it can go out now. The permits taken
+     * are given back when the call ends, or at once when it does not start.
+     */
+    Start tryStart(int targetHop, InflightEntry e, long now) {
+        Job job = e.job();
+        Target target = job.getChain().get(targetHop);
+        String provider = target.getProvider();
+        if (job.getDeadline() != null && now >= job.getDeadline().toEpochMilli()) {
+            return new Start.Refused(Refusal.DEADLINE_PASSED);
+        }
+        ProviderConfig config = services.providers().get(provider);
+        ProviderClient client = services.clients().get(provider);
+        if (config == null || client == null) {
+            return new Start.Refused(Refusal.NOT_CONFIGURED);
+        }
+        if (!services.gate().tryAcquire(provider)) {
+            return new Start.Refused(Refusal.BUSY);
+        }
+        if (!services.policy().tryAcquire(provider, target.getModel(), e.attemptsOnTarget() + 1)) {
+            services.gate().release(provider);
+            return new Start.Refused(Refusal.CIRCUIT_OPEN);
+        }
+        Launched l = launch(targetHop, e, config, client, now);
+        return l == null ? new Start.Refused(Refusal.NO_KEY_LEFT) : new Start.Started(l);
+    }
+
+    /**
+     * The fast fallback path: the hop before {@code nextHop} has just sent {@code next} to it. When this instance owns
+     * the next hop's task and its target can be called now, the call starts now, before the transaction commits; the
+     * next hop adopts it when the record arrives ({@link EarlyCalls}). Anything else is left to the next hop.
+     */
+    void startEarly(String key, Job next, int nextHop, int maxHop, long now) {
+        if (nextHop > maxHop || next.getChain().size() <= nextHop) {
+            return;
+        }
+        int generation = next.getReplayGeneration();
+        if (!services.earlyCalls().shouldStart(nextHop, key, generation)) {
+            return;
+        }
+        if (tryStart(nextHop, InflightEntry.fresh(next), now) instanceof Start.Started s) {
+            String provider = next.getChain().get(nextHop).getProvider();
+            long timeoutMs = services.providers().get(provider).network().requestTimeout().toMillis();
+            services.earlyCalls().put(key, nextHop, generation,
+                    new EarlyCalls.Call(s.call(), provider, now + timeoutMs + EarlyCalls.KEEP_UNADOPTED_MS));
+        }
+    }
+
+    /**
      * Calls the target of {@code targetHop} for the entry's job, with the permits already taken: chooses the key and
      * gives the permits back when the call ends. Null (nothing started, the permits given back at once) when the
      * target has keys but none is left.
      */
-    Launched launch(int targetHop, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
+    private Launched launch(int targetHop, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
         Job job = e.job();
         Target target = job.getChain().get(targetHop);
         String provider = target.getProvider();
@@ -93,6 +164,24 @@ final class CallLauncher {
             }
         });
         return new Launched(future, keyName, now, startNanos);
+    }
+
+    /**
+     * The outcome of a call that ended with {@code outcome} or {@code error}: a call abandoned at its deadline is a
+     * TIMEOUT, any other exception is classified.
+     */
+    static AttemptOutcome outcomeOf(AttemptOutcome outcome, Throwable error, String provider, String key,
+            long latencyMs) {
+        if (outcome != null) {
+            return outcome;
+        }
+        if (error instanceof TimeoutException) {
+            log.warn("provider {} did not end the call for job {} within its deadline; abandoned after {} ms",
+                    provider, key, latencyMs);
+            return AttemptOutcome.Failure.of(Classifier.classify(error), null, null, null, "no outcome from "
+                    + provider + " within the call's deadline; abandoned after " + latencyMs + " ms");
+        }
+        return failureOf(error);
     }
 
     /** A call that ended with an exception instead of an outcome, classified. */

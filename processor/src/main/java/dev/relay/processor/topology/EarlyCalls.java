@@ -19,9 +19,12 @@ public final class EarlyCalls {
     /** How long a finished call waits for its hop record before it is dropped. */
     static final long KEEP_UNADOPTED_MS = 60_000;
 
-    /** A started call: its future (the adapter's), the key it used, and when it started. */
-    record Call(CompletableFuture<AttemptOutcome> future, String provider, String keyName, long startedAtMs,
-            long startNanos, long expiresAtMs) {}
+    /** A started call of {@code provider}, dropped when it ended and was not adopted by {@code expiresAtMs}. */
+    record Call(CallLauncher.Launched launched, String provider, long expiresAtMs) {
+        CompletableFuture<AttemptOutcome> future() {
+            return launched.future();
+        }
+    }
 
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final boolean enabled;

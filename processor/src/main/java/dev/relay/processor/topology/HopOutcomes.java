@@ -1,9 +1,9 @@
 package dev.relay.processor.topology;
 
-import dev.relay.config.ProviderConfig;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.attempt.Verdict;
+import dev.relay.processor.topology.CallLauncher.Refusal;
 import dev.relay.schemas.Decision;
 import dev.relay.schemas.ErrorInfo;
 import dev.relay.schemas.Job;
@@ -13,19 +13,17 @@ import dev.relay.schemas.Target;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What happens on the stream thread once an attempt has an outcome (or is skipped): the audit record, then either a
- * retry (the entry stays in the store with a not-before time), the next hop, or the end of the job (a result, plus a
- * FailedJob on failure). Every method forwards and updates the store in the current transaction and returns the
- * entry to re-queue when the job stays on this hop.
+ * What is written on the stream thread once an attempt has an outcome, or could not be made: the audit record, the
+ * policy's verdict applied to the job, and at the end of the job its result (plus a FailedJob on failure). Each method
+ * forwards those records in the current transaction and returns the {@link Settlement}: where the job goes next, which
+ * the hop processor carries out (store, queues, next hop topic).
  */
 final class HopOutcomes {
 
@@ -35,8 +33,6 @@ final class HopOutcomes {
     private final int maxHop;
     private final FallbackServices services;
     private ProcessorContext<String, Object> ctx;
-    private InflightStore store;
-    private BiConsumer<String, Job> onNextHop = (k, j) -> {};
 
     HopOutcomes(int hop, int maxHop, FallbackServices services) {
         this.hop = hop;
@@ -44,31 +40,24 @@ final class HopOutcomes {
         this.services = services;
     }
 
-    void init(ProcessorContext<String, Object> context, InflightStore inflight) {
+    void init(ProcessorContext<String, Object> context) {
         this.ctx = context;
-        this.store = inflight;
     }
 
-    /** Told of every job this hop has just sent to the next hop (after the forward, in the same transaction). */
-    void onNextHop(BiConsumer<String, Job> listener) {
-        this.onNextHop = listener;
-    }
-
-    Optional<InflightEntry> completed(String key, InflightEntry e, HopProcessor.Completion c) {
+    Settlement completed(String key, InflightEntry e, FinishedCall c) {
         Target t = e.job().getChain().get(hop);
-        int number = e.attemptsOnTarget() + 1;
         long now = ctx.currentSystemTimeMs();
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
             return switch (c.outcome()) {
                 case AttemptOutcome.Success s -> {
-                    var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), c.keyName(), c.startedAt(),
-                            c.latencyMs(), OutcomeClass.SUCCESS, s.httpStatus(), null, null, null, s.usage());
+                    var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(),
+                            c.keyName(), c.startedAt(), c.latencyMs(), OutcomeClass.SUCCESS, s.httpStatus(), null,
+                            null, null, s.usage());
                     Job job = record(e.job(), a, Decision.RETURNED);
                     JobResult result = Records.succeeded(job, c.completionJson(), hop, now);
                     forward(key, result, FallbackTopology.RESULTS);
                     services.metrics().result("SUCCEEDED");
-                    store.delete(key);
-                    yield Optional.empty();
+                    yield new Settlement.End();
                 }
                 case AttemptOutcome.Failure f -> failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now,
                         decide(e, f, c.keyName()));
@@ -76,60 +65,56 @@ final class HopOutcomes {
         }
     }
 
-    /** The provider in the chain is not in the config: a MODEL_UNAVAILABLE failure without a call. */
-    Optional<InflightEntry> notConfigured(String key, InflightEntry e, long now) {
+    /** No call was started for the job ({@code reason} is never BUSY: a busy provider keeps the job queued). */
+    Settlement refused(String key, InflightEntry e, Refusal reason, long now) {
         Target t = e.job().getChain().get(hop);
-        var f = AttemptOutcome.Failure.of(FailureClass.MODEL_UNAVAILABLE, null, "invalid_request_error",
-                "provider_not_configured", "provider '" + t.getProvider() + "' is not configured");
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
-            return failed(key, e, f, null, now, 0, now, services.policy().skip(lastHop(e.job())));
-        }
-    }
-
-    /** Every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call. */
-    Optional<InflightEntry> noKeyLeft(String key, InflightEntry e, long now) {
-        Target t = e.job().getChain().get(hop);
-        var f = AttemptOutcome.Failure.of(FailureClass.AUTH, null, "authentication_error", "no_usable_key",
-                "no usable key left for " + t.getProvider() + "/" + t.getModel());
-        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
-            return failed(key, e, f, null, now, 0, now, decide(e, f, null));
+            return switch (reason) {
+                case DEADLINE_PASSED -> deadlinePassed(key, e, now);
+                case NOT_CONFIGURED -> {
+                    // a MODEL_UNAVAILABLE failure without a call
+                    var f = AttemptOutcome.Failure.of(FailureClass.MODEL_UNAVAILABLE, null, "invalid_request_error",
+                            "provider_not_configured", "provider '" + t.getProvider() + "' is not configured");
+                    yield failed(key, e, f, null, now, 0, now, services.policy().skip(lastHop(e.job())));
+                }
+                case NO_KEY_LEFT -> {
+                    // every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call
+                    var f = AttemptOutcome.Failure.of(FailureClass.AUTH, null, "authentication_error",
+                            "no_usable_key", "no usable key left for " + t.getProvider() + "/" + t.getModel());
+                    yield failed(key, e, f, null, now, 0, now, decide(e, f, null));
+                }
+                case CIRCUIT_OPEN -> circuitOpen(key, e, now);
+                case BUSY -> throw new IllegalArgumentException("a busy provider is not a settlement");
+            };
         }
     }
 
     /** The target's breaker is open: the attempt is recorded as skipped and the chain moves on (one hop, no call). */
-    Optional<InflightEntry> circuitOpen(String key, InflightEntry e, long now) {
+    private Settlement circuitOpen(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
-        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
-            var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(), null, now, 0,
-                    OutcomeClass.CIRCUIT_OPEN, null, "circuit_open", null,
-                    "circuit breaker of " + t.getProvider() + "/" + t.getModel() + " is open", null);
-            Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
-            Verdict verdict = services.policy().skip(lastHop(job));
-            log.info("skipped {}/{}: circuit breaker open; {}", t.getProvider(), t.getModel(),
-                    verdict instanceof Verdict.GiveUp ? "chain exhausted" : "next hop");
-            if (verdict instanceof Verdict.GiveUp g) {
-                ErrorInfo fallback = Records.error(OutcomeClass.CIRCUIT_OPEN, 503, "api_error", "circuit_open",
-                        "every provider of the chain is unavailable (circuit open)");
-                end(key, job, g.reason(), OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
-            } else {
-                Job next = Records.nextHop(job);
-                forward(key, next, FallbackTopology.NEXT);
-                store.delete(key);
-                onNextHop.accept(key, next); // during an outage every job takes this path: start its fallback now
-            }
-            return Optional.empty();
+        var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(), null, now, 0,
+                OutcomeClass.CIRCUIT_OPEN, null, "circuit_open", null,
+                "circuit breaker of " + t.getProvider() + "/" + t.getModel() + " is open", null);
+        Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
+        Verdict verdict = services.policy().skip(lastHop(job));
+        log.info("skipped {}/{}: circuit breaker open; {}", t.getProvider(), t.getModel(),
+                verdict instanceof Verdict.GiveUp ? "chain exhausted" : "next hop");
+        if (verdict instanceof Verdict.GiveUp g) {
+            ErrorInfo fallback = Records.error(OutcomeClass.CIRCUIT_OPEN, 503, "api_error", "circuit_open",
+                    "every provider of the chain is unavailable (circuit open)");
+            return end(key, job, g.reason(), OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
         }
+        // during an outage every job takes this path: the hop processor starts its fallback at once
+        return new Settlement.Forward(Records.nextHop(job));
     }
 
     /** The job's deadline passed before the next attempt: it ends DEADLINE without a call. */
-    void deadlinePassed(String key, InflightEntry e, long now) {
+    private Settlement deadlinePassed(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
-        try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
-            log.info("deadline passed before {}/{}: job ends DEADLINE", t.getProvider(), t.getModel());
-            ErrorInfo error = Records.error(OutcomeClass.DEADLINE, 504, "timeout_error", "deadline_exceeded",
-                    "the job's deadline passed before it could complete");
-            end(key, e.job(), "DEADLINE", OutcomeClass.DEADLINE, error, now);
-        }
+        log.info("deadline passed before {}/{}: job ends DEADLINE", t.getProvider(), t.getModel());
+        ErrorInfo error = Records.error(OutcomeClass.DEADLINE, 504, "timeout_error", "deadline_exceeded",
+                "the job's deadline passed before it could complete");
+        return end(key, e.job(), "DEADLINE", OutcomeClass.DEADLINE, error, now);
     }
 
     /** The policy's verdict on {@code f}; {@code keyName} is the key that failed (null when no call was made). */
@@ -143,7 +128,8 @@ final class HopOutcomes {
                 e.attemptsOnTarget() + 1, excluded, lastHop(e.job()));
     }
 
-    private Optional<InflightEntry> failed(String key, InflightEntry e, AttemptOutcome.Failure f, String keyName,
+    /** Records the failed attempt with the verdict's decision and applies the verdict. */
+    private Settlement failed(String key, InflightEntry e, AttemptOutcome.Failure f, String keyName,
             long startedAt, long latencyMs, long now, Verdict verdict) {
         Target t = e.job().getChain().get(hop);
         int number = e.attemptsOnTarget() + 1;
@@ -152,7 +138,7 @@ final class HopOutcomes {
                 cls.toOutcomeClass(), f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : null, f.errorType(),
                 f.errorCode(), f.message(), null);
         String status = f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
-        switch (verdict) {
+        return switch (verdict) {
             case Verdict.RetrySame r -> {
                 Job job = record(e.job(), a, Decision.RETRY_SAME);
                 log.info("attempt {} on {}/{} failed with {} (status {}): retrying the same target in {} ms{}",
@@ -162,19 +148,13 @@ final class HopOutcomes {
                 if (keyName != null && r.rotateKey() && !keep.contains(keyName)) {
                     keep.add(keyName);
                 }
-                InflightEntry next = new InflightEntry(job, number, now + r.delay().toMillis(), keep);
-                store.put(key, next);
-                return Optional.of(next);
+                yield new Settlement.Requeue(new InflightEntry(job, number, now + r.delay().toMillis(), keep));
             }
             case Verdict.NextHop n -> {
                 Job job = record(e.job(), a, Decision.NEXT_HOP);
                 log.info("attempt {} on {}/{} failed with {} (status {}): falling back to hop {}", number,
                         t.getProvider(), t.getModel(), cls, status, hop + 1);
-                Job next = Records.nextHop(job);
-                forward(key, next, FallbackTopology.NEXT);
-                store.delete(key);
-                onNextHop.accept(key, next);
-                return Optional.empty();
+                yield new Settlement.Forward(Records.nextHop(job));
             }
             case Verdict.GiveUp g -> {
                 Job job = record(e.job(), a, Decision.GIVE_UP);
@@ -182,10 +162,9 @@ final class HopOutcomes {
                         t.getModel(), cls, status, g.reason());
                 ErrorInfo fallback = Records.error(cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(),
                         f.message());
-                end(key, job, g.reason(), cls.toOutcomeClass(), Records.callerError(job, fallback), now);
-                return Optional.empty();
+                yield end(key, job, g.reason(), cls.toOutcomeClass(), Records.callerError(job, fallback), now);
             }
-        }
+        };
     }
 
     private Job record(Job job, Records.Attempt a, Decision decision) {
@@ -195,11 +174,12 @@ final class HopOutcomes {
         return Records.withAttempt(job, summary);
     }
 
-    private void end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error, long now) {
+    private Settlement end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error,
+            long now) {
         forward(key, Records.failed(job, error, now), FallbackTopology.RESULTS);
         forward(key, Records.failedJob(job, reason, error, finalOutcome, now), FallbackTopology.FAILED);
         services.metrics().result("FAILED");
-        store.delete(key);
+        return new Settlement.End();
     }
 
     private boolean lastHop(Job job) {

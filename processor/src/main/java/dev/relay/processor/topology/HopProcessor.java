@@ -1,23 +1,14 @@
 package dev.relay.processor.topology;
 
-import dev.relay.config.ProviderConfig;
 import dev.relay.processor.attempt.AttemptOutcome;
-import dev.relay.processor.attempt.Classifier;
-import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.topology.CallLauncher.Launched;
+import dev.relay.processor.topology.CallLauncher.Refusal;
+import dev.relay.processor.topology.CallLauncher.Start;
 import dev.relay.schemas.Job;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -33,21 +24,15 @@ import org.slf4j.LoggerFactory;
  * when a per-provider permit is free and complete on other threads into a queue that only the stream thread drains
  * (punctuator every few ms, and each {@code process()}). Retries wait in the store with a not-before time. After a
  * crash or rebalance, {@link #init} re-queues every stored job; the calls start from the punctuator, never in init.
+ *
+ * <p>The path of one attempt: {@link CallLauncher#tryStart} starts the call; its {@link FinishedCall} comes back
+ * through {@link #drain}; {@link HopOutcomes} records it and returns a {@link Settlement} (the policy's verdict
+ * applied); {@link #settle} moves the job: back into the queue, to the next hop (starting its call at once where it
+ * can, {@link CallLauncher#startEarly}), or out.
  */
 final class HopProcessor implements Processor<String, Job, String, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HopProcessor.class);
-
-    /**
-     * A completed call, handed from the completing thread to the stream thread. {@code completionJson} is a success's
-     * chat.completion already written out (on the completing thread, so the stream thread does not); null otherwise.
-     */
-    record Completion(String key, long seq, AttemptOutcome outcome, String keyName, long startedAt, long latencyMs,
-            String completionJson) {}
-
-    private record Running(long seq, String provider, CompletableFuture<AttemptOutcome> future) {}
-
-    private record Delayed(String key, long notBefore) {}
 
     private final int hop;
     private final int maxHop;
@@ -55,14 +40,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private final FallbackServices services;
     private final HopOutcomes outcomes;
     private final CallLauncher launcher;
-
-    private final Map<String, ArrayDeque<String>> ready = new HashMap<>();
-    private final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.notBefore, b.notBefore));
-    private final Map<String, Running> running = new HashMap<>();
-    private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
-    private final Map<String, Integer> myBacklog = new HashMap<>();
+    private final HopQueue queue;
+    private final Queue<FinishedCall> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
-    private long seq;
 
     private ProcessorContext<String, Object> ctx;
     private InflightStore store;
@@ -75,7 +55,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.services = services;
         this.outcomes = new HopOutcomes(hop, maxHop, services);
         this.launcher = new CallLauncher(services);
-        this.outcomes.onNextHop(this::startEarly);
+        this.queue = new HopQueue(services.gate());
     }
 
     @Override
@@ -89,15 +69,16 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         closed = false;
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
-        outcomes.init(context, store);
-        int requeued = 0;
-        for (Map.Entry<String, InflightEntry> kv : store.load()) {
-            backlog(provider(kv.getValue().job()), +1);
-            enqueue(kv.getKey(), kv.getValue());
-            requeued++;
+        outcomes.init(context);
+        var restored = store.load();
+        for (Map.Entry<String, InflightEntry> kv : restored) {
+            String provider = provider(kv.getValue().job());
+            queue.hold(provider);
+            queue.schedule(kv.getKey(), provider, kv.getValue().notBefore(), now());
         }
-        if (requeued > 0) {
-            log.info("task {} hop {}: re-queued {} jobs from the in-flight store", context.taskId(), hop, requeued);
+        if (!restored.isEmpty()) {
+            log.info("task {} hop {}: re-queued {} jobs from the in-flight store", context.taskId(), hop,
+                    restored.size());
         }
         punctuator = context.schedule(services.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> tick());
     }
@@ -123,18 +104,18 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         if (old != null) {
             // the same job id again while the first is still here (a replay or a duplicate): the newer one wins
             log.warn("job {} arrived on hop {} while still in flight; restarting it", key, hop);
-            cancelRunning(key);
-            backlog(provider(old.job()), -1);
+            queue.cancel(key);
+            queue.release(provider(old.job()));
         }
         InflightEntry entry = InflightEntry.fresh(job);
         store.put(key, entry);
-        backlog(provider, +1);
+        queue.hold(provider);
         EarlyCalls.Call early = services.earlyCalls().take(key, hop, job.getReplayGeneration());
         if (early != null && early.provider().equals(provider) && !early.future().isCancelled()) {
             // the previous hop already started this call (fast fallback): adopt it instead of calling again
-            track(key, provider, new Launched(early.future(), early.keyName(), early.startedAtMs(), early.startNanos()));
+            track(key, provider, early.launched());
         } else {
-            enqueue(key, entry);
+            queue.schedule(key, provider, entry.notBefore(), now());
         }
         dispatch();
     }
@@ -158,144 +139,47 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
     }
 
-    private void enqueue(String key, InflightEntry entry) {
-        if (entry.notBefore() > now()) {
-            delayed.add(new Delayed(key, entry.notBefore()));
-        } else {
-            ready.computeIfAbsent(provider(entry.job()), p -> new ArrayDeque<>()).add(key);
-        }
-    }
-
     private void dispatch() {
-        long now = now();
-        while (!delayed.isEmpty() && delayed.peek().notBefore() <= now) {
-            String key = delayed.poll().key();
-            InflightEntry e = store.get(key);
-            if (e != null) {
-                ready.computeIfAbsent(provider(e.job()), p -> new ArrayDeque<>()).add(key);
-            }
-        }
-        for (Iterator<Map.Entry<String, ArrayDeque<String>>> it = ready.entrySet().iterator(); it.hasNext(); ) {
-            var queue = it.next();
-            dispatch(queue.getKey(), queue.getValue(), now);
-            if (queue.getValue().isEmpty()) {
-                it.remove();
-            }
-        }
+        queue.dispatch(now(), this::tryStart);
     }
 
-    private void dispatch(String provider, ArrayDeque<String> queue, long now) {
-        while (!queue.isEmpty()) {
-            String key = queue.peek();
-            InflightEntry e = store.get(key);
-            if (e == null || running.containsKey(key) || !provider.equals(provider(e.job()))) {
-                queue.poll();
-                continue;
-            }
-            Instant deadline = e.job().getDeadline();
-            if (deadline != null && now >= deadline.toEpochMilli()) {
-                queue.poll();
-                outcomes.deadlinePassed(key, e, now);
-                backlog(provider, -1);
-                continue;
-            }
-            ProviderConfig config = services.providers().get(provider);
-            ProviderClient client = services.clients().get(provider);
-            if (config == null || client == null) {
-                queue.poll();
-                settle(key, e, outcomes.notConfigured(key, e, now));
-                continue;
-            }
-            if (!services.gate().tryAcquire(provider)) {
-                return; // no permit: the rest waits in the store until a call of this provider ends
-            }
-            queue.poll();
-            String model = e.job().getChain().get(hop).getModel();
-            if (!services.policy().tryAcquire(provider, model, e.attemptsOnTarget() + 1)) {
-                services.gate().release(provider);
-                settle(key, e, outcomes.circuitOpen(key, e, now));
-                continue;
-            }
-            start(key, e, config, client, now);
+    /** Starts the queued job {@code key} of {@code provider}; false when the provider has no permit free. */
+    private boolean tryStart(String provider, String key) {
+        InflightEntry e = store.get(key);
+        if (e == null || !provider.equals(provider(e.job()))) {
+            return true; // gone, or replaced by a job for another target: a stale queue entry
         }
-    }
-
-    private void start(String key, InflightEntry e, ProviderConfig config, ProviderClient client, long now) {
-        Launched l = launcher.launch(hop, e, config, client, now);
-        if (l == null) {
-            settle(key, e, outcomes.noKeyLeft(key, e, now));
-            return;
-        }
-        track(key, provider(e.job()), l);
+        return switch (launcher.tryStart(hop, e, now())) {
+            case Start.Started s -> {
+                track(key, provider, s.call());
+                yield true;
+            }
+            case Start.Refused r when r.reason() == Refusal.BUSY -> false;
+            case Start.Refused r -> {
+                settle(key, e, outcomes.refused(key, e, r.reason(), now()));
+                yield true;
+            }
+        };
     }
 
     /** Makes {@code l} this task's running call for {@code key}: its outcome comes back through the drain. */
     private void track(String key, String provider, Launched l) {
-        long mySeq = ++seq;
-        running.put(key, new Running(mySeq, provider, l.future()));
+        long seq = queue.running(key, l.future());
         l.future().whenComplete((outcome, error) -> {
             long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos());
-            AttemptOutcome result = outcome != null ? outcome : error instanceof TimeoutException
-                    ? abandoned(provider, key, latencyMs) : CallLauncher.failureOf(error);
+            AttemptOutcome result = CallLauncher.outcomeOf(outcome, error, provider, key, latencyMs);
             if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
                 String json = result instanceof AttemptOutcome.Success ok ? ok.completion().toString() : null;
-                completions.add(new Completion(key, mySeq, result, l.keyName(), l.startedAtMs(), latencyMs, json));
+                finished.add(new FinishedCall(key, seq, result, l.keyName(), l.startedAtMs(), latencyMs, json));
             }
         });
     }
 
-    /**
-     * The fast fallback path: this hop has just sent {@code next} to the next hop. When this instance owns the next
-     * hop's task and the next provider has a permit free, its call starts now, before the transaction commits; the
-     * next hop adopts it when the record arrives ({@link EarlyCalls}).
-     */
-    private void startEarly(String key, Job next) {
-        int nextHop = hop + 1;
-        if (nextHop > maxHop || next.getChain().size() <= nextHop) {
-            return;
-        }
-        int generation = next.getReplayGeneration();
-        if (!services.earlyCalls().shouldStart(nextHop, key, generation)) {
-            return;
-        }
-        String provider = next.getChain().get(nextHop).getProvider();
-        ProviderConfig config = services.providers().get(provider);
-        ProviderClient client = services.clients().get(provider);
-        long now = now();
-        if (config == null || client == null
-                || (next.getDeadline() != null && now >= next.getDeadline().toEpochMilli())) {
-            return; // the next hop ends it without a call, as usual
-        }
-        if (!services.gate().tryAcquire(provider)) {
-            return;
-        }
-        if (!services.policy().tryAcquire(provider, next.getChain().get(nextHop).getModel(), 1)) {
-            services.gate().release(provider);
-            return;
-        }
-        Launched l = launcher.launch(nextHop, InflightEntry.fresh(next), config, client, now);
-        if (l == null) {
-            return;
-        }
-        long expires = now + config.network().requestTimeout().toMillis() + EarlyCalls.KEEP_UNADOPTED_MS;
-        services.earlyCalls().put(key, nextHop, generation,
-                new EarlyCalls.Call(l.future(), provider, l.keyName(), l.startedAtMs(), l.startNanos(), expires));
-    }
-
-    private static AttemptOutcome abandoned(String provider, String key, long latencyMs) {
-        log.warn("provider {} did not end the call for job {} within its deadline; abandoned after {} ms", provider,
-                key, latencyMs);
-        return AttemptOutcome.Failure.of(Classifier.classify(new TimeoutException()), null, null, null,
-                "no outcome from " + provider + " within the call's deadline; abandoned after " + latencyMs + " ms");
-    }
-
     private void drain() {
-        for (Completion c; (c = completions.poll()) != null; ) {
-            Running r = running.get(c.key());
-            if (r == null || r.seq() != c.seq()) {
+        for (FinishedCall c; (c = finished.poll()) != null; ) {
+            if (!queue.finished(c.key(), c.seq())) {
                 continue; // superseded by a newer record for the same job id
             }
-            running.remove(c.key());
             InflightEntry e = store.get(c.key());
             if (e != null) {
                 settle(c.key(), e, outcomes.completed(c.key(), e, c));
@@ -303,29 +187,28 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
     }
 
-    /** Applies what the outcome handler decided: the job stays (retry later) or leaves this hop's store. */
-    private void settle(String key, InflightEntry before, Optional<InflightEntry> retry) {
-        if (retry.isPresent()) {
-            enqueue(key, retry.get());
-        } else {
-            backlog(provider(before.job()), -1);
-        }
-    }
-
-    private void cancelRunning(String key) {
-        Running r = running.remove(key);
-        if (r != null) {
-            r.future().cancel(true);
+    /** Carries out where the job goes: back into the queue, on to the next hop, or out of this hop's store. */
+    private void settle(String key, InflightEntry before, Settlement settlement) {
+        switch (settlement) {
+            case Settlement.Requeue r -> {
+                store.put(key, r.entry());
+                queue.schedule(key, provider(before.job()), r.entry().notBefore(), now());
+            }
+            case Settlement.Forward f -> {
+                ctx.forward(new Record<>(key, f.next(), now()), FallbackTopology.child(hop, FallbackTopology.NEXT));
+                store.delete(key);
+                queue.release(provider(before.job()));
+                launcher.startEarly(key, f.next(), hop + 1, maxHop, now());
+            }
+            case Settlement.End end -> {
+                store.delete(key);
+                queue.release(provider(before.job()));
+            }
         }
     }
 
     private String provider(Job job) {
         return job.getChain().get(hop).getProvider();
-    }
-
-    private void backlog(String provider, int delta) {
-        services.gate().addBacklog(provider, delta);
-        myBacklog.merge(provider, delta, Integer::sum);
     }
 
     private long now() {
@@ -338,13 +221,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         if (punctuator != null) {
             punctuator.cancel();
         }
-        // cancel the futures the clients returned (not derived stages), so the exchanges really end
-        running.values().forEach(r -> r.future().cancel(true));
-        running.clear();
-        completions.clear();
-        myBacklog.forEach((p, n) -> services.gate().addBacklog(p, -n));
-        myBacklog.clear();
-        ready.clear();
-        delayed.clear();
+        // cancels the futures the clients returned (not derived stages), so the exchanges really end
+        queue.clear();
+        finished.clear();
     }
 }
