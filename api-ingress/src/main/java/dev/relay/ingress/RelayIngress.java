@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.batch.BatchHandler;
 import dev.relay.ingress.batch.BatchParser;
+import dev.relay.ingress.dashboard.Dashboard;
 import dev.relay.ingress.http.ApiException;
 import dev.relay.ingress.http.Auth;
 import dev.relay.ingress.http.BodyReader;
@@ -19,6 +20,7 @@ import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.http.Timeouts;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.KafkaBackend;
+import dev.relay.ingress.logstore.LogStore;
 import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.schemas.Topics;
 import io.javalin.Javalin;
@@ -39,19 +41,28 @@ public final class RelayIngress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayIngress.class);
     private final Javalin app;
     private final IngressBackend backend;
+    private final LogStore logStore;
+    private final Dashboard dashboard;
 
-    private RelayIngress(Javalin app, IngressBackend backend) {
+    private RelayIngress(Javalin app, IngressBackend backend, LogStore logStore, Dashboard dashboard) {
         this.app = app;
         this.backend = backend;
+        this.logStore = logStore;
+        this.dashboard = dashboard;
     }
 
     public static RelayIngress start(RelayConfig config) {
         ObjectMapper json = new ObjectMapper();
         Clock clock = Clock.systemUTC();
         IngressBackend backend = KafkaBackend.start(config, json, clock);
+        LogStore store = null;
         try {
-            return start(config, backend, clock);
+            store = config.logsStore().enabled() ? LogStore.start(config, clock) : null;
+            return start(config, backend, clock, store);
         } catch (RuntimeException e) {
+            if (store != null) {
+                store.close();
+            }
             backend.close();
             throw e;
         }
@@ -59,6 +70,11 @@ public final class RelayIngress implements AutoCloseable {
 
     /** Starts the HTTP server on a given backend (the Kafka one, or a test's). Closing the ingress closes it. */
     public static RelayIngress start(RelayConfig config, IngressBackend backend, Clock clock) {
+        return start(config, backend, clock, null);
+    }
+
+    /** With a log store, the dashboard is served at {@code /}; closing the ingress closes the store too. */
+    public static RelayIngress start(RelayConfig config, IngressBackend backend, Clock clock, LogStore logStore) {
         ObjectMapper json = new ObjectMapper();
         Topics topics = new Topics(config.kafka().topicPrefix(), config.kafka().maxHops());
         var ingress = config.ingress();
@@ -112,18 +128,31 @@ public final class RelayIngress implements AutoCloseable {
         app.get("/health/ready", ops::ready);
         app.get("/metrics", ops::metrics);
         app.get("/openapi.json", ops::openApi);
+        Dashboard dashboard = logStore == null ? null
+                : Dashboard.register(app, config, logStore, backend.view(), clock);
         app.start(ingress.host(), ingress.port());
         LOG.info("relay ingress listening on {}:{}", ingress.host(), app.port());
-        return new RelayIngress(app, backend);
+        return new RelayIngress(app, backend, logStore, dashboard);
     }
 
     public int port() {
         return app.port();
     }
 
+    /** The log store behind the dashboard, when it is enabled. */
+    public java.util.Optional<LogStore> logStore() {
+        return java.util.Optional.ofNullable(logStore);
+    }
+
     @Override
     public void close() {
         app.stop();
+        if (dashboard != null) {
+            dashboard.close();
+        }
+        if (logStore != null) {
+            logStore.close();
+        }
         backend.close();
     }
 }

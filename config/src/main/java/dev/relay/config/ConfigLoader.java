@@ -84,15 +84,17 @@ public final class ConfigLoader {
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
         root.get("providers").fields().forEach((name, n) -> providers.put(name, ProviderConfig.read(name, n, warnings)));
         List<PluginConfig> plugins = root.get("plugins").list().stream().map(PluginConfig::read).toList();
+        KafkaSettings kafka = KafkaSettings.read(root.get("kafka"));
         return new RelayConfig(
                 java.util.Collections.unmodifiableMap(providers),
                 plugins,
-                KafkaSettings.read(root.get("kafka")),
+                kafka,
                 IngressSettings.read(root.get("ingress"), warnings),
                 CircuitBreakerSettings.read(root.get("circuit_breaker")),
                 WebhookSettings.read(root.get("webhooks"), warnings),
                 root.get("fallback_policy"),
                 root.get("metrics").get("port").integer(9464, 0, 65535),
+                LogsStoreSettings.read(root.get("logs_store"), root.get("client"), warnings),
                 List.copyOf(warnings));
     }
 }

@@ -18,6 +18,7 @@ public record RelayConfig(
         WebhookSettings webhooks,
         Node fallbackPolicy,
         int metricsPort,
+        LogsStoreSettings logsStore,
         List<String> warnings) {
 
     public Optional<ProviderConfig> provider(String name) {

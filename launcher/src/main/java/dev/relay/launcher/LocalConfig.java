@@ -16,9 +16,8 @@ final class LocalConfig {
                 (short) 1, k.applicationId(), k.processingGuarantee(), k.commitInterval(), k.pollInterval(),
                 k.streamThreads(), stateDir, k.properties(), k.fastFallback());
         IngressSettings i = c.ingress();
-        IngressSettings ingress = ingressPort == null ? i : new IngressSettings(i.host(), ingressPort, i.apiKeys(),
-                i.maxBodyBytes(), i.syncTimeout(), i.idempotencyWindow());
+        IngressSettings ingress = ingressPort == null ? i : i.withPort(ingressPort);
         return new RelayConfig(c.providers(), c.plugins(), local, ingress, c.circuitBreaker(), c.webhooks(),
-                c.fallbackPolicy(), c.metricsPort(), c.warnings());
+                c.fallbackPolicy(), c.metricsPort(), c.logsStore(), c.warnings());
     }
 }

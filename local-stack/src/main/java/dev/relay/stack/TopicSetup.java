@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>results, webhooks</td><td>compact (by job id)</td><td>the latest state per job, kept for ever; records
  *       stay uncompacted for {@link #MIN_COMPACTION_LAG} so readers can follow recent history</td></tr>
  *   <tr><td>attempts</td><td>delete, 30 days</td><td>the audit trail</td></tr>
+ *   <tr><td>status</td><td>compact (by provider)</td><td>the processor's latest snapshot per provider</td></tr>
  *   <tr><td>failed, deadletter</td><td>delete, 90 days</td><td>input of replays and of manual repair, which may
  *       come weeks after an outage</td></tr>
  * </table>
@@ -133,7 +134,12 @@ public final class TopicSetup {
     /** The topic-level settings of one Relay topic. */
     public static Map<String, String> configFor(Topics topics, String name, short replicationFactor) {
         Map<String, String> c = new HashMap<>();
-        if (name.equals(topics.results()) || name.equals(topics.webhooks())) {
+        if (name.equals(topics.status())) {
+            // one small snapshot per provider, rewritten every few seconds: only the latest matters
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(Duration.ofHours(1)));
+            c.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, ms(TOMBSTONE_RETENTION));
+        } else if (name.equals(topics.results()) || name.equals(topics.webhooks())) {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             c.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, ms(MIN_COMPACTION_LAG));
             c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(COMPACTED_SEGMENT));

@@ -12,6 +12,7 @@ import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ProviderClients;
 import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.routing.CircuitBreakers;
+import dev.relay.processor.status.StatusPublisher;
 import dev.relay.processor.topology.EarlyCalls;
 import dev.relay.processor.topology.FallbackServices;
 import dev.relay.processor.topology.FallbackTopology;
@@ -56,15 +57,17 @@ public final class RelayProcessor implements AutoCloseable {
     private final MetricsServer metricsServer;
     private final KafkaStreamsMetrics streamsMetrics;
     private final ProviderGate gate;
+    private final StatusPublisher status;
 
     private RelayProcessor(KafkaStreams streams, Map<String, ProviderClient> clients, ScheduledExecutorService timer,
-            MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate) {
+            MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate, StatusPublisher status) {
         this.streams = streams;
         this.clients = clients;
         this.timer = timer;
         this.metricsServer = metricsServer;
         this.streamsMetrics = streamsMetrics;
         this.gate = gate;
+        this.status = status;
     }
 
     /** Starts the processor with the real provider adapters; returns once Streams is starting. */
@@ -94,8 +97,8 @@ public final class RelayProcessor implements AutoCloseable {
         if (!rules.isEmpty()) {
             log.info("fault-injection rules active: {}", rules);
         }
-        CallPolicy policy = new CallPolicy(RetryPolicy.from(config.fallbackPolicy()),
-                new CircuitBreakers(config.circuitBreaker(), registry), random);
+        CircuitBreakers breakers = new CircuitBreakers(config.circuitBreaker(), registry);
+        CallPolicy policy = new CallPolicy(RetryPolicy.from(config.fallbackPolicy()), breakers, random);
         LocalAssignment assignment = kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics))
                 : null;
         EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);
@@ -131,7 +134,21 @@ public final class RelayProcessor implements AutoCloseable {
         log.info("processor {} starting: {} hop topics from {}, {} providers, metrics on :{}/metrics",
                 kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
         streams.start();
-        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate);
+        StatusPublisher status = startStatus(config, topics, gate, breakers, registry);
+        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status);
+    }
+
+    /** The per-provider snapshots on the status topic, for the dashboard. */
+    private static StatusPublisher startStatus(RelayConfig config, Topics topics, ProviderGate gate,
+            CircuitBreakers breakers, PrometheusMeterRegistry registry) {
+        var kafka = config.kafka();
+        Map<String, Object> props = new HashMap<>(kafka.properties());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        Map<String, Integer> permits = new LinkedHashMap<>();
+        config.providers().forEach((name, p) -> permits.put(name, p.concurrency()));
+        String instance = StreamsProperties.instanceId(kafka.stateDir(), kafka.applicationId());
+        return new StatusPublisher(StatusPublisher.producer(props), topics, permits, gate, registry,
+                instance, java.time.Clock.systemUTC()).start();
     }
 
     /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */
@@ -183,6 +200,7 @@ public final class RelayProcessor implements AutoCloseable {
 
     @Override
     public void close() {
+        status.close();
         streams.close(Duration.ofSeconds(30));
         streamsMetrics.close();
         clients.values().forEach(c -> {

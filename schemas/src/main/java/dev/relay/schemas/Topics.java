@@ -75,10 +75,15 @@ public record Topics(String prefix, int maxHops) {
         return prefix + "webhooks";
     }
 
+    /** The processor's live state: one JSON snapshot per provider (compacted by provider name). */
+    public String status() {
+        return prefix + "status";
+    }
+
     /** Every topic Relay creates. */
     public List<String> all() {
         List<String> all = new ArrayList<>(hopTopics());
-        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks()));
+        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks(), status()));
         return List.copyOf(all);
     }
 }
