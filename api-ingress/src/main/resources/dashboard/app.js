@@ -59,7 +59,7 @@ function table(id, cols, rows, rowFn) {
 
 function chart(el, option) {
   const c = echarts.init(el);
-  c.setOption(option);
+  c.setOption(Object.assign({ animation: false, grid: { left: 48, right: 16, top: 40, bottom: 30 } }, option));
   charts.push(c);
   return c;
 }
