@@ -71,7 +71,7 @@ async function overview() {
   const reqEl = h('div', { id: 'chart-requests', className: 'chart' });
   const rateEl = h('div', { id: 'chart-rates', className: 'chart' });
   const latEl = h('div', { id: 'chart-latency', className: 'chart' });
-  const statusRows = (d.providers || []).map((p) => p.status_json || {});
+  const statusRows = (d.providers || []).map((p) => p.status_json || {}).filter((s) => !s.mocker);
   const lastErr = Object.fromEntries((d.last_errors || []).map((e) => [e.provider, e.outcome]));
   view.replaceChildren(
     h('h2', {}, 'Overview ', h('span', { className: 'muted' }, 'last hour')),
@@ -289,7 +289,8 @@ async function webhooks(params) {
 
 async function providers() {
   const d = await api('/providers');
-  const status = Object.fromEntries((d.status || []).map((s) => [s.provider, s.status_json || {}]));
+  const all = (d.status || []).map((s) => s.status_json || {});
+  const status = Object.fromEntries(all.filter((s) => !s.mocker).map((s) => [s.provider, s]));
   view.replaceChildren(h('h2', {}, 'Providers'),
     table('provider-config', ['provider', 'type', 'base url', 'timeout', 'retries', 'concurrency', 'buffer', 'keys (names)',
       'circuit', 'in flight'], d.providers, (p) => h('tr', {}, cell(p.name, 'name'), cell(p.type, 'type'),
@@ -299,15 +300,16 @@ async function providers() {
       cell((status[p.name] || {}).circuit_state || '?'), cell((status[p.name] || {}).in_flight ?? '?', 'num'))),
     h('h3', {}, 'Mocker rules'),
     table('mocker-rules', ['#', 'rule', 'hits'], d.mocker_rules, (r, i) => h('tr', {}, cell(i, 'num'),
-      h('td', {}, h('code', {}, JSON.stringify(r))), cell(mockerHits(status, i), 'num'))));
+      h('td', {}, h('code', {}, JSON.stringify(r))), cell(mockerHits(all, r.name), 'num'))));
 }
 
-function mockerHits(status, i) {
+// summed over the processor instances that reported hits
+function mockerHits(all, name) {
   let n = null;
-  for (const s of Object.values(status)) {
-    if (s.mocker_hits && s.mocker_hits[i] != null) n = (n || 0) + s.mocker_hits[i];
+  for (const s of all) {
+    if (s.mocker && s.mocker_hits && s.mocker_hits[name] != null) n = (n || 0) + s.mocker_hits[name];
   }
-  return n ?? '—';
+  return n ?? 0;
 }
 
 // ---- Router ------------------------------------------------------------------------------------------------------

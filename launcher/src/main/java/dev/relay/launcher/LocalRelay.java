@@ -96,6 +96,10 @@ public final class LocalRelay implements AutoCloseable {
             RelayIngress http = track(RelayIngress.start(local));
             ingressPort = http.port();
             out.printf("Ingress           http://%s:%d   [%.1f s]%n", local.ingress().host(), ingressPort, since(t0));
+            if (http.logStore().isPresent()) {
+                out.printf("Dashboard         http://%s:%d/   (logs store: %s)%n", local.ingress().host(), ingressPort,
+                        local.logsStore().type());
+            }
         }
     }
 

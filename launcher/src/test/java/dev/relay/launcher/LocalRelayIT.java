@@ -56,9 +56,10 @@ class LocalRelayIT {
         String jobId;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (LocalRelay relay = LocalRelay.start(cfg, options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
-            assertThat(relay.createdTopics()).hasSize(10);
+            assertThat(relay.createdTopics()).hasSize(11);
             assertThat(printed.toString(StandardCharsets.UTF_8))
-                    .contains("Kafka (KRaft)", "Schema registry", "Processor", "Ingress");
+                    .contains("Kafka (KRaft)", "Schema registry", "Processor", "Ingress")
+                    .contains("Dashboard         http://127.0.0.1:" + relay.ingressPort() + "/");
 
             HttpResponse<String> resp = post(relay.ingressPort(), README_REQUEST);
             assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);

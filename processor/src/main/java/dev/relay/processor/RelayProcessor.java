@@ -134,13 +134,13 @@ public final class RelayProcessor implements AutoCloseable {
         log.info("processor {} starting: {} hop topics from {}, {} providers, metrics on :{}/metrics",
                 kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
         streams.start();
-        StatusPublisher status = startStatus(config, topics, gate, breakers, registry);
+        StatusPublisher status = startStatus(config, topics, gate, breakers, registry, rules);
         return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status);
     }
 
     /** The per-provider snapshots on the status topic, for the dashboard. */
     private static StatusPublisher startStatus(RelayConfig config, Topics topics, ProviderGate gate,
-            CircuitBreakers breakers, PrometheusMeterRegistry registry) {
+            CircuitBreakers breakers, PrometheusMeterRegistry registry, FaultRules rules) {
         var kafka = config.kafka();
         Map<String, Object> props = new HashMap<>(kafka.properties());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -148,7 +148,7 @@ public final class RelayProcessor implements AutoCloseable {
         config.providers().forEach((name, p) -> permits.put(name, p.concurrency()));
         String instance = StreamsProperties.instanceId(kafka.stateDir(), kafka.applicationId());
         return new StatusPublisher(StatusPublisher.producer(props), topics, permits, gate, registry,
-                instance, java.time.Clock.systemUTC()).start();
+                instance, rules::hits, java.time.Clock.systemUTC()).start();
     }
 
     /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */

@@ -65,6 +65,18 @@ public final class LogDatabase implements AutoCloseable {
         }
     }
 
+    /** A PostgreSQL store at a JDBC URL ({@code jdbc:postgresql://host/db}); null user or password = none. */
+    public static LogDatabase postgres(String url, String user, String password) throws SQLException {
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        return new LogDatabase(url, p, false);
+    }
+
     public static LogDatabase sqlite(Path file) throws SQLException {
         try {
             Path parent = file.toAbsolutePath().getParent();

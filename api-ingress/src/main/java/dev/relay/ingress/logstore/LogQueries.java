@@ -82,8 +82,8 @@ public final class LogQueries {
                     + "SUM(CASE WHEN status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded, "
                     + "SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed, "
                     + "SUM(CASE WHEN fallback_index > 0 AND status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS fell_back "
-                    + "FROM jobs WHERE submitted_at >= ? GROUP BY (submitted_at / ?) ORDER BY 1",
-                    List.of(bucketMs, bucketMs, since, bucketMs)));
+                    + "FROM jobs WHERE submitted_at >= ? GROUP BY 1 ORDER BY 1",
+                    List.of(bucketMs, bucketMs, since)));
             out.set("totals", rows(c, "SELECT status, COUNT(*) AS n FROM jobs WHERE submitted_at >= ? GROUP BY status",
                     List.of(since)));
             out.set("latency", latency(c, since));

@@ -83,9 +83,10 @@ public final class IngressLatencyBench {
                      "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "bench.",
                                "processing_guarantee": "%s", "commit_interval": "%dms", "poll_interval": "%dms",
                                "state_dir": "%s", "properties": {%s}},
-                     "ingress": {"port": %d, "sync_timeout": "60s"}}
+                     "ingress": {"port": %d, "sync_timeout": "60s"},
+                     "logs_store": {"enabled": %s}}
                     """.formatted(providerUrl, broker.bootstrapServers(), registry.ccompatUrl(), guarantee, commitMs,
-                    pollMs, dir.resolve("state"), kafkaProps, ingressPort);
+                    pollMs, dir.resolve("state"), kafkaProps, ingressPort, !Arrays.asList(args).contains("--no-logs-store"));
             RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "bench");
             if (Arrays.asList(args).contains("--memory-only")) {
                 try (RelayIngress ingress = RelayIngress.start(config)) {
@@ -108,6 +109,10 @@ public final class IngressLatencyBench {
                     System.out.printf("idle: the bench's JVMs used %.1f %% of one core over %d s with no requests%n",
                             (CPU.getProcessCpuTime() + relay.childCpuNanos() - cpu0) / 1e7 / idle, idle);
                 }
+                // --dashboard-open: a browser's worth of dashboard traffic (the Logs view's live refresh every 2 s, the
+                // overview every 5 s) all through the measured phases
+                Thread dashboard = Arrays.asList(args).contains("--dashboard-open")
+                        ? Thread.ofPlatform().daemon().start(() -> pollDashboard(client, relay.ingressPort())) : null;
                 int warmUp = intArg(args, "--warm-up", 30);
                 System.out.println("warm-up " + warmUp + " s ...");
                 run(client, direct, 500, Math.max(1, warmUp / 3));
@@ -135,8 +140,11 @@ public final class IngressLatencyBench {
                 String processorName = split ? "ProcessorMain and IngressMain, each in its own JVM ("
                         + String.join(" ", Deployment.childJvmOptions()) + ")" : "RelayProcessor and RelayIngress in this JVM";
                 System.out.printf("%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
-                        + " kafka.properties={%s}, ingress/view isolation.level=read_committed%n%n%s%n%s%n%s%n",
-                        processorName, guarantee, commitMs, pollMs, kafkaProps, table, added, memory);
+                        + " kafka.properties={%s}, ingress/view isolation.level=read_committed; logs store %s, "
+                        + "dashboard %s%n%n%s%n%s%n%s%n",
+                        processorName, guarantee, commitMs, pollMs, kafkaProps,
+                        Arrays.asList(args).contains("--no-logs-store") ? "off" : "on (SQLite)",
+                        dashboard == null ? "closed" : "open (logs every 2 s, overview every 5 s)", table, added, memory);
             }
         } finally {
             provider.stop(0);
@@ -144,6 +152,26 @@ public final class IngressLatencyBench {
         System.exit(0);
     }
 
+
+    private static void pollDashboard(HttpClient client, int port) {
+        URI logs = URI.create("http://127.0.0.1:" + port + "/api/dashboard/jobs?limit=50");
+        URI overview = URI.create("http://127.0.0.1:" + port + "/api/dashboard/overview");
+        for (long tick = 0; ; tick++) {
+            try {
+                if (tick % 2 == 0) {
+                    client.send(HttpRequest.newBuilder(logs).GET().build(), HttpResponse.BodyHandlers.discarding());
+                }
+                if (tick % 5 == 0) {
+                    client.send(HttpRequest.newBuilder(overview).GET().build(), HttpResponse.BodyHandlers.discarding());
+                }
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                // the bench is stopping
+            }
+        }
+    }
 
     /**
      * Where the processor and the ingress run: in this JVM beside the broker (the default), or with {@code --split}

@@ -23,6 +23,8 @@ public final class FaultRules {
 
     private final List<MockRule> rules;
     private final Optional<MockRule> defaultRule;
+    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> hits =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     FaultRules(List<MockRule> rules, Optional<MockRule> defaultRule) {
         this.rules = rules.stream().sorted(Comparator.comparingInt(MockRule::priority).reversed()).toList();
@@ -66,7 +68,15 @@ public final class FaultRules {
         return defaultRule.map(r -> fire(r, provider, model, random));
     }
 
-    private static Fault fire(MockRule rule, String provider, String model, RandomGenerator random) {
+    /** How often each rule fired since start, by rule name (the dashboard shows it, through the status topic). */
+    public java.util.Map<String, Long> hits() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        hits.forEach((name, n) -> out.put(name, n.sum()));
+        return out;
+    }
+
+    private Fault fire(MockRule rule, String provider, String model, RandomGenerator random) {
+        hits.computeIfAbsent(rule.name(), n -> new java.util.concurrent.atomic.LongAdder()).increment();
         var latency = rule.latency().sample(random);
         if (rule.responses().isEmpty()) {
             return new Fault(rule.name(), latency, Optional.empty());

@@ -25,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes one JSON snapshot per provider to the compacted status topic every few seconds, keyed by
- * {@code provider@instance}: circuit state (the worst of the provider's breakers, and each per model), calls in flight
+ * Publishes one JSON snapshot per provider (and one of the mocker's rule hits, key {@code mocker@instance}) to the
+ * compacted status topic every few seconds, keyed by {@code provider@instance}: circuit state (the worst of the
+ * provider's breakers, and each per model), calls in flight
  * against the permits ({@code concurrency}), jobs queued for a permit, and the class of the last failed attempt
  * (read from the {@code relay.attempts} counters). It reads existing state only; the dashboard reads the topic and
  * never calls the processor.
@@ -51,10 +52,12 @@ public final class StatusPublisher implements AutoCloseable {
     private final Map<String, Double> lastCounts = new HashMap<>();
     private final Map<String, String> lastError = new HashMap<>();
     private final ScheduledExecutorService timer;
+    private final java.util.function.Supplier<Map<String, Long>> mockerHits;
 
     public StatusPublisher(Producer<String, String> producer, Topics topics, Map<String, Integer> permits,
             ProviderGate gate, MeterRegistry meters, String instance,
-            Clock clock) {
+            java.util.function.Supplier<Map<String, Long>> mockerHits, Clock clock) {
+        this.mockerHits = mockerHits;
         this.producer = producer;
         this.topics = topics;
         this.permits = Map.copyOf(permits);
@@ -96,6 +99,15 @@ public final class StatusPublisher implements AutoCloseable {
             ObjectNode n = snapshot(e.getKey(), e.getValue());
             String key = instance == null ? e.getKey() : e.getKey() + "@" + instance;
             producer.send(new ProducerRecord<>(topics.status(), key, n.toString()));
+        }
+        Map<String, Long> hits = mockerHits.get();
+        if (!hits.isEmpty()) {
+            ObjectNode m = json.createObjectNode();
+            m.put("mocker", true);
+            m.put("instance", instance);
+            m.set("mocker_hits", json.valueToTree(hits));
+            m.put("at", clock.millis());
+            producer.send(new ProducerRecord<>(topics.status(), "mocker@" + instance, m.toString()));
         }
     }
 
