@@ -81,7 +81,9 @@ async function overview() {
       h('div', { className: 'card' }, h('h3', {}, 'Latency per provider (successful attempts)'), latEl),
       h('div', { className: 'card' }, h('h3', {}, 'Providers (processor status)'),
         table('providers-table', ['provider', 'circuit', 'in flight / permits', 'queued', 'last error'],
-          statusRows, (s) => h('tr', {}, cell(s.provider, 'name'), cell(s.circuit_state),
+          statusRows, (s) => h('tr', {}, cell(s.provider, 'name'), h('td', { className: s.circuit_state }, s.circuit_state,
+            h('div', { className: 'muted' }, Object.entries(s.circuits || {}).filter(([m]) => m !== '*')
+              .map(([m, st]) => `${m}: ${st}`).join(', '))),
             cell(`${s.in_flight ?? '?'} / ${s.permits ?? '?'}`, 'num'), cell(s.queued, 'num'),
             cell(s.last_error_class || lastErr[s.provider] || '')))),
       h('div', { className: 'card' }, h('h3', {}, 'Queue depth (consumer lag per hop topic)'),
@@ -291,7 +293,8 @@ async function providers() {
   const d = await api('/providers');
   const all = (d.status || []).map((s) => s.status_json || {});
   const status = Object.fromEntries(all.filter((s) => !s.mocker).map((s) => [s.provider, s]));
-  view.replaceChildren(h('h2', {}, 'Providers'),
+  view.replaceChildren(h('h2', {}, 'Providers'), h('p', { className: 'muted' }, 'Circuit breakers are per provider '
+    + 'and model (circuit_breaker.scope); the state shown is the provider\'s worst.'),
     table('provider-config', ['provider', 'type', 'base url', 'timeout', 'retries', 'concurrency', 'buffer', 'keys (names)',
       'circuit', 'in flight'], d.providers, (p) => h('tr', {}, cell(p.name, 'name'), cell(p.type, 'type'),
       cell(p.base_url || 'default', 'url'), cell(p.request_timeout_ms + ' ms', 'num'), cell(p.max_retries, 'num'),
