@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The Logs view's filters. Null means "any". {@code failureClass} matches a job with any attempt of that class;
- * {@code metadata} is {@code key=value}; {@code text} searches the stored prompt; {@code before} pages backwards
+ * {@code metadata} is {@code key=value}; {@code text} searches the stored prompt's words (full-text); {@code before} pages backwards
  * (the submitted-at of the last row seen).
  */
 public record JobQuery(String status, String provider, String model, String failureClass, Integer fallbackIndex,
@@ -26,8 +26,8 @@ public record JobQuery(String status, String provider, String model, String fail
                 before, limit);
     }
 
-    /** The WHERE clause (never empty: "1=1" at least) and its parameters, in order. */
-    Where where() {
+    /** The WHERE clause (never empty: "1=1" at least) and its parameters, in order, in SQLite's or PostgreSQL's SQL. */
+    Where where(boolean sqlite) {
         List<String> terms = new ArrayList<>();
         List<Object> args = new ArrayList<>();
         terms.add("1=1");
@@ -64,8 +64,15 @@ public record JobQuery(String status, String provider, String model, String fail
             args.add("%" + likeEscape(pair) + "%");
         }
         if (text != null && !text.isBlank()) {
-            terms.add("LOWER(j.prompt) LIKE ? ESCAPE '\\'");
-            args.add("%" + likeEscape(text.trim().toLowerCase(java.util.Locale.ROOT)) + "%");
+            if (sqlite) {
+                // every word must occur; each is quoted, so FTS5's query syntax never sees the user's text
+                terms.add("j.rowid IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
+                args.add(String.join(" ", java.util.Arrays.stream(text.trim().split("\\s+"))
+                        .map(w -> "\"" + w.replace("\"", "\"\"") + "\"").toList()));
+            } else {
+                terms.add("to_tsvector('simple', COALESCE(j.prompt, '')) @@ plainto_tsquery('simple', ?)");
+                args.add(text.trim());
+            }
         }
         return new Where(String.join(" AND ", terms), args);
     }

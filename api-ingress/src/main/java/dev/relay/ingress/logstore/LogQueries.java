@@ -37,14 +37,14 @@ public final class LogQueries {
 
     /** A page of jobs, newest first. */
     public ArrayNode jobs(JobQuery q) {
-        JobQuery.Where w = q.where();
+        JobQuery.Where w = q.where(db.isSqlite());
         String sql = "SELECT " + LIST_COLUMNS + " FROM jobs j WHERE " + w.sql()
                 + " ORDER BY j.submitted_at DESC, j.job_id DESC LIMIT " + q.limit();
         return db.read(c -> rows(c, sql, w.args()));
     }
 
     public long count(JobQuery q) {
-        JobQuery.Where w = q.where();
+        JobQuery.Where w = q.where(db.isSqlite());
         return db.read(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM jobs j WHERE " + w.sql())) {
                 bind(s, w.args());

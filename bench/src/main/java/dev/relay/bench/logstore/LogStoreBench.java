@@ -94,7 +94,11 @@ public final class LogStoreBench {
             shapes.put("model m1 + tenant", q(null, null, "m1", null, null, "tenant-3", null, null));
             shapes.put("metadata team=t2", q(null, null, null, null, null, null, "team=t2", null));
             shapes.put("text search 'kafka'", q(null, null, null, null, null, null, null, "kafka"));
+            shapes.put("text search, two words", q(null, null, null, null, null, null, null, "question about kafka"));
             shapes.put("text search, no match", q(null, null, null, null, null, null, null, "zebra"));
+            shapes.put("metadata, no match", q(null, null, null, null, null, null, "team=nobody", null));
+            shapes.put("tenant, no match", q(null, null, null, null, null, "tenant-none", null, null));
+            shapes.put("provider + class, no match", q(null, "openai", null, "CONTEXT_LENGTH", null, null, null, null));
             shapes.put("FAILED + provider + class + tenant", q("FAILED", "gemini", null, "RATE_LIMITED", null,
                     "tenant-1", null, null));
             System.out.printf("## Filtered pages (50 rows, newest first), %d runs each after 3 warm-up runs%n%n"
