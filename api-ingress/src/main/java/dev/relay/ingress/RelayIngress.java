@@ -17,6 +17,7 @@ import dev.relay.ingress.http.JobSubmitter;
 import dev.relay.ingress.http.JobsHandler;
 import dev.relay.ingress.http.OpsHandler;
 import dev.relay.ingress.http.ResultRenderer;
+import dev.relay.ingress.http.ServerErrors;
 import dev.relay.ingress.http.Timeouts;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.KafkaBackend;
@@ -104,6 +105,10 @@ public final class RelayIngress implements AutoCloseable {
             cfg.startupWatcherEnabled = false;
             // BodyReader enforces ingress.max_body_bytes itself (also on chunked bodies); this is only a backstop.
             cfg.http.maxRequestSize = Math.max(ingress.maxBodyBytes() * 100, ingress.maxBodyBytes());
+            // errors Jetty raises before the router (431, 414, a bad path) get OpenAI's error body too
+            ServerErrors serverErrors = new ServerErrors(errors);
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(serverErrors));
+            cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(serverErrors));
         });
         app.before(httpMetrics::before);
         app.before("/v1/*", auth::check);

@@ -2,6 +2,7 @@ package dev.relay.ingress.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
@@ -15,8 +16,8 @@ import java.util.Locale;
 
 /**
  * Reads a request body defensively: content type, a size cap that also holds for chunked bodies (the stream is read
- * with a limit, not trusted to a Content-Length), strict UTF-8, and JSON parsing with duplicate-key detection. Every
- * failure is an {@link ApiException} with a 4xx status.
+ * with a limit, not trusted to a Content-Length), strict UTF-8, and JSON parsing with duplicate-key detection and
+ * nothing allowed after the value. Every failure is an {@link ApiException} with a 4xx status.
  */
 public final class BodyReader {
 
@@ -24,7 +25,9 @@ public final class BodyReader {
     private final long maxBytes;
 
     public BodyReader(ObjectMapper json, long maxBytes) {
-        this.strictJson = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        // trailing tokens: Jackson stops after the first value, so "{...} xyz" would otherwise pass
+        this.strictJson = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.maxBytes = maxBytes;
     }
 

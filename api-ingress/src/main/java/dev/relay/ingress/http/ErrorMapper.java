@@ -32,6 +32,32 @@ public final class ErrorMapper {
         return root;
     }
 
+    /**
+     * The body for an error the HTTP server raised itself (before the router): {@code code} names the status
+     * ({@code uri_too_long} for 414, ...), {@code message} carries the server's reason.
+     */
+    public byte[] serverError(int status, String reason) {
+        String code = switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "unknown_url";
+            case 405 -> "method_not_allowed";
+            case 408 -> "request_timeout";
+            case 413 -> "request_too_large";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 431 -> "request_header_fields_too_large";
+            default -> status >= 500 ? "server_error" : "http_" + status;
+        };
+        String type = status >= 500 ? "server_error" : "invalid_request_error";
+        String message = "the HTTP server refused the request (" + status + ")"
+                + (reason == null || reason.isBlank() ? "" : ": " + reason);
+        try {
+            return json.writeValueAsBytes(body(status, type, null, code, message));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public void handle(Exception e, Context ctx) {
         ApiException api = toApi(e);
         if (api.status() >= 500) {

@@ -88,7 +88,7 @@ public final class JobFactory {
         if (!n.isTextual()) {
             throw ApiException.invalid("callback_url", "invalid_type", "'callback_url' must be a string URL");
         }
-        TargetGuard.Verdict v = callbacks.checkSyntaxAndLiteral(n.asText());
+        TargetGuard.Verdict v = callbacks.checkResolved(n.asText());
         if (!v.allowed()) {
             throw ApiException.invalid("callback_url", "invalid_callback_url", "'callback_url' " + v.reason());
         }

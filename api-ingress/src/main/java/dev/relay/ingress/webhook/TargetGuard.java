@@ -1,18 +1,35 @@
 package dev.relay.ingress.webhook;
 
+import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * SSRF guard for webhook targets: only absolute http(s) URLs, and unless {@code allowPrivate} no loopback, private
  * (RFC 1918, IPv6 ULA, CGNAT), link-local (cloud metadata 169.254.169.254), wildcard or multicast address. Checked at
- * submit time on the literal host, and again at delivery time on every resolved address (DNS may point anywhere).
+ * submit time on every address the host name resolves to, and again at delivery time by {@link #allowedAddresses},
+ * whose addresses are the only ones the delivery connects to: a DNS change between the check and the connection
+ * (rebinding) cannot redirect it.
  */
 public final class TargetGuard {
+
+    /** How host names are resolved ({@link InetAddress#getAllByName} outside tests). */
+    @FunctionalInterface
+    public interface Lookup {
+        InetAddress[] all(String host) throws UnknownHostException;
+    }
+
+    /** A target refused at connection time; an IOException so HTTP clients pass it through as the cause. */
+    public static final class Refused extends IOException {
+        Refused(String reason) {
+            super(reason, null);
+        }
+    }
 
     public record Verdict(boolean allowed, String reason) {
         static final Verdict OK = new Verdict(true, "allowed");
@@ -23,9 +40,15 @@ public final class TargetGuard {
     }
 
     private final boolean allowPrivate;
+    private final Lookup lookup;
 
     public TargetGuard(boolean allowPrivate) {
+        this(allowPrivate, InetAddress::getAllByName);
+    }
+
+    public TargetGuard(boolean allowPrivate, Lookup lookup) {
         this.allowPrivate = allowPrivate;
+        this.lookup = lookup;
     }
 
     /** Syntax, scheme, and the host if it is an IP literal or {@code localhost}; no DNS lookup. */
@@ -64,23 +87,43 @@ public final class TargetGuard {
         return Verdict.OK;
     }
 
-    /** The full check before a delivery: resolves the host and refuses if any address is private. */
+    /** The full check (at submit): the syntax, then the host is resolved and refused if any address is private. */
     public Verdict checkResolved(String url) {
         Verdict syntax = checkSyntaxAndLiteral(url);
         if (!syntax.allowed() || allowPrivate) {
             return syntax;
         }
         try {
-            for (InetAddress a : InetAddress.getAllByName(URI.create(url).getHost())) {
+            allowedAddresses(URI.create(url).getHost());
+            return Verdict.OK;
+        } catch (Refused e) {
+            return Verdict.refuse(e.getMessage());
+        }
+    }
+
+    /**
+     * Resolves {@code host} (a name or an IP literal) and checks every address: the addresses a delivery may connect
+     * to. Refused when the name does not resolve or, unless private targets are allowed, when any address is private.
+     */
+    public List<InetAddress> allowedAddresses(String host) throws Refused {
+        InetAddress[] all;
+        try {
+            all = lookup.all(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+        } catch (UnknownHostException e) {
+            throw new Refused("host " + host + " does not resolve");
+        }
+        if (all.length == 0) {
+            throw new Refused("host " + host + " does not resolve");
+        }
+        if (!allowPrivate) {
+            for (InetAddress a : all) {
                 Verdict v = checkAddress(a);
                 if (!v.allowed()) {
-                    return v;
+                    throw new Refused(v.reason());
                 }
             }
-            return Verdict.OK;
-        } catch (UnknownHostException e) {
-            return Verdict.refuse("host does not resolve");
         }
+        return List.of(all);
     }
 
     private static Verdict checkAddress(InetAddress a) {

@@ -1,23 +1,40 @@
 package dev.relay.ingress.webhook;
 
 import dev.relay.config.WebhookSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.api.ContentResponse;
+import org.eclipse.jetty.client.api.Request;
+import org.eclipse.jetty.client.http.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.client.util.StringRequestContent;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * Delivers one webhook: POST with Standard Webhooks headers, retried on any non-2xx answer or network error with
  * jittered exponential backoff ({@code backoff_initial} doubling to {@code backoff_max}) until {@code retry_for} has
  * passed since the first try. Redirects are not followed (a redirect could lead past the SSRF guard).
+ *
+ * <p>The HTTP client (Jetty's) resolves host names through {@link TargetGuard#allowedAddresses}: the addresses it
+ * connects to are exactly the ones the guard checked, so DNS rebinding between the check and the connection cannot
+ * lead to a private address. The URL keeps its host name, so the Host header, TLS SNI and certificate checks are
+ * those of the name.
  */
-public final class WebhookSender {
+public final class WebhookSender implements AutoCloseable {
 
     /** One try: when, the HTTP status (0 = no answer), and the error if any. */
     public record Attempt(long at, int status, String error) {}
@@ -34,8 +51,18 @@ public final class WebhookSender {
     private final Clock clock;
 
     public WebhookSender(WebhookSettings settings, WebhookSigner signer, TargetGuard guard, Clock clock) {
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(settings.timeout()).build();
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(new SslContextFactory.Client()); // verifies the certificate against the name
+        connector.setConnectTimeout(settings.timeout());
+        this.http = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        http.setFollowRedirects(false);
+        http.setSocketAddressResolver(this::resolve);
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "relay-webhooks"));
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the webhook HTTP client did not start", e);
+        }
         this.settings = settings;
         this.signer = signer;
         this.guard = guard;
@@ -49,12 +76,18 @@ public final class WebhookSender {
         long giveUpAt = clock.millis() + settings.retryFor().toMillis();
         Duration backoff = settings.backoffInitial();
         while (true) {
-            TargetGuard.Verdict v = guard.checkResolved(url);
+            TargetGuard.Verdict v = guard.checkSyntaxAndLiteral(url);
             if (!v.allowed()) {
                 attempts.add(new Attempt(clock.millis(), 0, "refused: callback_url " + v.reason()));
                 return new Outcome(State.REFUSED, List.copyOf(attempts));
             }
-            Attempt a = once(url, webhookId, body);
+            Attempt a;
+            try {
+                a = once(url, webhookId, body);
+            } catch (TargetGuard.Refused r) {
+                attempts.add(new Attempt(clock.millis(), 0, "refused: callback_url " + r.getMessage()));
+                return new Outcome(State.REFUSED, List.copyOf(attempts));
+            }
             attempts.add(a);
             if (a.status() >= 200 && a.status() < 300) {
                 return new Outcome(State.DELIVERED, List.copyOf(attempts));
@@ -70,18 +103,47 @@ public final class WebhookSender {
         }
     }
 
-    private Attempt once(String url, String webhookId, String body) throws InterruptedException {
+    private Attempt once(String url, String webhookId, String body) throws InterruptedException,
+            TargetGuard.Refused {
         long now = clock.millis();
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(settings.timeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "relay-webhooks")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        signer.headers(webhookId, now / 1000, body).forEach(req::header);
+        Request req = http.newRequest(url).method(HttpMethod.POST)
+                .timeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .body(new StringRequestContent("application/json", body, StandardCharsets.UTF_8));
+        req.headers(h -> signer.headers(webhookId, now / 1000, body).forEach(h::put));
         try {
-            HttpResponse<Void> resp = http.send(req.build(), HttpResponse.BodyHandlers.discarding());
-            return new Attempt(now, resp.statusCode(), resp.statusCode() / 100 == 2 ? null : "HTTP " + resp.statusCode());
-        } catch (java.io.IOException e) {
-            return new Attempt(now, 0, e.getClass().getSimpleName() + ": " + e.getMessage());
+            ContentResponse resp = req.send();
+            return new Attempt(now, resp.getStatus(), resp.getStatus() / 100 == 2 ? null : "HTTP " + resp.getStatus());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof TargetGuard.Refused r) {
+                    throw r;
+                }
+            }
+            return new Attempt(now, 0, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        } catch (TimeoutException e) {
+            return new Attempt(now, 0, "TimeoutException: no answer within " + settings.timeout().toMillis() + " ms");
+        }
+    }
+
+    /** The client's name resolution: only addresses the guard allows, resolved off the client's threads. */
+    private void resolve(String host, int port, Promise<List<InetSocketAddress>> promise) {
+        Thread.startVirtualThread(() -> {
+            try {
+                promise.succeeded(guard.allowedAddresses(host).stream()
+                        .map(a -> new InetSocketAddress(a, port)).toList());
+            } catch (TargetGuard.Refused | RuntimeException e) {
+                promise.failed(e);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("the webhook HTTP client did not stop", e);
         }
     }
 

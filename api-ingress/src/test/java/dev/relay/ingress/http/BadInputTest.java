@@ -7,6 +7,7 @@ import dev.relay.ingress.Http;
 import dev.relay.ingress.InMemoryBackend;
 import dev.relay.ingress.RelayIngress;
 import dev.relay.ingress.TestConfigs;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
@@ -86,6 +87,9 @@ class BadInputTest {
                 chat("malformed JSON", "{\"model\": \"openai/gpt\", ", 400, null, "invalid_json"),
                 chat("empty body", "", 400, null, "invalid_json"),
                 chat("body is an array", "[1,2]", 400, null, "invalid_json"),
+                chat("trailing tokens after the JSON body", "{\"model\":\"openai/gpt\"," + OK_MSG + "} xyz", 400, null, "invalid_json"),
+                chat("a second JSON value after the body", "{\"model\":\"openai/gpt\"," + OK_MSG + "}{}", 400, null, "invalid_json"),
+                jobs("trailing tokens on /v1/jobs", "{\"model\":\"openai/gpt\"," + OK_MSG + "} xyz", 400, null, "invalid_json"),
                 chat("duplicate keys", "{\"model\":\"openai/a\",\"model\":\"openai/b\"," + OK_MSG + "}", 400, null, "invalid_json"),
                 chat("missing model", "{" + OK_MSG + "}", 400, "model", "missing_required_parameter"),
                 chat("missing messages", "{\"model\":\"openai/gpt\"}", 400, "messages", "invalid_value"),
@@ -122,6 +126,11 @@ class BadInputTest {
                 jobs("callback_url not http", "{\"model\":\"openai/gpt\",\"callback_url\":\"ftp://example.com/x\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
                 jobs("callback_url loopback (SSRF)", "{\"model\":\"openai/gpt\",\"callback_url\":\"http://127.0.0.1:8080/x\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
                 jobs("callback_url cloud metadata (SSRF)", "{\"model\":\"openai/gpt\",\"callback_url\":\"http://169.254.169.254/latest\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
+                jobs("callback_url host name resolving to loopback", "{\"model\":\"openai/gpt\",\"callback_url\":\"http://loopback.relay.test/x\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
+                jobs("callback_url host name resolving to a private address", "{\"model\":\"openai/gpt\",\"callback_url\":\"https://private.relay.test/x\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
+                jobs("callback_url host name with one private address among public ones", "{\"model\":\"openai/gpt\",\"callback_url\":\"https://mixed.relay.test/x\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
+                jobs("callback_url host name resolving to link-local", "{\"model\":\"openai/gpt\",\"callback_url\":\"http://metadata.relay.test/latest\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
+                jobs("callback_url host name that does not resolve", "{\"model\":\"openai/gpt\",\"callback_url\":\"https://nowhere.relay.test/x\"," + OK_MSG + "}", 400, "callback_url", "invalid_callback_url"),
                 jobs("deadline in the past", "{\"model\":\"openai/gpt\",\"deadline\":\"2001-01-01T00:00:00Z\"," + OK_MSG + "}", 400, "deadline", "invalid_value"),
                 jobs("metadata value not a string", "{\"model\":\"openai/gpt\",\"metadata\":{\"a\":1}," + OK_MSG + "}", 400, "metadata.a", "invalid_value"),
                 jobs("unknown provider on /v1/jobs", "{\"model\":\"nope/x\"," + OK_MSG + "}", 400, "model", "unknown_provider"),
@@ -155,6 +164,72 @@ class BadInputTest {
         assertThat(error.get("code").asText()).isEqualTo(c.code());
         assertThat(r.body()).doesNotContain(TestConfigs.API_KEY);
         assertThat(backend.published).isEmpty();
+    }
+
+    /** Requests the HTTP server refuses before the router; sent over a raw socket, as a client could. */
+    static Stream<Arguments> serverCases() {
+        String big = "a".repeat(20_000);
+        return Stream.of(
+                Arguments.of("header of 20,000 characters", "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + big
+                        + "\r\n\r\n", 431, "request_header_fields_too_large"),
+                Arguments.of("URL of 20,000 characters", "GET /v1/jobs/" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+                        "uri_too_long"),
+                Arguments.of("%00 in the path", "GET /v1/jobs/%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+                Arguments.of("header line without a colon", "GET /health/live HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+                        400, "bad_request"),
+                Arguments.of("Content-Length not a number", "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: many"
+                        + "\r\n\r\n{}", 400, "bad_request"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("serverCases")
+    void shouldAnswerTheHttpServersOwnErrorsWithOpenAiError(String name, String request, int status, String code)
+            throws Exception {
+        String answer;
+        try (Socket socket = new Socket("127.0.0.1", ingress.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            answer = readAnswer(socket);
+        }
+        String statusLine = answer.substring(0, answer.indexOf("\r\n"));
+        String head = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertThat(statusLine).as(answer).startsWith("HTTP/1.1 " + status + " ");
+        assertThat(head).contains("content-type: application/json");
+        JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).get("error");
+        assertThat(error).as(body).isNotNull();
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("message").asText()).contains(Integer.toString(status));
+        assertThat(error.has("param")).isTrue();
+        assertThat(backend.published).isEmpty();
+    }
+
+    /** The status line, headers and body of one answer (Content-Length, or until the server closes). */
+    private static String readAnswer(Socket socket) throws java.io.IOException {
+        var in = socket.getInputStream();
+        var out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        while (true) {
+            int n;
+            try {
+                n = in.read(buf);
+            } catch (java.net.SocketException e) {
+                break; // reset after the answer: the server closed a connection it would not read further
+            }
+            if (n < 0) {
+                break;
+            }
+            out.write(buf, 0, n);
+            String text = out.toString(StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("\r\n\r\n");
+            var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
+            if (end >= 0 && m.find() && text.length() >= end + 4 + Integer.parseInt(m.group(1))) {
+                break;
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private static byte[] concat(String a, byte[] b, String c) {

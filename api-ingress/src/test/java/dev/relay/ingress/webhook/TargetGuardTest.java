@@ -31,4 +31,19 @@ class TargetGuardTest {
     void shouldAllowPublicAddresses(String url) {
         assertThat(strict.checkResolved(url).allowed()).as(url).isTrue();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://loopback.relay.test/x", "https://private.relay.test/hook",
+            "http://metadata.relay.test/latest", "https://mixed.relay.test/hook", "https://nowhere.relay.test/hook"})
+    void shouldResolveHostNamesAndRefuseIfAnyAddressIsPrivate(String url) {
+        // names from the test JVM's hosts file (src/test/resources/test-hosts); mixed has a public and a private one
+        assertThat(strict.checkSyntaxAndLiteral(url).allowed()).as(url).isTrue();
+        assertThat(strict.checkResolved(url).allowed()).as(url).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://public.relay.test/hook", "https://8.8.8.8/hook"})
+    void shouldResolveHostNamesToPublicAddresses(String url) {
+        assertThat(strict.checkResolved(url).allowed()).as(url).isTrue();
+    }
 }

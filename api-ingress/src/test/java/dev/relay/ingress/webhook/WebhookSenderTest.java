@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.relay.config.Secret;
 import dev.relay.config.WebhookSettings;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
@@ -43,9 +45,13 @@ class WebhookSenderTest {
     }
 
     private WebhookSender sender(Duration retryFor, boolean allowPrivate) {
+        return sender(retryFor, allowPrivate, new TargetGuard(allowPrivate));
+    }
+
+    private WebhookSender sender(Duration retryFor, boolean allowPrivate, TargetGuard guard) {
         WebhookSettings s = new WebhookSettings(Optional.of(Secret.literal(SECRET)), Duration.ofSeconds(2), retryFor,
                 Duration.ofMillis(20), Duration.ofMillis(100), allowPrivate);
-        return new WebhookSender(s, new WebhookSigner(s.secret()), new TargetGuard(allowPrivate), Clock.systemUTC());
+        return new WebhookSender(s, new WebhookSigner(s.secret()), guard, Clock.systemUTC());
     }
 
     @Test
@@ -89,6 +95,42 @@ class WebhookSenderTest {
 
         assertThat(o.state()).isEqualTo(WebhookSender.State.REFUSED);
         assertThat(receiver.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void shouldConnectOnlyToTheAddressItCheckedWhenDnsRebinds() throws Exception {
+        receiver.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(204)));
+        // a name that resolves to a public address at the submit check and to loopback afterwards (DNS rebinding)
+        AtomicInteger lookups = new AtomicInteger();
+        TargetGuard.Lookup rebinding = host -> new InetAddress[] {InetAddress.getByAddress(host,
+                lookups.getAndIncrement() == 0 ? new byte[] {93, (byte) 184, (byte) 216, 34} : new byte[] {127, 0, 0, 1})};
+        TargetGuard guard = new TargetGuard(false, rebinding);
+        String url = "http://rebind.relay.test:" + receiver.port() + "/hook";
+        assertThat(guard.checkResolved(url).allowed()).as("the check at submit sees the public address").isTrue();
+
+        WebhookSender.Outcome o;
+        try (WebhookSender sender = sender(Duration.ofSeconds(1), false, guard)) {
+            o = sender.deliver(url, "whk_4", "{}", a -> {});
+        }
+
+        assertThat(o.state()).isEqualTo(WebhookSender.State.REFUSED);
+        assertThat(o.attempts().getLast().error()).contains("127.0.0.1");
+        assertThat(receiver.getAllServeEvents()).as("nothing reached the loopback receiver").isEmpty();
+    }
+
+    @Test
+    void shouldConnectToTheCheckedAddressWithTheHostNameInTheHostHeader() throws Exception {
+        receiver.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(204)));
+        // the test JVM's hosts file maps loopback.relay.test to 127.0.0.1; private targets allowed here
+        String url = "http://loopback.relay.test:" + receiver.port() + "/hook";
+        WebhookSender.Outcome o;
+        try (WebhookSender sender = sender(Duration.ofSeconds(1), true)) {
+            o = sender.deliver(url, "whk_5", "{}", a -> {});
+        }
+
+        assertThat(o.state()).isEqualTo(WebhookSender.State.DELIVERED);
+        LoggedRequest got = receiver.findAll(postRequestedFor(urlEqualTo("/hook"))).getFirst();
+        assertThat(got.getHeader("Host")).isEqualTo("loopback.relay.test:" + receiver.port());
     }
 
     /** Verification as a receiver would do it, independent of WebhookSigner. */
