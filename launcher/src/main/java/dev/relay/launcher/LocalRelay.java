@@ -7,6 +7,7 @@ import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.stack.ApicurioRegistry;
 import dev.relay.stack.EmbeddedKafkaBroker;
+import dev.relay.stack.KafkaCluster;
 import dev.relay.stack.TopicSetup;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded default: one KRaft broker, the Apicurio registry (child JVM), every topic, the processor and the
+ * The embedded default: one KRaft broker (or a cluster, {@code --brokers 3}), the Apicurio registry (child JVM), every topic, the processor and the
  * ingress, all data under one directory. {@link #close()} stops them in reverse order, also when called from another
  * thread while start-up is still under way (Ctrl-C during start).
  */
@@ -27,9 +28,18 @@ public final class LocalRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalRelay.class);
 
-    /** What to start and where. A port of 0 picks a free one. */
+    /**
+     * What to start and where. A port of 0 picks a free one. {@code brokers} above 1 starts a KRaft cluster of that
+     * many nodes in this JVM (ports {@code kafkaPort}, {@code kafkaPort + 1}, ...) and gives Relay's topics three
+     * copies with {@code min.insync.replicas} 2.
+     */
     public record Options(Path dataDir, int kafkaPort, int registryPort, Integer ingressPort, boolean processor,
-            boolean ingress) {}
+            boolean ingress, int brokers) {
+        public Options(Path dataDir, int kafkaPort, int registryPort, Integer ingressPort, boolean processor,
+                boolean ingress) {
+            this(dataDir, kafkaPort, registryPort, ingressPort, processor, ingress, 1);
+        }
+    }
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private boolean closed;
@@ -62,15 +72,25 @@ public final class LocalRelay implements AutoCloseable {
         // the registry is a separate JVM that needs nothing from the broker: start both at once
         CompletableFuture<ApicurioRegistry> registryStart = CompletableFuture.supplyAsync(
                 () -> ApicurioRegistry.start(o.dataDir().resolve("registry"), o.registryPort()));
-        EmbeddedKafkaBroker broker;
+        short replicationFactor = 1;
         try {
-            broker = track(EmbeddedKafkaBroker.start(o.dataDir().resolve("kafka"), o.kafkaPort()));
+            if (o.brokers() > 1) {
+                // its own directory: a single node's data (kafka/) cannot become one node of a cluster
+                KafkaCluster cluster = track(KafkaCluster.start(o.dataDir().resolve("kafka-cluster-" + o.brokers()),
+                        o.brokers(), o.kafkaPort(), KafkaCluster.Mode.IN_JVM));
+                bootstrapServers = cluster.bootstrapServers();
+                replicationFactor = cluster.replicationFactor();
+            } else {
+                bootstrapServers = track(EmbeddedKafkaBroker.start(o.dataDir().resolve("kafka"), o.kafkaPort()))
+                        .bootstrapServers();
+            }
         } catch (RuntimeException e) {
             registryStart.thenAccept(LocalRelay::closeQuietly);
             throw e;
         }
-        bootstrapServers = broker.bootstrapServers();
-        out.printf("Kafka (KRaft)     %s   [%.1f s]%n", bootstrapServers, since(t0));
+        out.printf("Kafka (KRaft)     %s%s   [%.1f s]%n", bootstrapServers,
+                o.brokers() > 1 ? " (" + o.brokers() + " nodes, replication factor " + replicationFactor + ")" : "",
+                since(t0));
         ApicurioRegistry registry;
         try {
             registry = track(registryStart.join());
@@ -81,10 +101,10 @@ public final class LocalRelay implements AutoCloseable {
         out.printf("Schema registry   %s   [%.1f s]%n", registryUrl, since(t0));
 
         RelayConfig local = LocalConfig.pointAt(cfg, bootstrapServers, registryUrl, o.dataDir().resolve("streams"),
-                o.ingressPort());
+                o.ingressPort(), replicationFactor);
         KafkaSettings k = local.kafka();
         Topics topics = new Topics(k.topicPrefix(), k.maxHops());
-        createdTopics = TopicSetup.createAll(bootstrapServers, topics, k.partitions());
+        createdTopics = TopicSetup.createAll(bootstrapServers, topics, k.partitions(), replicationFactor);
         out.printf("Topics            %s* (%d, %d new)   [%.1f s]%n", k.topicPrefix(), topics.all().size(),
                 createdTopics.size(), since(t0));
         if (o.processor()) {

@@ -25,6 +25,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (default: ${DEFAULT-VALUE}).")
     int kafkaPort;
 
+    @Option(names = "--brokers", defaultValue = "1", description = "Kafka nodes: 1, or 3 for a KRaft cluster whose"
+            + " topics have 3 copies and min.insync.replicas 2, on --kafka-port and the ports after it (default: ${DEFAULT-VALUE}).")
+    int brokers;
+
     @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port (default: ${DEFAULT-VALUE}).")
     int registryPort;
 
@@ -41,6 +45,10 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (brokers < 1 || brokers > 9) {
+            System.err.println("relay up: --brokers must be between 1 and 9, got " + brokers);
+            return 2;
+        }
         Path configFile = ConfigFiles.resolve(config, true);
         RelayConfig cfg = ConfigFiles.load(configFile);
         LocalRelay relay = new LocalRelay();
@@ -51,7 +59,8 @@ final class UpCommand implements Callable<Integer> {
         }, "relay-shutdown"));
         try {
             relay.startAll(cfg,
-                    new LocalRelay.Options(dataDir, kafkaPort, registryPort, ingressPort, processor, ingress), System.out);
+                    new LocalRelay.Options(dataDir, kafkaPort, registryPort, ingressPort, processor, ingress,
+                            brokers), System.out);
         } catch (RuntimeException e) {
             log.error("relay up failed", e);
             System.err.println("relay up failed: " + e.getMessage());

@@ -15,7 +15,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +90,29 @@ class LocalRelayIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(job.statusCode()).as(job.body()).isEqualTo(200);
             assertThat(JSON.readTree(job.body()).path("status").asText()).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
+    void shouldRunOnAThreeNodeClusterWithThreeCopiesOfEveryTopic() throws Exception {
+        RelayConfig cfg = new ConfigLoader(name -> Optional.empty()).parse(CONFIG, "test");
+        LocalRelay.Options options = new LocalRelay.Options(dataDir, 0, 0, 0, true, true, 3);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        try (LocalRelay relay = LocalRelay.start(cfg, options, new PrintStream(printed, true, StandardCharsets.UTF_8));
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        relay.bootstrapServers()))) {
+            assertThat(printed.toString(StandardCharsets.UTF_8)).contains("3 nodes, replication factor 3");
+            assertThat(relay.bootstrapServers().split(",")).hasSize(3);
+            var topics = admin.describeTopics(relay.createdTopics()).allTopicNames().get();
+            assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions())
+                    .allSatisfy(p -> assertThat(p.replicas()).hasSize(3)));
+            ConfigResource jobs = new ConfigResource(ConfigResource.Type.TOPIC, "relay.jobs");
+            assertThat(admin.describeConfigs(List.of(jobs)).all().get().get(jobs).get("min.insync.replicas").value())
+                    .isEqualTo("2");
+
+            HttpResponse<String> resp = post(relay.ingressPort(), README_REQUEST);
+            assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
+            assertThat(JSON.readTree(resp.body()).at("/extra_fields/provider").asText()).isEqualTo("mock");
         }
     }
 

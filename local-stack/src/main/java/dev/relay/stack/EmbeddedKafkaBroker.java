@@ -50,12 +50,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * {@link #close()}; {@code port} 0 means a free port.
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port) {
+        return start(dataDir, port, Map.of());
+    }
+
+    /** As {@link #start(Path, int)}, with broker settings that override the defaults (for example group timeouts). */
+    public static EmbeddedKafkaBroker start(Path dataDir, int port, Map<String, String> overrides) {
         int brokerPort = FreePorts.orPick(port, "the Kafka broker");
         int controllerPort = FreePorts.pick();
         boolean temporary = dataDir == null;
         Path dir = temporary ? Dirs.createTemp("relay-kafka-") : Dirs.create(dataDir.toAbsolutePath());
         long t0 = System.nanoTime();
         Properties props = config(dir, brokerPort, controllerPort);
+        props.putAll(overrides);
         KafkaRaftServer server = null;
         try {
             formatIfNeeded(dir);
@@ -80,11 +86,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** The settings one combined node needs, including everything {@code exactly_once_v2} depends on. */
     static Properties config(Path dir, int brokerPort, int controllerPort) {
+        return nodeConfig(NODE_ID, dir, brokerPort, controllerPort, NODE_ID + "@127.0.0.1:" + controllerPort, 1);
+    }
+
+    /**
+     * The settings of node {@code nodeId} (broker and controller in one) of a cluster of {@code clusterSize} such
+     * nodes whose controllers are {@code voters} ({@code id@host:port,...}). On one node every internal topic has one
+     * copy; on three or more, three copies of which two must acknowledge a write.
+     */
+    static Properties nodeConfig(int nodeId, Path dir, int brokerPort, int controllerPort, String voters,
+            int clusterSize) {
+        String copies = Integer.toString(Math.min(3, clusterSize));
+        String minInSync = clusterSize >= 3 ? "2" : "1";
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
+        p.put("node.id", Integer.toString(nodeId));
         // a static quorum needs no --standalone at format time and tolerates a new controller port after a restart
-        p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -94,32 +112,48 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("metadata.log.dir", dir.toString());
         // internal topics default to replication factor 3; a single node can only host 1, or no group and no
         // transaction coordinator is ever elected (consumer groups hang, exactly_once_v2 fails)
-        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.replication.factor", copies);
         p.put("offsets.topic.num.partitions", "8");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", copies);
+        p.put("transaction.state.log.min.isr", minInSync);
         p.put("transaction.state.log.num.partitions", "8");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("default.replication.factor", "1");
+        p.put("share.coordinator.state.topic.replication.factor", copies);
+        p.put("share.coordinator.state.topic.min.isr", minInSync);
+        p.put("min.insync.replicas", minInSync);
+        p.put("default.replication.factor", copies);
+        // a transaction left open by a dead producer blocks its partitions' readers and offsets until it is aborted:
+        // check for timed-out ones every second, not every 10 s (docs/processor.md, "A dead instance")
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         // the first join of each group would otherwise wait 3 s for more members
         p.put("group.initial.rebalance.delay.ms", "0");
         // modest footprint: the cleaner's 128 MB default dedupe buffer is far more than a local node needs
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
         p.put("num.network.threads", "2");
-        p.put("num.io.threads", "4");
+        p.put("num.io.threads", clusterSize > 1 ? "2" : "4");
+        if (clusterSize > 1) {
+            p.put("num.replica.fetchers", "1");
+            // a follower that stops fetching (its node died) leaves the in-sync set after 10 s instead of 30 s
+            p.put("replica.lag.time.max.ms", "10000");
+            // the controller fences a silent node (and moves its partitions' leadership) after 4 s instead of 9 s
+            p.put("broker.heartbeat.interval.ms", "1000");
+            p.put("broker.session.timeout.ms", "4000");
+        }
         return p;
     }
 
     private static void formatIfNeeded(Path dir) throws Exception {
+        formatIfNeeded(dir, NODE_ID, Uuid.randomUuid().toString());
+    }
+
+    /** Formats {@code dir} for node {@code nodeId} of cluster {@code clusterId} unless it was formatted before. */
+    static void formatIfNeeded(Path dir, int nodeId, String clusterId) throws Exception {
         if (Files.exists(dir.resolve("meta.properties"))) {
             return; // formatted before: formatting again with a new cluster id would make the node refuse to start
         }
         new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(NODE_ID)
-                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(nodeId)
+                .setClusterId(clusterId)
                 .setDirectories(List.of(dir.toString()))
                 .setMetadataLogDirectory(dir.toString())
                 .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
@@ -128,16 +162,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private static void awaitReady(String bootstrap) throws Exception {
+        awaitReady(bootstrap, 1, READY_TIMEOUT);
+    }
+
+    /** Waits until the cluster behind {@code bootstrap} lists at least {@code nodes} live brokers. */
+    static void awaitReady(String bootstrap, int nodes, Duration timeout) throws Exception {
         Map<String, Object> conf = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(conf)) {
             while (true) {
                 try {
-                    if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
-                            .nodes().get(10, TimeUnit.SECONDS).isEmpty()) {
+                    if (admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
+                            .nodes().get(10, TimeUnit.SECONDS).size() >= nodes) {
                         return;
                     }
                 } catch (Exception e) {
@@ -146,7 +185,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     }
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("broker did not answer within " + READY_TIMEOUT);
+                    throw new IllegalStateException(nodes + " broker(s) did not answer within " + timeout);
                 }
                 Thread.sleep(50);
             }
@@ -177,7 +216,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
-    private static void shutdown(KafkaRaftServer server) {
+    static void shutdown(KafkaRaftServer server) {
         try {
             server.shutdown();
             server.awaitShutdown();
