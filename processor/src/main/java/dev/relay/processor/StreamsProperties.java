@@ -23,6 +23,9 @@ final class StreamsProperties {
 
     /** Where the generated static-membership id is kept, inside {@code state_dir}. */
     static final String INSTANCE_ID_FILE = "relay-instance-id";
+    static final String SESSION_TIMEOUT_MS = "6000";
+    static final String HEARTBEAT_INTERVAL_MS = "1500";
+    static final String TRANSACTION_TIMEOUT_MS = "5000";
 
     private StreamsProperties() {}
 
@@ -49,14 +52,31 @@ final class StreamsProperties {
         // under EOS a new transaction's first write to a partition whose previous markers are still pending gets
         // CONCURRENT_TRANSACTIONS; the default 100 ms backoff then stalls the next commit (seen in bench/)
         p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), "10");
+        // A dead instance's partitions move once its session ends and its open transaction is aborted
+        // (docs/processor.md, bench/reports/processor-failover.md): 6 s is the lowest session a stock broker
+        // accepts (group.min.session.timeout.ms), a heartbeat every 1.5 s notices the rebalance within it, and a
+        // transaction that the dead instance left open times out before the session does.
+        // A setting in kafka.properties, with or without its client prefix, wins over these.
         kafka.properties().forEach(p::put);
-        // static membership: a restarted instance takes its tasks back at once instead of after session.timeout.ms
+        defaultUnlessSet(p, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+        defaultUnlessSet(p, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), HEARTBEAT_INTERVAL_MS);
+        defaultUnlessSet(p, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
+        // static membership: an instance back within the session takes its tasks back without a rebalance
         if (!p.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
                 && !p.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))) {
             p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                     instanceId(kafka.stateDir(), kafka.applicationId()));
         }
         return p;
+    }
+
+    private static void defaultUnlessSet(Properties p, String plain, String prefixed, String value) {
+        if (!p.containsKey(plain) && !p.containsKey(prefixed)) {
+            p.put(prefixed, value);
+        }
     }
 
     /** A stable id per state dir: generated once, then read back on every restart of the same instance. */

@@ -37,6 +37,18 @@ class StreamsPropertiesTest {
     }
 
     @Test
+    void shouldDetectADeadInstanceWithinSixSecondsUnlessOverridden() {
+        var p = StreamsProperties.of(kafka(""), Topics.defaults());
+        assertThat(p.get("main.consumer.session.timeout.ms")).isEqualTo("6000");
+        assertThat(p.get("main.consumer.heartbeat.interval.ms")).isEqualTo("1500");
+        assertThat(p.get("producer.transaction.timeout.ms")).isEqualTo("5000");
+        var slow = StreamsProperties.of(kafka(", \"properties\": {\"session.timeout.ms\": \"45000\"}"),
+                Topics.defaults());
+        assertThat(slow.get("session.timeout.ms")).isEqualTo("45000");
+        assertThat(slow.get("main.consumer.session.timeout.ms")).as("the prefixed default would win").isNull();
+    }
+
+    @Test
     void shouldKeepTheSameStaticMembershipIdAcrossRestarts() {
         String first = (String) StreamsProperties.of(kafka(""), Topics.defaults()).get("main.consumer.group.instance.id");
         String again = (String) StreamsProperties.of(kafka(""), Topics.defaults()).get("main.consumer.group.instance.id");

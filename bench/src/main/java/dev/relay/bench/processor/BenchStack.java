@@ -38,8 +38,13 @@ final class BenchStack implements AutoCloseable {
     final RelaySerdes serdes;
 
     BenchStack() throws Exception {
+        this(java.util.Map.of());
+    }
+
+    /** With broker settings that override the embedded broker's defaults. */
+    BenchStack(java.util.Map<String, String> brokerOverrides) throws Exception {
         dir = Files.createTempDirectory("relay-bench");
-        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
+        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0, brokerOverrides);
         registry = InMemorySchemaRegistry.start();
         serdes = RelaySerdes.create(SchemaRegistryClient.create(registry.url()));
     }
