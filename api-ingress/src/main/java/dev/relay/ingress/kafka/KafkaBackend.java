@@ -54,17 +54,23 @@ public final class KafkaBackend implements IngressBackend {
         SchemaRegistryClient registry = SchemaRegistryClient.create(kafka.schemaRegistryUrl());
         RelaySerdes serdes = RelaySerdes.create(registry);
         Duration window = config.ingress().idempotencyWindow();
-        // results on local disk, beside the processor's state: the heap does not grow with the results topic
-        ResultStore results = RocksResultStore.openFresh(kafka.stateDir());
+        Admin admin = Admin.create(props);
+        ResultStore results;
+        try {
+            // results on local disk, beside the processor's state: the heap does not grow with the results topic,
+            // and a restart reads only the results written since the last one
+            results = RocksResultStore.open(kafka.stateDir(), clusterId(admin, kafka.bootstrapServers()) + "/" + topics.results());
+        } catch (RuntimeException e) {
+            admin.close();
+            throw e;
+        }
         JobView view = new JobView(clock, window, results);
         KafkaJobPublisher publisher = null;
         ViewConsumer viewConsumer = null;
         WebhookDispatcher webhooks = null;
-        Admin admin = null;
         try {
-            admin = Admin.create(props);
             publisher = new KafkaJobPublisher(props, serdes.job(), topics, Duration.ofSeconds(30));
-            viewConsumer = new ViewConsumer(props, view, serdes, topics, clock, window);
+            viewConsumer = new ViewConsumer(props, view, results, serdes, topics, clock, window);
             if (!viewConsumer.start(Duration.ofMinutes(5))) {
                 throw new IllegalStateException("the job view did not catch up with the results topic in 5 minutes");
             }
@@ -84,6 +90,17 @@ public final class KafkaBackend implements IngressBackend {
         } catch (RuntimeException e) {
             closeAll(webhooks, viewConsumer, publisher, admin, results);
             throw e;
+        }
+    }
+
+    private static String clusterId(Admin admin, String bootstrap) {
+        try {
+            return admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the broker for its cluster id", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot reach the Kafka cluster at " + bootstrap + ": " + e.getMessage(), e);
         }
     }
 
@@ -121,6 +138,8 @@ public final class KafkaBackend implements IngressBackend {
     public void bindMetrics(MeterRegistry m) {
         Gauge.builder("relay.ingress.results.lag", viewConsumer, ViewConsumer::resultsLag)
                 .description("records of the results topic not yet read by this instance").register(m);
+        Gauge.builder("relay.ingress.results.catch_up_records", viewConsumer, ViewConsumer::catchUpRecords)
+                .description("offsets of the results topic read at start: what the stored view lacked").register(m);
         FunctionCounter.builder("relay.ingress.view.undecodable", viewConsumer, ViewConsumer::undecodable).register(m);
         FunctionCounter.builder("relay.ingress.webhooks.delivered", webhooks, WebhookDispatcher::delivered).register(m);
         FunctionCounter.builder("relay.ingress.webhooks.gave_up", webhooks, WebhookDispatcher::gaveUp)

@@ -5,11 +5,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The latest result of every job the ingress has seen on the compacted results topic, and which jobs each batch
  * holds. The results topic keeps results for as long as it is retained, so this grows with it: the ingress keeps it
- * on disk ({@link RocksResultStore}); tests and small tools may keep it in memory.
+ * on disk ({@link RocksResultStore}), across restarts with the positions it has read up to; tests and small tools
+ * may keep it in memory.
  */
 public interface ResultStore extends AutoCloseable {
 
@@ -23,6 +25,23 @@ public interface ResultStore extends AutoCloseable {
 
     /** Number of stored results (an estimate for the on-disk store). */
     long size();
+
+    /**
+     * Where reading {@code topic} should resume, per partition: the positions of the last {@link #checkpoint}. Empty
+     * for a store that starts empty at every start (then the topic is read from the beginning).
+     */
+    default Map<TopicPartition, Long> positions(String topic) {
+        return Map.of();
+    }
+
+    /**
+     * Records the reader's positions, after the results before them were merged. A crash between a merge and its
+     * checkpoint only makes the next start read those results again, and merging is idempotent.
+     */
+    default void checkpoint(Map<TopicPartition, Long> positions) {}
+
+    /** Forgets every result and position (the topic the positions belong to was recreated). */
+    default void clear() {}
 
     @Override
     void close();

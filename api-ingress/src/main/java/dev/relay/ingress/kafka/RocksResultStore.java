@@ -13,33 +13,45 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
 import org.rocksdb.CompressionType;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ingress's results on local disk (RocksDB, LZ4), so its heap does not grow with the results topic. Each ingress
- * start gets a fresh directory {@code ingress-view-<id>} under the given parent and fills it from the topic (as the
- * in-memory view did); the directory is deleted on close, and directories that a crashed instance left behind (no
- * process holds their lock) are deleted at the next start.
+ * The ingress's results on local disk (RocksDB, LZ4), so its heap does not grow with the results topic.
+ *
+ * <p>{@link #open} keeps them across restarts in {@code ingress-results/} under the state dir, with the positions on
+ * the results topic it has read up to: a restarted ingress reads only what was written since (its start time no longer
+ * grows with the topic). The store is tied to one cluster and topic (its identity); another identity clears it. Only
+ * one process can hold it: a second ingress on the same state dir falls back to {@link #openFresh}, a directory
+ * {@code ingress-view-<id>} of its own filled from the beginning of the topic and deleted on close (directories that a
+ * crashed instance left behind, which no process holds the lock of, are deleted at the next start).
  *
  * <p>Keys: {@code r<jobId>} holds the JobResult (Avro single-object encoding); {@code b<batchId>\0<jobId>} marks a
- * batch member (empty value).
+ * batch member (empty value); {@code o<topic>\0<partition>} the next offset to read (8 bytes); {@code i} the
+ * identity.
  */
 public final class RocksResultStore implements ResultStore {
 
     private static final Logger log = LoggerFactory.getLogger(RocksResultStore.class);
     static final String DIR_PREFIX = "ingress-view-";
+    static final String PERSISTENT_DIR = "ingress-results";
+    private static final byte[] IDENTITY_KEY = {'i'};
     private static final String OWNER_LOCK = "owner.lock";
 
     static {
@@ -51,11 +63,14 @@ public final class RocksResultStore implements ResultStore {
     private final FileLock owner;
     private final Options options;
     private final RocksDB db;
+    private final boolean persistent;
     /** Readers hold it shared; close() takes it exclusively, so no call reaches a closed native handle. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private RocksResultStore(Path dir, FileChannel ownerChannel, FileLock owner, Options options, RocksDB db) {
+    private RocksResultStore(Path dir, FileChannel ownerChannel, FileLock owner, Options options, RocksDB db,
+            boolean persistent) {
+        this.persistent = persistent;
         this.dir = dir;
         this.ownerChannel = ownerChannel;
         this.owner = owner;
@@ -77,7 +92,7 @@ public final class RocksResultStore implements ResultStore {
             try {
                 RocksDB db = RocksDB.open(options, dir.resolve("db").toString());
                 log.info("job results kept on disk in {}", dir);
-                return new RocksResultStore(dir, channel, lock, options, db);
+                return new RocksResultStore(dir, channel, lock, options, db, false);
             } catch (RocksDBException e) {
                 options.close();
                 lock.release();
@@ -86,6 +101,103 @@ public final class RocksResultStore implements ResultStore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the results store under " + parent, e);
+        }
+    }
+
+    /**
+     * Opens the store kept across restarts under {@code parent} for {@code identity} (for example the cluster id and
+     * the results topic), clearing it first if it belonged to another; when another process (or another ingress in
+     * this JVM) holds it, opens a fresh one instead ({@link #openFresh}).
+     */
+    public static RocksResultStore open(Path parent, String identity) {
+        Path dir = parent.resolve(PERSISTENT_DIR);
+        FileChannel channel = null;
+        try {
+            Files.createDirectories(dir);
+            channel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held in this JVM
+            }
+            if (lock == null) {
+                channel.close();
+                log.info("{} is in use by another ingress: this one reads the results topic into a store of its own",
+                        dir);
+                return openFresh(parent);
+            }
+            Options options = new Options().setCreateIfMissing(true).setCompressionType(CompressionType.LZ4_COMPRESSION);
+            try {
+                RocksDB db = RocksDB.open(options, dir.resolve("db").toString());
+                RocksResultStore store = new RocksResultStore(dir, channel, lock, options, db, true);
+                byte[] stored = db.get(IDENTITY_KEY);
+                byte[] wanted = identity.getBytes(StandardCharsets.UTF_8);
+                if (stored != null && !Arrays.equals(stored, wanted)) {
+                    log.info("the results kept in {} belong to {}, not {}: starting it again", dir,
+                            new String(stored, StandardCharsets.UTF_8), identity);
+                    store.clear();
+                }
+                db.put(IDENTITY_KEY, wanted);
+                log.info("job results kept on disk in {} across restarts", dir);
+                return store;
+            } catch (RocksDBException e) {
+                options.close();
+                lock.release();
+                channel.close();
+                throw new IllegalStateException("cannot open the results store in " + dir + ": " + e.getMessage(), e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the results store in " + dir, e);
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, Long> positions(String topic) {
+        byte[] prefix = ("o" + topic + '\u0000').getBytes(StandardCharsets.UTF_8);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        lifecycle.readLock().lock();
+        try (RocksIterator it = open().newIterator()) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                byte[] key = it.key();
+                int partition = Integer.parseInt(new String(key, prefix.length, key.length - prefix.length,
+                        StandardCharsets.UTF_8));
+                out.put(new TopicPartition(topic, partition), ByteBuffer.wrap(it.value()).getLong());
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+        return out;
+    }
+
+    @Override
+    public void checkpoint(Map<TopicPartition, Long> positions) {
+        if (positions.isEmpty()) {
+            return;
+        }
+        lifecycle.readLock().lock();
+        try (WriteBatch batch = new WriteBatch(); WriteOptions write = new WriteOptions()) {
+            for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
+                batch.put(positionKey(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
+            }
+            open().write(write, batch);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("cannot record the results topic positions: " + e.getMessage(), e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public synchronized void clear() {
+        lifecycle.readLock().lock();
+        try {
+            // every key is one ASCII letter followed by its data: [0x00, 0xFF) covers them all
+            open().deleteRange(new byte[] {0}, new byte[] {(byte) 0xFF});
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("cannot clear the results store: " + e.getMessage(), e);
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
@@ -162,7 +274,7 @@ public final class RocksResultStore implements ResultStore {
         return db;
     }
 
-    /** Where this store lives (deleted on close). */
+    /** Where this store lives (deleted on close unless it is kept across restarts). */
     public Path directory() {
         return dir;
     }
@@ -186,7 +298,9 @@ public final class RocksResultStore implements ResultStore {
         } catch (IOException e) {
             log.debug("releasing {}: {}", dir, e.toString());
         }
-        deleteTree(dir);
+        if (!persistent) {
+            deleteTree(dir);
+        }
     }
 
     private static void deleteOrphans(Path parent) throws IOException {
@@ -230,6 +344,10 @@ public final class RocksResultStore implements ResultStore {
         } catch (IOException e) {
             log.warn("cannot delete {}: {}", dir, e.toString());
         }
+    }
+
+    private static byte[] positionKey(TopicPartition tp) {
+        return ("o" + tp.topic() + '\u0000' + tp.partition()).getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] resultKey(String jobId) {

@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the {@link JobView}. No consumer group: every ingress instance assigns itself ALL partitions, so a result
- * reaches the instance whose sync caller waits for it, whichever instance that is. The compacted results topic is read
- * from the beginning (it is the durable job store: the view survives restarts by re-reading it); the jobs, attempts and
- * webhooks topics from {@code now - window} (idempotency keys, queued/running, batch membership). Reads are
+ * reaches the instance whose sync caller waits for it, whichever instance that is. The compacted results topic is the
+ * durable job store: it is read from where the {@link ResultStore} left off (the beginning for an empty store), and
+ * the positions are checkpointed into the store as results are merged, so a restart reads only what is new. The jobs,
+ * attempts and webhooks topics are read from {@code now - window} (idempotency keys, queued/running, batch membership). Reads are
  * read_committed: the processor writes results in transactions, and an aborted result must not answer a caller.
  *
  * <p>Two readers, each a consumer on its own thread: the results reader, on the sync path, and the reader of the other
@@ -62,19 +63,27 @@ public final class ViewConsumer implements AutoCloseable {
     private final Duration window;
     private final AtomicLong resultsLag = new AtomicLong();
     private final AtomicLong undecodable = new AtomicLong();
+    private final AtomicLong catchUpRecords = new AtomicLong();
     private final Reader results;
     private final Reader windowed;
+    private final ResultStore store;
+    private Map<TopicPartition, Long> checkpointed = Map.of(); // only the results reader's thread touches it
     private long lastPrune; // after the constructor, only the windowed reader's thread touches it
 
-    public ViewConsumer(Map<String, Object> clientProps, JobView view, RelaySerdes serdes, Topics topics, Clock clock,
-            Duration window) {
+    /** {@code store} is the one {@code view} keeps its results in: the results reader resumes from its positions. */
+    public ViewConsumer(Map<String, Object> clientProps, JobView view, ResultStore store, RelaySerdes serdes,
+            Topics topics, Clock clock, Duration window) {
         this.view = view;
+        this.store = store;
         this.serdes = serdes;
         this.topics = topics;
         this.clock = clock;
         this.window = window;
         this.lastPrune = clock.millis();
-        this.results = new Reader("relay-ingress-results", clientProps, RESULTS_FETCH_WAIT_MS, 1, this::updateLag);
+        this.results = new Reader("relay-ingress-results", clientProps, RESULTS_FETCH_WAIT_MS, 1, c -> {
+            updateLag(c);
+            checkpoint(c);
+        });
         this.windowed = new Reader("relay-ingress-view", clientProps, WINDOW_FETCH_WAIT_MS, WINDOW_FETCH_MIN_BYTES,
                 c -> maybePrune());
     }
@@ -83,8 +92,8 @@ public final class ViewConsumer implements AutoCloseable {
     public boolean start(Duration catchUpTimeout) throws InterruptedException {
         List<TopicPartition> resultPartitions = results.partitions(topics.results());
         results.consumer.assign(resultPartitions);
-        results.consumer.seekToBeginning(resultPartitions);
         results.endsAtStart = results.consumer.endOffsets(resultPartitions);
+        resume(resultPartitions, results.endsAtStart);
 
         List<TopicPartition> recent = new ArrayList<>();
         for (String t : List.of(topics.jobs(), topics.attempts(), topics.webhooks())) {
@@ -109,6 +118,44 @@ public final class ViewConsumer implements AutoCloseable {
                 && windowed.caughtUp.await(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Positions the results reader where the store left off. A stored position past the end of the topic means the
+     * topic is not the one the store was filled from (deleted and created again): the store is cleared and read anew.
+     */
+    private void resume(List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
+        Map<TopicPartition, Long> stored = store.positions(topics.results());
+        if (stored.entrySet().stream().anyMatch(e -> e.getValue() > ends.getOrDefault(e.getKey(), -1L))) {
+            LOG.warn("the stored results are ahead of topic {} (was it created again?): reading it from the start",
+                    topics.results());
+            store.clear();
+            stored = Map.of();
+        }
+        Map<TopicPartition, Long> begins = results.consumer.beginningOffsets(partitions);
+        long toRead = 0;
+        for (TopicPartition tp : partitions) {
+            Long at = stored.get(tp);
+            long from = at == null || at < begins.get(tp) ? begins.get(tp) : at;
+            results.consumer.seek(tp, from);
+            toRead += ends.get(tp) - from;
+        }
+        checkpointed = Map.copyOf(stored);
+        catchUpRecords.set(toRead);
+        LOG.info("reading {} from {}: {} records to catch up", topics.results(),
+                stored.isEmpty() ? "the beginning" : "the stored positions", toRead);
+    }
+
+    /** Records the results reader's positions in the store when they moved (after the poll's results were merged). */
+    private void checkpoint(KafkaConsumer<String, byte[]> consumer) {
+        Map<TopicPartition, Long> now = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            now.put(tp, consumer.position(tp));
+        }
+        if (!now.equals(checkpointed)) {
+            store.checkpoint(now);
+            checkpointed = now;
+        }
+    }
+
     /** Caught up with the topics at start-up, and still reading (a dead reader would leave sync calls hanging). */
     public boolean caughtUp() {
         return results.caughtUp() && windowed.caughtUp();
@@ -116,6 +163,11 @@ public final class ViewConsumer implements AutoCloseable {
 
     public long resultsLag() {
         return resultsLag.get();
+    }
+
+    /** Offsets of the results topic this instance had to read at start to catch up (what its store lacked). */
+    public long catchUpRecords() {
+        return catchUpRecords.get();
     }
 
     public long undecodable() {

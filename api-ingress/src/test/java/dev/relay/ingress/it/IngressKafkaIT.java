@@ -16,11 +16,20 @@ import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.Http;
 import dev.relay.ingress.RelayIngress;
+import dev.relay.ingress.TestResults;
 import dev.relay.processor.RelayProcessor;
+import dev.relay.schemas.ChatRequest;
+import dev.relay.schemas.ContentPart;
+import dev.relay.schemas.Job;
+import dev.relay.schemas.Message;
+import dev.relay.schemas.Target;
 import dev.relay.schemas.Topics;
+import dev.relay.schemas.serde.RelaySerdes;
+import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.stack.RelayStackExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -38,8 +47,12 @@ import java.util.stream.IntStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -195,6 +208,49 @@ class IngressKafkaIT {
         JsonNode afterRestart = again.get("/v1/jobs/" + id, Map.of()).json();
         assertThat(afterRestart.get("status").asText()).isEqualTo("succeeded");
         assertThat(afterRestart.at("/extra_fields/provider").asText()).isEqualTo("openai");
+    }
+
+    @Test
+    void shouldKeepItsResultsAcrossARestartAndReadOnlyWhatIsNew() throws Exception {
+        RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(STACK.registryUrl()));
+        produceResults(serdes, "kept-", 20);
+        RelayIngress first = ingress();
+        Http http = new Http(first.port());
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                http.get("/v1/jobs/kept-19", Map.of()).status() == 200);
+        assertThat(catchUp(http)).isEqualTo(20);
+        first.close();
+
+        produceResults(serdes, "new-", 5);
+        Http again = new Http(ingress().port());
+        assertThat(catchUp(again)).as("only the results written while it was down").isEqualTo(5);
+        assertThat(again.get("/v1/jobs/kept-0", Map.of()).json().get("status").asText()).isEqualTo("succeeded");
+        assertThat(again.get("/v1/jobs/new-4", Map.of()).json().get("status").asText()).isEqualTo("succeeded");
+    }
+
+    private void produceResults(RelaySerdes serdes, String prefix, int n) {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()),
+                new StringSerializer(), serdes.result().serializer())) {
+            for (int i = 0; i < n; i++) {
+                Job job = Job.newBuilder().setJobId(prefix + i).setSubmittedAt(Instant.now())
+                        .setRequest(ChatRequest.newBuilder().setMessages(List.of(Message.newBuilder().setRole("user")
+                                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hi").build()))
+                                .build())).build())
+                        .setChain(List.of(Target.newBuilder().setProvider("openai").setModel("m").build())).build();
+                producer.send(new ProducerRecord<>(topics.results(), job.getJobId(),
+                        TestResults.succeededAt(job, 0, 429)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** The ingress's relay_ingress_results_catch_up_records gauge. */
+    private static long catchUp(Http http) {
+        return http.get("/metrics", Map.of()).body().lines()
+                .filter(l -> l.startsWith("relay_ingress_results_catch_up_records"))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow();
     }
 
     @Test

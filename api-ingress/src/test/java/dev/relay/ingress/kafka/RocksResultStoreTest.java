@@ -17,6 +17,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,6 +95,46 @@ class RocksResultStoreTest {
             assertThat(view.state("v1").orElseThrow().status()).isEqualTo("succeeded");
             assertThat(view.result("v1")).isPresent();
             assertThat(view.batch("batch_v")).containsExactly("v1");
+        }
+    }
+
+    @Test
+    void shouldKeepResultsAndPositionsAcrossRestartsOfTheSameIdentity() {
+        TopicPartition p0 = new TopicPartition("relay.results", 0);
+        TopicPartition p1 = new TopicPartition("relay.results", 1);
+        try (RocksResultStore store = RocksResultStore.open(parent, "cluster-a/relay.results")) {
+            assertThat(store.positions("relay.results")).isEmpty();
+            store.merge(TestResults.succeededAt(job("k1", 0, "batch_k"), 0, 429));
+            store.checkpoint(Map.of(p0, 41L, p1, 7L));
+            store.checkpoint(Map.of(p0, 42L));
+        }
+        try (RocksResultStore again = RocksResultStore.open(parent, "cluster-a/relay.results")) {
+            assertThat(again.get("k1")).isPresent();
+            assertThat(again.batchMembers("batch_k")).containsExactly("k1");
+            assertThat(again.positions("relay.results")).containsExactlyInAnyOrderEntriesOf(Map.of(p0, 42L, p1, 7L));
+            assertThat(again.positions("other.results")).isEmpty();
+            // a second ingress on the same state dir gets a store of its own, filled from the topic
+            try (RocksResultStore second = RocksResultStore.open(parent, "cluster-a/relay.results")) {
+                assertThat(second.directory()).isNotEqualTo(again.directory());
+                assertThat(second.get("k1")).isEmpty();
+                assertThat(second.positions("relay.results")).isEmpty();
+            }
+        }
+        try (RocksResultStore other = RocksResultStore.open(parent, "cluster-b/relay.results")) {
+            assertThat(other.get("k1")).as("another cluster's results are not served").isEmpty();
+            assertThat(other.positions("relay.results")).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldForgetEverythingOnClear() {
+        try (RocksResultStore store = RocksResultStore.open(parent, "c/t")) {
+            store.merge(TestResults.succeededAt(job("c1", 0, "batch_c"), 0, 429));
+            store.checkpoint(Map.of(new TopicPartition("t", 0), 5L));
+            store.clear();
+            assertThat(store.get("c1")).isEmpty();
+            assertThat(store.batchMembers("batch_c")).isEmpty();
+            assertThat(store.positions("t")).isEmpty();
         }
     }
 }
