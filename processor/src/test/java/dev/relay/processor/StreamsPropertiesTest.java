@@ -31,6 +31,7 @@ class StreamsPropertiesTest {
         assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("5");
         assertThat(p.get(StreamsConfig.POLL_MS_CONFIG)).isEqualTo("5");
         assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isEqualTo("-1");
+        assertThat(p.get("producer.max.in.flight.requests.per.connection")).isEqualTo("1");
         assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("relay.deadletter");
         assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
                 .isEqualTo(DeadLetterDeserializationHandler.class);
