@@ -9,7 +9,7 @@ import dev.relay.schemas.Job;
 import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
-import dev.relay.stack.InMemorySchemaRegistry;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -14,6 +14,9 @@ import dev.relay.schemas.JobResult;
 import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.Topics;
+import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -28,7 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import dev.relay.stack.RelayStackExtension;
 
 /**
  * The issue's "done when": with every provider failing, 300 jobs fail; the providers are fixed; a replay with a
@@ -49,7 +51,9 @@ class ReplayEndToEndIT {
     @Test
     void shouldMakeEveryJobOfAnOutageSucceedByReplayingIt() throws Exception {
         Topics topics = STACK.freshTopics();
-        try (ProviderServer alpha = new ProviderServer(); ProviderServer beta = new ProviderServer();
+        // both providers are down (500) until the outage ends
+        Reply down = Reply.error(500, "server_error", "internal error (outage)");
+        try (FakeProvider alpha = FakeProvider.start().reply(down); FakeProvider beta = FakeProvider.start().reply(down);
                 LogFixture log = new LogFixture(STACK.bootstrapServers(), STACK.registryUrl(), topics)) {
             RelayConfig config = config(topics, alpha.baseUrl(), beta.baseUrl());
             try (RelayProcessor processor = RelayProcessor.start(config)) {
@@ -71,8 +75,8 @@ class ReplayEndToEndIT {
                     assertThat(f.getAttempts()).extracting(AttemptSummary::getProvider).contains("alpha");
                 });
 
-                alpha.fix();
-                beta.fix();
+                alpha.reply(Reply.ok("recovered"));
+                beta.reply(Reply.ok("recovered"));
                 Path report = dir.resolve("e2e.json");
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();

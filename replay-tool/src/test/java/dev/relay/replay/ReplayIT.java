@@ -10,7 +10,7 @@ import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.Target;
 import dev.relay.schemas.Topics;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package dev.relay.ingress.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -26,7 +25,9 @@ import dev.relay.schemas.Target;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,7 +63,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The ingress on the real broker, registry and processor ({@link RelayProcessor}), with real local HTTP providers
- * (WireMock, OpenAI format): openai answers 429 unless the prompt says "primary-ok"; anthropic answers 200 unless the
+ * (the test kit's {@link FakeProvider}, OpenAI format): openai answers 429 unless the prompt says "primary-ok"; anthropic answers 200 unless the
  * prompt says "all-fail" (then 503).
  */
 class IngressKafkaIT {
@@ -71,8 +72,8 @@ class IngressKafkaIT {
     static final RelayStackExtension STACK = new RelayStackExtension();
     private static final String SECRET = "whsec_c2VjcmV0LWZvci10ZXN0cw==";
 
-    private static WireMockServer openai;
-    private static WireMockServer anthropic;
+    private static FakeProvider openai;
+    private static FakeProvider anthropic;
     private static WireMockServer receiver;
     private final List<AutoCloseable> open = new ArrayList<>();
     private Topics topics;
@@ -80,32 +81,18 @@ class IngressKafkaIT {
 
     @BeforeAll
     static void providers() {
-        openai = new WireMockServer(wireMockConfig().dynamicPort());
-        anthropic = new WireMockServer(wireMockConfig().dynamicPort());
+        openai = FakeProvider.start().script(r -> r.bodyText().contains("primary-ok") ? Reply.ok("hello from openai")
+                : Reply.error(429, "requests", "Rate limit reached"));
+        anthropic = FakeProvider.start().script(r -> r.bodyText().contains("all-fail")
+                ? Reply.error(503, "server_error", "overloaded") : Reply.ok("hello from anthropic"));
         receiver = new WireMockServer(wireMockConfig().dynamicPort());
-        openai.start();
-        anthropic.start();
         receiver.start();
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(429)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(containing("primary-ok")).willReturn(ok("openai")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(ok("anthropic")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(containing("all-fail"))
-                .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
-    }
-
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder ok(String who) {
-        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(
-                "{\"id\":\"chatcmpl-" + who + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
-                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from " + who
-                        + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
     }
 
     @AfterAll
     static void stopProviders() {
-        openai.stop();
-        anthropic.stop();
+        openai.close();
+        anthropic.close();
         receiver.stop();
     }
 

@@ -1,6 +1,5 @@
 package dev.relay.bench.ingress;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.relay.bench.ChildJvm;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
@@ -10,9 +9,10 @@ import dev.relay.schemas.Topics;
 import dev.relay.stack.ApicurioRegistry;
 import dev.relay.stack.EmbeddedKafkaBroker;
 import dev.relay.stack.TopicSetup;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,18 +57,8 @@ public final class IngressLatencyBench {
                 .map(kv -> "\"" + kv.substring(0, kv.indexOf('=')) + "\": \"" + kv.substring(kv.indexOf('=') + 1) + "\"")
                 .collect(java.util.stream.Collectors.joining(", "));
         Path dir = Files.createTempDirectory("relay-bench-ingress");
-        HttpServer provider = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-        byte[] answer = COMPLETION.getBytes(StandardCharsets.UTF_8);
-        provider.createContext("/v1/chat/completions", ex -> {
-            ex.getRequestBody().readAllBytes();
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, answer.length);
-            ex.getResponseBody().write(answer);
-            ex.close();
-        });
-        provider.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        provider.start();
-        String providerUrl = "http://127.0.0.1:" + provider.getAddress().getPort();
+        FakeProvider provider = FakeProvider.start().recording(false).reply(Reply.json(200, COMPLETION));
+        String providerUrl = provider.baseUrl();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
              ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
             Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
@@ -92,7 +81,7 @@ public final class IngressLatencyBench {
                 try (RelayIngress ingress = RelayIngress.start(config)) {
                     System.out.println(waitingMemory(URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions")));
                 }
-                provider.stop(0);
+                provider.close();
                 System.exit(0);
             }
             try (Deployment relay = split ? Deployment.split(json, ingressPort, dir)
@@ -147,7 +136,7 @@ public final class IngressLatencyBench {
                         dashboard == null ? "closed" : "open (logs every 2 s, overview every 5 s)", table, added, memory);
             }
         } finally {
-            provider.stop(0);
+            provider.close();
         }
         System.exit(0);
     }

@@ -9,13 +9,18 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.stack.EmbeddedKafkaBroker;
-import dev.relay.stack.InMemorySchemaRegistry;
 import dev.relay.stack.TopicSetup;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import dev.relay.testkit.provider.Request;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +82,26 @@ final class BenchStack implements AutoCloseable {
                 .setChain(chain.stream().map(s -> Target.newBuilder().setProvider(s.split("/")[0])
                         .setModel(s.split("/")[1]).build()).toList())
                 .build();
+    }
+
+    /**
+     * A local OpenAI-format provider that answers every call after {@code delayMs} with {@code status} (200: a small
+     * completion; otherwise a server error). Benchmarks put the job id in the request's {@code user} field.
+     */
+    static FakeProvider provider(long delayMs, int status) {
+        Reply reply = status == 200 ? Reply.ok() : Reply.error(status, "server_error", "bench failure");
+        return FakeProvider.start().reply(reply.after(Duration.ofMillis(delayMs)));
+    }
+
+    /** The first recorded request of each job whose id starts with {@code prefix}, by job id. */
+    static Map<String, Request> firstRequests(FakeProvider provider, String prefix) {
+        Map<String, Request> first = new HashMap<>();
+        for (Request r : provider.requests()) {
+            if (r.user().startsWith(prefix)) {
+                first.putIfAbsent(r.user(), r);
+            }
+        }
+        return first;
     }
 
     /** The 1, 5 and 15 minute load averages (Linux), to judge how busy the shared machine was. */

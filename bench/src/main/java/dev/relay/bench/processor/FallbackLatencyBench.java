@@ -3,6 +3,8 @@ package dev.relay.bench.processor;
 import dev.relay.config.ConfigLoader;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Request;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -47,8 +50,8 @@ public final class FallbackLatencyBench {
         List<String> rows = new ArrayList<>();
         String loadBefore = BenchStack.loadAverage();
         try (BenchStack stack = new BenchStack();
-                LocalOpenAi primary = new LocalOpenAi(0, 500);
-                LocalOpenAi fallback = new LocalOpenAi(0, 200)) {
+                FakeProvider primary = BenchStack.provider(0, 500);
+                FakeProvider fallback = BenchStack.provider(0, 200)) {
             String providers = """
                     "primary": {"type": "openai", "keys": [{"name": "k", "value": "sk-bench"}],
                                 "network_config": {"base_url": "%s", "max_retries": 0}},
@@ -115,23 +118,19 @@ public final class FallbackLatencyBench {
         System.out.println(md);
     }
 
-    private static int countDone(LocalOpenAi fallback, String prefix, int jobs) {
-        int n = 0;
-        for (int i = 0; i < jobs; i++) {
-            if (fallback.receivedAt.containsKey(prefix + i)) {
-                n++;
-            }
-        }
-        return n;
+    private static int countDone(FakeProvider fallback, String prefix, int jobs) {
+        return BenchStack.firstRequests(fallback, prefix).size();
     }
 
-    private static double[] latencies(LocalOpenAi primary, LocalOpenAi fallback, String prefix, int jobs) {
+    private static double[] latencies(FakeProvider primary, FakeProvider fallback, String prefix, int jobs) {
+        Map<String, Request> failedCalls = BenchStack.firstRequests(primary, prefix);
+        Map<String, Request> fallbackCalls = BenchStack.firstRequests(fallback, prefix);
         List<Double> out = new ArrayList<>();
         for (int i = WARMUP; i < jobs; i++) {
-            Long failed = primary.respondedAt.get(prefix + i);
-            Long arrived = fallback.receivedAt.get(prefix + i);
-            if (failed != null && arrived != null) {
-                out.add((arrived - failed) / 1e6);
+            Request failed = failedCalls.get(prefix + i);
+            Request arrived = fallbackCalls.get(prefix + i);
+            if (failed != null && arrived != null && failed.respondedAtNanos() != 0) {
+                out.add((arrived.receivedAtNanos() - failed.respondedAtNanos()) / 1e6);
             }
         }
         double[] ms = out.stream().mapToDouble(Double::doubleValue).toArray();

@@ -2,6 +2,7 @@ package dev.relay.bench.processor;
 
 import dev.relay.bench.ChildJvm;
 import dev.relay.schemas.Topics;
+import dev.relay.testkit.provider.FakeProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ public final class ThroughputBench {
         String extraKafka = args.length > 4 ? ", " + args[4] : ""; // e.g. "properties": {"producer.retry.backoff.ms": "10"}
         List<String> lines = new ArrayList<>();
         String loadBefore = BenchStack.loadAverage();
-        try (BenchStack stack = new BenchStack(); LocalOpenAi provider = new LocalOpenAi(1_000, 200)) {
+        try (BenchStack stack = new BenchStack(); FakeProvider provider = BenchStack.provider(1_000, 200).recording(false)) {
             // --- Relay, in its own JVM
             Topics topics = stack.topics(6);
             int metricsPort = ChildJvm.freePort();
@@ -118,7 +119,7 @@ public final class ThroughputBench {
         return (to[1] - from[1]) / (double) (to[0] - from[0]);
     }
 
-    private static Figures run(BenchStack stack, Topics topics, LocalOpenAi provider, int jobs, long pid,
+    private static Figures run(BenchStack stack, Topics topics, FakeProvider provider, int jobs, long pid,
             int metricsPort) throws Exception {
         double cpuBefore = cpuSeconds(pid);
         long heapMax = 0;

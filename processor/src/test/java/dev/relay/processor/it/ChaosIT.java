@@ -11,13 +11,15 @@ import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
@@ -44,23 +46,24 @@ class ChaosIT {
     @Test
     void shouldGiveEveryJobExactlyOneResultAndFallBackExactlyWherePrimaryFailed() throws Exception {
         SplittableRandom random = new SplittableRandom(42);
-        Function<String, FakeOpenAi.Reply> flaky = job -> {
+        Reply ok = Reply.ok().after(Duration.ofMillis(5));
+        Supplier<Reply> flaky = () -> {
             synchronized (random) {
                 if (random.nextDouble() >= 0.30) {
-                    return FakeOpenAi.Reply.ok(5);
+                    return ok;
                 }
                 return switch (random.nextInt(4)) {
-                    case 0 -> FakeOpenAi.Reply.error(429, "rate_limit_error");
-                    case 1 -> FakeOpenAi.Reply.error(500, "server_error");
-                    case 2 -> FakeOpenAi.Reply.error(503, "server_error");
-                    default -> FakeOpenAi.Reply.hang(3_000);
+                    case 0 -> Reply.error(429).header("Retry-After", "0");
+                    case 1 -> Reply.error(500);
+                    case 2 -> Reply.error(503);
+                    default -> Reply.hang(); // no answer within the 1 s timeout
                 };
             }
         };
         Topics topics = STACK.freshTopics();
         RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
-        try (FakeOpenAi primary = new FakeOpenAi(flaky);
-                FakeOpenAi fallback = new FakeOpenAi(job -> FakeOpenAi.Reply.ok(5))) {
+        try (FakeProvider primary = FakeProvider.start().script(request -> flaky.get());
+                FakeProvider fallback = FakeProvider.start().reply(ok)) {
             String providers = """
                     "primary": {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}, {"name": "k2", "value": "sk-two"}],
                                 "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 1,
@@ -102,9 +105,9 @@ class ChaosIT {
                         fellBack++;
                     }
                 }
-                long failedCalls = primary.seen().stream().filter(s -> s.status() != 200).count();
+                long failedCalls = primary.requests().stream().filter(c -> c.status() != 200).count();
                 System.out.printf("chaos: %d jobs, %d primary calls (%d failed), %d fell back%n", JOBS,
-                        primary.seen().size(), failedCalls, fellBack);
+                        primary.requests().size(), failedCalls, fellBack);
                 assertThat(failedCalls).isGreaterThan(200);
                 assertThat(fellBack).isPositive();
             }
@@ -113,7 +116,7 @@ class ChaosIT {
 
     /** What the test saw of the jobs without a result, so a failure says where they stopped. */
     private static String missing(List<Job> jobs, List<JobResult> results, List<AttemptRecord> audit,
-            FakeOpenAi primary, FakeOpenAi fallback) {
+            FakeProvider primary, FakeProvider fallback) {
         var done = results.stream().map(JobResult::getJobId).collect(Collectors.toSet());
         List<String> lost = jobs.stream().map(Job::getJobId).filter(id -> !done.contains(id)).toList();
         StringBuilder sb = new StringBuilder(lost.size() + " jobs without a result");

@@ -7,14 +7,15 @@ import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
@@ -44,7 +45,7 @@ class CrashIT {
         Topics topics = STACK.freshTopics();
         RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
         // the first processor's calls hang (it dies with them in flight); the restarted one gets answers in 300 ms
-        try (FakeOpenAi slow = new FakeOpenAi(job -> FakeOpenAi.Reply.hang(20_000))) {
+        try (FakeProvider slow = FakeProvider.start().reply(Reply.hang())) {
             String providers = """
                     "slow": {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}],
                              "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8}}
@@ -67,7 +68,7 @@ class CrashIT {
                 assertThat(inFlightAtKill).isGreaterThanOrEqualTo(500);
                 first.destroyForcibly().waitFor();
                 long killedAt = System.nanoTime();
-                slow.replies(job -> FakeOpenAi.Reply.ok(300));
+                slow.reply(Reply.ok().after(Duration.ofMillis(300)));
 
                 Process second = launch(config, dir.resolve("second.log"));
                 try {
@@ -84,7 +85,7 @@ class CrashIT {
                     System.out.printf("crash: %d in flight at kill; restarted processor RUNNING %d ms after launch"
                             + " (%d ms after RelayProcessor.start); all %d results %d ms after the kill; %d provider"
                             + " calls for %d jobs%n", inFlightAtKill, toRunning, fromStart, perJob.size(), allDone,
-                            slow.seen().size(), JOBS);
+                            slow.requests().size(), JOBS);
                     assertThat(perJob).hasSize(JOBS);
                     assertThat(perJob.values()).allMatch(n -> n == 1);
                     // the target is 10 s (static membership; about 4 s on an idle box). This box is shared by several

@@ -11,15 +11,18 @@ import dev.relay.schemas.JobResult;
 import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import dev.relay.testkit.provider.Request;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -67,10 +70,11 @@ class FlappingPrimaryIT {
         RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
         AtomicLong outageStart = new AtomicLong(Long.MAX_VALUE); // System.nanoTime
         AtomicLong outageEnd = new AtomicLong(Long.MAX_VALUE);
-        try (FakeOpenAi fake = new FakeOpenAi((jobId, model) -> {
+        Reply ok = Reply.ok().after(Duration.ofMillis(5));
+        try (FakeProvider fake = FakeProvider.start().script(request -> {
             long now = System.nanoTime();
-            boolean down = model.equals("a") && now >= outageStart.get() && now < outageEnd.get();
-            return down ? FakeOpenAi.Reply.error(503, "server_error") : FakeOpenAi.Reply.ok(5);
+            boolean down = request.model().equals("a") && now >= outageStart.get() && now < outageEnd.get();
+            return down ? Reply.error(503) : ok;
         })) {
             String providers = """
                     "fake": {"type": "openai", "keys": [{"name": "k1", "value": "sk-fake"}],
@@ -104,7 +108,7 @@ class FlappingPrimaryIT {
         }
     }
 
-    private void report(List<Sent> sent, List<JobResult> results, List<AttemptRecord> audit, FakeOpenAi fake,
+    private void report(List<Sent> sent, List<JobResult> results, List<AttemptRecord> audit, FakeProvider fake,
             long recoveredAt) {
         Map<String, JobResult> byJob = results.stream()
                 .collect(Collectors.toMap(r -> r.getJobId().toString(), r -> r, (x, y) -> x));
@@ -118,11 +122,11 @@ class FlappingPrimaryIT {
             servedBy.computeIfAbsent(s.phase(), p -> new ConcurrentHashMap<>())
                     .merge(String.valueOf(r.getModel()), 1L, Long::sum);
         }
-        long outage503 = fake.seen().stream().filter(s -> s.model().equals("a") && s.status() == 503).count();
+        long outage503 = fake.requests().stream().filter(s -> s.model().equals("a") && s.status() == 503).count();
         long skipped = audit.stream().filter(a -> a.getDecision() == Decision.SKIPPED_CIRCUIT_OPEN).count();
-        OptionalLong back = fake.seen().stream()
+        OptionalLong back = fake.requests().stream()
                 .filter(s -> s.model().equals("a") && s.status() == 200 && s.receivedAtNanos() >= recoveredAt)
-                .mapToLong(FakeOpenAi.Seen::receivedAtNanos).min();
+                .mapToLong(Request::receivedAtNanos).min();
         assertThat(back).as("the primary answered again after its recovery").isPresent();
         long backMs = TimeUnit.NANOSECONDS.toMillis(back.getAsLong() - recoveredAt);
         System.out.printf("flapping primary: breaker %s, outage %s, one job every %d ms%n"
@@ -141,8 +145,8 @@ class FlappingPrimaryIT {
                 .as("the last job after recovery was answered by the primary").isEqualTo("a");
     }
 
-    private static long primaryOkSince(FakeOpenAi fake, long since) {
-        return fake.seen().stream()
+    private static long primaryOkSince(FakeProvider fake, long since) {
+        return fake.requests().stream()
                 .filter(s -> s.model().equals("a") && s.status() == 200 && s.receivedAtNanos() >= since).count();
     }
 

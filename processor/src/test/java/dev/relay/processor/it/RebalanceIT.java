@@ -8,7 +8,9 @@ import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +45,7 @@ class RebalanceIT {
         Topics topics = STACK.freshTopics();
         RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
         String appId = RelayIt.appId();
-        try (FakeOpenAi slow = new FakeOpenAi(job -> FakeOpenAi.Reply.ok(2_000))) {
+        try (FakeProvider slow = FakeProvider.start().reply(Reply.ok().after(Duration.ofSeconds(2)))) {
             String providers = """
                     "slow": {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}],
                              "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8}}
@@ -70,7 +72,7 @@ class RebalanceIT {
                             .collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
                     System.out.printf("rebalance: %d in flight when B joined; %d results for %d jobs; %d provider"
                             + " calls; B state %s%n", inFlightAtJoin, results.size(), perJob.size(),
-                            slow.seen().size(), b.state());
+                            slow.requests().size(), b.state());
                     assertThat(perJob).hasSize(JOBS);
                     assertThat(perJob.values()).allMatch(n -> n == 1);
                     // the in-flight changelog is created with short segments, so compaction keeps restores short

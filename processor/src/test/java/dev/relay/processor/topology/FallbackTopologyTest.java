@@ -13,6 +13,7 @@ import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.OutcomeClass;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,14 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FallbackTopologyTest {
 
-    private static StubSchemaRegistry registry;
+    private static InMemorySchemaRegistry registry;
     @TempDir
     Path stateDir;
     private TopologyHarness h;
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        registry = new StubSchemaRegistry();
+        registry = InMemorySchemaRegistry.start();
     }
 
     @AfterAll

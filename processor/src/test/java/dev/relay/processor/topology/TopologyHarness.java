@@ -19,6 +19,7 @@ import dev.relay.schemas.Target;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,7 +98,7 @@ final class TopologyHarness implements AutoCloseable {
     final TestOutputTopic<String, Job> hop1;
     final TestOutputTopic<byte[], byte[]> deadletter;
 
-    TopologyHarness(StubSchemaRegistry registry, Path stateDir) {
+    TopologyHarness(InMemorySchemaRegistry registry, Path stateDir) {
         this(registry, stateDir, null);
     }
 
@@ -105,12 +106,12 @@ final class TopologyHarness implements AutoCloseable {
      * {@code disk} non-null: the in-flight stores keep their data there across drivers (the driver wipes its state
      * dir on close, so a restart test needs stores whose contents outlive it, as RocksDB and the changelog do).
      */
-    TopologyHarness(StubSchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk) {
+    TopologyHarness(InMemorySchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk) {
         this(registry, stateDir, disk, EarlyCalls.disabled());
     }
 
     /** {@code early}: the fast fallback path's registry (disabled unless a test turns it on). */
-    TopologyHarness(StubSchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk,
+    TopologyHarness(InMemorySchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk,
             EarlyCalls early) {
         for (String name : config.providers().keySet()) {
             providers.put(name, new ScriptedProvider(name));

@@ -1,4 +1,4 @@
-package dev.relay.stack.schemas;
+package dev.relay.testkit.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import dev.relay.schemas.JobResult;
 import dev.relay.schemas.serde.AvroSerde;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

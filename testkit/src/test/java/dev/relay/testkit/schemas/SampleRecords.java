@@ -1,4 +1,4 @@
-package dev.relay.stack.schemas;
+package dev.relay.testkit.schemas;
 
 import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.AttemptSummary;

@@ -1,4 +1,4 @@
-package dev.relay.stack.schemas;
+package dev.relay.testkit.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +9,7 @@ import dev.relay.schemas.serde.RecordDecodingException;
 import dev.relay.schemas.serde.RecordDecodingException.Reason;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
-import dev.relay.stack.InMemorySchemaRegistry;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.relay.stack;
+package dev.relay.testkit.registry;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.relay.stack;
+package dev.relay.testkit.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.relay.stack;
+package dev.relay.testkit.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

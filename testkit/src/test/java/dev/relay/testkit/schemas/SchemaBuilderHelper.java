@@ -1,4 +1,4 @@
-package dev.relay.stack.schemas;
+package dev.relay.testkit.schemas;
 
 import java.util.ArrayList;
 import java.util.List;

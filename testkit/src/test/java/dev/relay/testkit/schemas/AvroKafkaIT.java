@@ -1,4 +1,4 @@
-package dev.relay.stack.schemas;
+package dev.relay.testkit.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -12,7 +12,7 @@ import dev.relay.schemas.serde.AvroSerde;
 import dev.relay.schemas.serde.RecordDecodingException;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

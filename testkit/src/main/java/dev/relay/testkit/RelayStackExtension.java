@@ -1,6 +1,7 @@
-package dev.relay.stack;
+package dev.relay.testkit;
 
 import dev.relay.schemas.Topics;
+import dev.relay.stack.TopicSetup;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;

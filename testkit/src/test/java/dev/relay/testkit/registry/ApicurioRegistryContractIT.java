@@ -1,5 +1,6 @@
-package dev.relay.stack;
+package dev.relay.testkit.registry;
 
+import dev.relay.testkit.RelayStackExtension;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
