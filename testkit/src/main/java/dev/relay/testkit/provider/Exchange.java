@@ -2,10 +2,10 @@ package dev.relay.testkit.provider;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Response;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The response side of one request, for {@link Reply.Responder}s: set headers, then either send one body
@@ -14,53 +14,68 @@ import org.eclipse.jetty.server.Response;
  */
 public final class Exchange {
 
-    private final org.eclipse.jetty.server.Request request;
-    private final Response response;
+    private final Socket socket;
+    private final OutputStream out;
+    private final List<String[]> headers = new ArrayList<>();
     private int status = Request.NO_ANSWER;
     private OutputStream body;
     private boolean cut;
 
-    Exchange(org.eclipse.jetty.server.Request request, Response response) {
-        this.request = request;
-        this.response = response;
+    Exchange(Socket socket, OutputStream out) {
+        this.socket = socket;
+        this.out = out;
     }
 
     /** Adds a response header (before {@link #start} or {@link #json}). */
     public Exchange header(String name, String value) {
-        response.getHeaders().add(name, value);
+        if (body != null) {
+            throw new IllegalStateException("the answer was already started");
+        }
+        headers.add(new String[] {name, value});
         return this;
     }
 
     /** Sends {@code status} and the JSON body (Content-Type application/json unless already set). */
     public void json(int status, String json) throws IOException {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        if (!response.getHeaders().contains(HttpHeader.CONTENT_TYPE)) {
+        if (headers.stream().noneMatch(h -> h[0].equalsIgnoreCase("Content-Type"))) {
             header("Content-Type", "application/json");
         }
-        OutputStream out = start(status, bytes.length);
-        out.write(bytes);
-        out.close();
+        OutputStream o = start(status, bytes.length == 0 ? -1 : bytes.length);
+        o.write(bytes);
+        o.close();
     }
 
     /**
-     * Starts the answer: {@code length} is the Content-Length, or 0 for a chunked body of unknown length (a stream).
-     * Returns the body's stream; {@code flush()} sends what was written at once, {@code close()} ends the answer.
+     * Starts the answer: {@code length} is the Content-Length ({@code > 0}), 0 for a chunked body of unknown length
+     * (a stream), or -1 for no body. Returns the body's stream; {@code flush()} sends what was written at once,
+     * {@code close()} ends the answer.
      */
-    public OutputStream start(int status, long length) {
+    public OutputStream start(int status, long length) throws IOException {
         if (body != null) {
             throw new IllegalStateException("the answer was already started");
         }
         this.status = status;
-        response.setStatus(status);
-        if (length > 0) {
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+                .append("\r\n");
+        for (String[] h : headers) {
+            head.append(h[0]).append(": ").append(h[1]).append("\r\n");
         }
-        body = Content.Sink.asOutputStream(response);
+        if (length > 0) {
+            head.append("Content-Length: ").append(length).append("\r\n");
+        } else if (length == 0) {
+            head.append("Transfer-Encoding: chunked\r\n");
+        } else {
+            head.append("Content-Length: 0\r\n");
+        }
+        head.append("\r\n");
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        body = length == 0 ? new Chunked(out) : new Plain(out);
         return body;
     }
 
     /** Starts a {@code text/event-stream} answer (chunked); write events as {@code data: ...\n\n} and flush each. */
-    public OutputStream startEventStream(int status) {
+    public OutputStream startEventStream(int status) throws IOException {
         header("Content-Type", "text/event-stream");
         header("Cache-Control", "no-cache");
         return start(status, 0);
@@ -72,21 +87,21 @@ public final class Exchange {
      */
     public void cut() {
         cut = true;
-        if (body == null) {
-            status = Request.NO_ANSWER;
-        } else {
-            try {
-                body.flush();
-            } catch (IOException e) {
-                // the client is gone already
-            }
+        try {
+            out.flush();
+        } catch (IOException e) {
+            // the client is gone already
         }
-        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closed either way
+        }
     }
 
     /** The status sent, or {@link Request#NO_ANSWER} when nothing was sent. */
     int status() {
-        return status;
+        return cut && body == null ? Request.NO_ANSWER : status;
     }
 
     boolean wasCut() {
@@ -102,6 +117,93 @@ public final class Exchange {
             cut();
         } else {
             body.close();
+            out.flush();
         }
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 429 -> "Too Many Requests";
+            case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> "Status " + status;
+        };
+    }
+
+    /** A body of known length: bytes go straight to the socket's buffer; close() flushes. */
+    private static final class Plain extends OutputStream {
+        private final OutputStream out;
+
+        Plain(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+
+    /** A chunked body: each write is one chunk; close() writes the last chunk. */
+    private static final class Chunked extends OutputStream {
+        private final OutputStream out;
+        private boolean closed;
+
+        Chunked(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return;
+            }
+            out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(b, off, len);
+            out.write(CRLF);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        }
+
+        private static final byte[] CRLF = {'\r', '\n'};
     }
 }

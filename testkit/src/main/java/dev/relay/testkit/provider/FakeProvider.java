@@ -1,37 +1,27 @@
 package dev.relay.testkit.provider;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One scripted fake LLM provider for tests and benchmarks: a real HTTP server on 127.0.0.1 (Jetty, each request on
- * its own virtual thread, so thousands can wait at once) that speaks every dialect Relay's adapters call.
+ * One scripted fake LLM provider for tests and benchmarks: a real HTTP/1.1 server on 127.0.0.1 (each connection on
+ * its own virtual thread, so thousands of calls can wait at once) that speaks every dialect Relay's adapters call.
  *
  * <h2>Route table</h2>
  * Routes are matched in order; the first match answers. {@link #route(Route)} puts a new route in front.
@@ -85,8 +75,7 @@ public final class FakeProvider implements AutoCloseable {
     private static final Route NOT_FOUND = new Route("ANY", "/", Dialect.OPENAI,
             r -> Reply.error(404, "invalid_request_error", "no fake route for " + r.method() + " " + r.path()));
 
-    private final Server server;
-    private final ServerConnector connector;
+    private final Http1Server server;
     private final List<Route> routes = new CopyOnWriteArrayList<>(Route.CHAT);
     private final Queue<Reply> queued = new ConcurrentLinkedQueue<>();
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
@@ -98,40 +87,22 @@ public final class FakeProvider implements AutoCloseable {
     private volatile Duration latency = Duration.ZERO;
     private volatile boolean recording = true;
 
-    private FakeProvider() {
-        QueuedThreadPool pool = new QueuedThreadPool(16, 2);
-        pool.setName("fake-provider");
-        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server = new Server(pool);
-        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory());
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        connector.setAcceptQueueSize(16_384);
-        connector.setIdleTimeout(Duration.ofMinutes(15).toMillis()); // a hung answer must outlast the client
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
-            @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, Response response, Callback callback) {
-                serve(request, response, callback);
-                return true;
-            }
-        });
+    private FakeProvider() throws IOException {
+        server = new Http1Server(this::serve);
     }
 
     /** Starts a provider on 127.0.0.1 and a free port, answering {@link Reply#ok()} until scripted otherwise. */
     public static FakeProvider start() {
-        FakeProvider provider = new FakeProvider();
         try {
-            provider.server.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the fake provider", e);
+            return new FakeProvider();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the fake provider", e);
         }
-        return provider;
     }
 
     /** {@code http://127.0.0.1:PORT}: a provider's {@code base_url} (Relay appends the dialect's path). */
     public String baseUrl() {
-        return "http://127.0.0.1:" + connector.getLocalPort();
+        return "http://127.0.0.1:" + server.port();
     }
 
     /** Answers the chat routes with {@code script} (after any enqueued replies). */
@@ -218,13 +189,12 @@ public final class FakeProvider implements AutoCloseable {
         closed.await(max.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void serve(org.eclipse.jetty.server.Request jetty, Response response, Callback callback) {
+    private void serve(Http1Server.Raw raw, Socket socket, OutputStream out) throws IOException {
         long received = System.nanoTime();
         maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
         count.incrementAndGet();
-        Request request = null;
+        Request request = request(raw, received);
         try {
-            request = request(jetty, received);
             if (recording) {
                 requests.add(request);
             }
@@ -233,23 +203,17 @@ public final class FakeProvider implements AutoCloseable {
             if (delayMs > 0) {
                 Thread.sleep(delayMs);
             }
-            Exchange exchange = new Exchange(jetty, response);
-            reply.write(request, exchange, this);
-            exchange.finish();
-            request.answered(exchange.status());
-            if (exchange.wasCut()) {
-                callback.failed(new IOException("connection cut by the script"));
-            } else {
-                callback.succeeded();
+            Exchange exchange = new Exchange(socket, out);
+            try {
+                reply.write(request, exchange, this);
+                exchange.finish();
+            } finally {
+                request.answered(exchange.status());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            callback.failed(e);
-        } catch (Exception e) {
-            if (request != null && request.status() == 0) {
-                request.answered(Request.NO_ANSWER);
-            }
-            callback.failed(e); // the client went away, or a responder failed: the connection ends
+            request.answered(Request.NO_ANSWER);
+            socket.close();
         } finally {
             concurrent.decrementAndGet();
         }
@@ -269,36 +233,23 @@ public final class FakeProvider implements AutoCloseable {
         }
     }
 
-    private Request request(org.eclipse.jetty.server.Request jetty, long received) throws IOException {
-        String method = jetty.getMethod();
-        String path = jetty.getHttpURI().getDecodedPath();
+    private Request request(Http1Server.Raw raw, long received) {
         Route route = NOT_FOUND;
         Map<String, String> params = Map.of();
         for (Route r : routes) {
-            Map<String, String> m = r.match(method, path);
+            Map<String, String> m = r.match(raw.method(), raw.path());
             if (m != null) {
                 route = r;
                 params = m;
                 break;
             }
         }
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        for (HttpField f : jetty.getHeaders()) {
-            headers.computeIfAbsent(f.getName().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(f.getValue());
-        }
-        ByteBuffer buffer = Content.Source.asByteBuffer(jetty);
-        byte[] body = new byte[buffer.remaining()];
-        buffer.get(body);
-        return new Request(route, method, path, jetty.getHttpURI().getQuery(), headers, body, params, received);
+        return new Request(route, raw.method(), raw.path(), raw.query(), raw.headers(), raw.body(), params, received);
     }
 
     @Override
     public void close() {
         closed.countDown();
-        try {
-            server.stop();
-        } catch (Exception e) {
-            LOG.warn("fake provider: stop failed", e);
-        }
+        server.close();
     }
 }
