@@ -18,7 +18,7 @@ import dev.relay.ingress.RelayIngress;
 import dev.relay.ingress.logstore.LogQueries;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
