@@ -1,5 +1,8 @@
 package dev.relay.ingress;
 
+import dev.relay.ingress.batch.Batches;
+import dev.relay.ingress.kafka.Catalog;
+import dev.relay.ingress.kafka.FileContents;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.JobView;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +17,15 @@ public interface IngressBackend extends AutoCloseable {
     JobPublisher publisher();
 
     JobView view();
+
+    /** OpenAI file and batch objects, shared by every instance. */
+    Catalog catalog();
+
+    /** The bytes of uploaded files. */
+    FileContents files();
+
+    /** Starts telling webhooks when batches end (a backend without webhook delivery ignores it). */
+    default void watchBatches(Batches batches) {}
 
     /** Named readiness checks (broker, registry, view caught up); all true = ready. */
     Map<String, Boolean> readiness();

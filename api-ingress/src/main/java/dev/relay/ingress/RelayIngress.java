@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.batch.BatchHandler;
 import dev.relay.ingress.batch.BatchParser;
+import dev.relay.ingress.batch.Batches;
+import dev.relay.ingress.batch.FilesHandler;
 import dev.relay.ingress.dashboard.Dashboard;
 import dev.relay.ingress.http.ApiException;
 import dev.relay.ingress.http.Auth;
@@ -25,6 +27,7 @@ import dev.relay.ingress.logstore.LogStore;
 import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.schemas.Topics;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -89,8 +92,11 @@ public final class RelayIngress implements AutoCloseable {
         ResultRenderer renderer = new ResultRenderer(json);
         ChatHandler chat = new ChatHandler(bodies, submitter, renderer, new Timeouts(ingress.syncTimeout()), errors, json);
         JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json);
+        Batches batchState = new Batches(backend.catalog(), backend.view(), renderer, json, clock);
         BatchHandler batches = new BatchHandler(bodies, new BatchParser(bodies, factory), publisher, backend.view(),
-                renderer, json);
+                backend.catalog(), backend.files(), batchState, renderer,
+                new TargetGuard(config.webhooks().allowPrivateTargets()), json, clock);
+        FilesHandler files = new FilesHandler(backend.catalog(), backend.files(), batchState, bodies, json, clock);
         OpsHandler ops = new OpsHandler(backend::readiness, metrics, json);
         Auth auth = new Auth(ingress.apiKeys());
         HttpMetrics httpMetrics = new HttpMetrics(metrics);
@@ -109,6 +115,10 @@ public final class RelayIngress implements AutoCloseable {
             ServerErrors serverErrors = new ServerErrors(errors);
             cfg.jetty.modifyServer(server -> server.setErrorHandler(serverErrors));
             cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(serverErrors));
+            // file uploads: parts above 1 MB are spooled to disk by Jetty, never held in the heap
+            cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            cfg.jetty.multipartConfig.maxFileSize(FilesHandler.MAX_BYTES + 1, SizeUnit.BYTES);
+            cfg.jetty.multipartConfig.maxTotalRequestSize(FilesHandler.MAX_BYTES + 1024 * 1024, SizeUnit.BYTES);
         });
         app.before(httpMetrics::before);
         app.before("/v1/*", auth::check);
@@ -126,8 +136,15 @@ public final class RelayIngress implements AutoCloseable {
         app.post("/v1/chat/completions", chat::handle);
         app.post("/v1/jobs", jobs::submit);
         app.get("/v1/jobs/{id}", jobs::get);
+        app.post("/v1/files", files::upload);
+        app.get("/v1/files", files::list);
+        app.get("/v1/files/{id}", files::get);
+        app.delete("/v1/files/{id}", files::delete);
+        app.get("/v1/files/{id}/content", files::content);
         app.post("/v1/batches", batches::create);
+        app.get("/v1/batches", batches::list);
         app.get("/v1/batches/{id}", batches::get);
+        app.post("/v1/batches/{id}/cancel", batches::cancel);
         app.get("/v1/batches/{id}/output", batches::output);
         app.get("/health/live", ops::live);
         app.get("/health/ready", ops::ready);
@@ -136,6 +153,7 @@ public final class RelayIngress implements AutoCloseable {
         Dashboard dashboard = logStore == null ? null
                 : Dashboard.register(app, config, logStore, backend.view(), clock);
         app.start(ingress.host(), ingress.port());
+        backend.watchBatches(batchState);
         LOG.info("relay ingress listening on {}:{}", ingress.host(), app.port());
         return new RelayIngress(app, backend, logStore, dashboard);
     }

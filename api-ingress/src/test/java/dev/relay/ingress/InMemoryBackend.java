@@ -1,5 +1,7 @@
 package dev.relay.ingress;
 
+import dev.relay.ingress.kafka.Catalog;
+import dev.relay.ingress.kafka.FileContents;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.JobView;
 import dev.relay.schemas.Job;
@@ -21,6 +23,8 @@ public final class InMemoryBackend implements IngressBackend {
 
     public final List<Job> published = new CopyOnWriteArrayList<>();
     private final JobView view = new JobView(Clock.systemUTC(), Duration.ofHours(24));
+    private final Catalog catalog = Catalog.inMemory();
+    private final FileContents files = FileContents.inMemory();
     private volatile Function<Job, JobResult> processor;
     public volatile boolean down;
 
@@ -59,6 +63,16 @@ public final class InMemoryBackend implements IngressBackend {
     @Override
     public JobView view() {
         return view;
+    }
+
+    @Override
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    @Override
+    public FileContents files() {
+        return files;
     }
 
     @Override

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>jobs, jobs.hop-N</td><td>delete, 7 days</td><td>work in flight; a job is done within minutes</td></tr>
  *   <tr><td>results, webhooks</td><td>compact (by job id)</td><td>the latest state per job, kept for ever; records
  *       stay uncompacted for {@link #MIN_COMPACTION_LAG} so readers can follow recent history</td></tr>
+ *   <tr><td>files, batches</td><td>compact (by chunk, file or batch id)</td><td>uploaded files and the batch
+ *       catalog, kept until deleted (a tombstone)</td></tr>
  *   <tr><td>attempts</td><td>delete, 30 days</td><td>the audit trail</td></tr>
  *   <tr><td>status</td><td>compact (by provider)</td><td>the processor's latest snapshot per provider</td></tr>
  *   <tr><td>failed, deadletter</td><td>delete, 90 days</td><td>input of replays and of manual repair, which may
@@ -139,7 +141,8 @@ public final class TopicSetup {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(Duration.ofHours(1)));
             c.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, ms(TOMBSTONE_RETENTION));
-        } else if (name.equals(topics.results()) || name.equals(topics.webhooks())) {
+        } else if (name.equals(topics.results()) || name.equals(topics.webhooks()) || name.equals(topics.files())
+                || name.equals(topics.batches())) {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             c.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, ms(MIN_COMPACTION_LAG));
             c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(COMPACTED_SEGMENT));

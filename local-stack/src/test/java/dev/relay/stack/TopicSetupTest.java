@@ -12,7 +12,7 @@ class TopicSetupTest {
 
     @Test
     void shouldCompactResultsAndWebhooksByJobId() {
-        for (String name : new String[] {topics.results(), topics.webhooks()}) {
+        for (String name : new String[] {topics.results(), topics.webhooks(), topics.files(), topics.batches()}) {
             Map<String, String> c = TopicSetup.configFor(topics, name, (short) 1);
             assertThat(c).containsEntry("cleanup.policy", "compact")
                     .containsEntry("min.compaction.lag.ms", "3600000")

@@ -80,10 +80,20 @@ public record Topics(String prefix, int maxHops) {
         return prefix + "status";
     }
 
+    /** Uploaded files (OpenAI Files API), in chunks keyed {@code <file id>/<chunk>}; compacted, deleted by tombstones. */
+    public String files() {
+        return prefix + "files";
+    }
+
+    /** The batch catalog: OpenAI file and batch objects, one JSON record per id (compacted). */
+    public String batches() {
+        return prefix + "batches";
+    }
+
     /** Every topic Relay creates. */
     public List<String> all() {
         List<String> all = new ArrayList<>(hopTopics());
-        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks(), status()));
+        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks(), status(), files(), batches()));
         return List.copyOf(all);
     }
 }

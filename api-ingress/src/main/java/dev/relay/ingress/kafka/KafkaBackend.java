@@ -3,6 +3,8 @@ package dev.relay.ingress.kafka;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.IngressBackend;
+import dev.relay.ingress.batch.BatchWebhooks;
+import dev.relay.ingress.batch.Batches;
 import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.ingress.webhook.WebhookDispatcher;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -34,10 +37,25 @@ public final class KafkaBackend implements IngressBackend {
     private final Admin admin;
     private final SchemaRegistryClient registry;
     private final ResultStore results;
+    private final KafkaCatalog catalog;
+    private final KafkaFileContents files;
+    private final WebhookSender sender;
+    private final Optional<String> batchUrl;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private volatile BatchWebhooks batchWebhooks;
 
     private KafkaBackend(KafkaJobPublisher publisher, JobView view, ViewConsumer viewConsumer,
-            WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry, ResultStore results) {
+            WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry, ResultStore results,
+            KafkaCatalog catalog, KafkaFileContents files, WebhookSender sender, Optional<String> batchUrl,
+            ObjectMapper json, Clock clock) {
         this.publisher = publisher;
+        this.sender = sender;
+        this.batchUrl = batchUrl;
+        this.json = json;
+        this.clock = clock;
+        this.catalog = catalog;
+        this.files = files;
         this.view = view;
         this.results = results;
         this.viewConsumer = viewConsumer;
@@ -68,7 +86,14 @@ public final class KafkaBackend implements IngressBackend {
         KafkaJobPublisher publisher = null;
         ViewConsumer viewConsumer = null;
         WebhookDispatcher webhooks = null;
+        KafkaCatalog catalog = null;
+        KafkaFileContents files = null;
         try {
+            files = new KafkaFileContents(props, topics.files());
+            catalog = new KafkaCatalog(props, topics.batches(), json);
+            if (!catalog.start(Duration.ofMinutes(5))) {
+                throw new IllegalStateException("the batch catalog did not catch up in 5 minutes");
+            }
             publisher = new KafkaJobPublisher(props, serdes.job(), topics, Duration.ofSeconds(30));
             viewConsumer = new ViewConsumer(props, view, results, serdes, topics, clock, window);
             if (!viewConsumer.start(Duration.ofMinutes(5))) {
@@ -82,13 +107,14 @@ public final class KafkaBackend implements IngressBackend {
                     r -> view.state(r.getJobId()).map(renderer::job).orElseGet(json::createObjectNode),
                     id -> view.state(id).flatMap(JobView.JobState::webhookJson), json, clock);
             webhooks.start();
-            return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry, results);
+            return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry, results, catalog, files,
+                    sender, ws.batchUrl(), json, clock);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeAll(webhooks, viewConsumer, publisher, admin, results);
+            closeAll(webhooks, viewConsumer, publisher, catalog, files, admin, results);
             throw new IllegalStateException("interrupted while starting", e);
         } catch (RuntimeException e) {
-            closeAll(webhooks, viewConsumer, publisher, admin, results);
+            closeAll(webhooks, viewConsumer, publisher, catalog, files, admin, results);
             throw e;
         }
     }
@@ -115,6 +141,21 @@ public final class KafkaBackend implements IngressBackend {
     }
 
     @Override
+    public void watchBatches(Batches batches) {
+        batchWebhooks = new BatchWebhooks(catalog, batches, sender, batchUrl, webhooks::owns, json, clock).start();
+    }
+
+    @Override
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    @Override
+    public FileContents files() {
+        return files;
+    }
+
+    @Override
     public Map<String, Boolean> readiness() {
         Map<String, Boolean> checks = new LinkedHashMap<>();
         try {
@@ -131,6 +172,7 @@ public final class KafkaBackend implements IngressBackend {
         }
         checks.put("results_view", viewConsumer.caughtUp());
         checks.put("webhooks", webhooks.running());
+        checks.put("batch_catalog", catalog.caughtUp());
         return checks;
     }
 
@@ -154,7 +196,7 @@ public final class KafkaBackend implements IngressBackend {
     @Override
     public void close() {
         // the result store last: the consumers write to it until they are closed
-        closeAll(webhooks, viewConsumer, publisher, admin, results);
+        closeAll(batchWebhooks, webhooks, viewConsumer, publisher, catalog, files, admin, results);
     }
 
     private static void closeAll(AutoCloseable... all) {

@@ -62,6 +62,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Thread thread;
     private final java.util.Set<Thread> deliveries = ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
+    private final java.util.Set<Integer> assigned = ConcurrentHashMap.newKeySet();
+    private volatile int partitions = 1;
 
     public WebhookDispatcher(Map<String, Object> clientProps, AvroSerde<JobResult> serde, Topics topics,
             WebhookSender sender, Function<JobResult, JsonNode> payload, Function<String, Optional<String>> knownState,
@@ -89,20 +91,34 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     public void start() {
+        partitions = Math.max(1, consumer.partitionsFor(topics.results(), Duration.ofSeconds(30)).size());
         consumer.subscribe(List.of(topics.results()), new ConsumerRebalanceListener() {
             @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
                 commit();
-                partitions.forEach(tp -> {
+                revoked.forEach(tp -> {
+                    assigned.remove(tp.partition());
                     inFlight.remove(tp);
                     seen.remove(tp);
                 });
             }
 
             @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+            public void onPartitionsAssigned(Collection<TopicPartition> added) {
+                added.forEach(tp -> assigned.add(tp.partition()));
+            }
         });
         thread.start();
+    }
+
+    /**
+     * Whether this instance is the one that sends the webhooks keyed {@code key} (a batch id): the one that holds the
+     * results partition the key hashes to, so one instance at a time owns each batch's webhook.
+     */
+    public boolean owns(String key) {
+        int p = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+        return assigned.contains(p);
     }
 
     public boolean running() {

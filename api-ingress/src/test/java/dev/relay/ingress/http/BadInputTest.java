@@ -134,7 +134,7 @@ class BadInputTest {
                 jobs("deadline in the past", "{\"model\":\"openai/gpt\",\"deadline\":\"2001-01-01T00:00:00Z\"," + OK_MSG + "}", 400, "deadline", "invalid_value"),
                 jobs("metadata value not a string", "{\"model\":\"openai/gpt\",\"metadata\":{\"a\":1}," + OK_MSG + "}", 400, "metadata.a", "invalid_value"),
                 jobs("unknown provider on /v1/jobs", "{\"model\":\"nope/x\"," + OK_MSG + "}", 400, "model", "unknown_provider"),
-                batch("batch line not JSON", line + "\n{oops\n", null, "invalid_json"),
+                batch("batch line not JSON", line + "\n{oops\n", "lines[1]", "invalid_json"),
                 batch("batch duplicate custom_id", line + "\n" + line + "\n", "lines[1].custom_id", "duplicate_custom_id"),
                 batch("batch line unknown provider", line + "\n" + line.replace("\"a\"", "\"b\"").replace("openai/gpt", "nope/gpt"), "lines[1].body.model", "unknown_provider"),
                 batch("batch line stream true", line.replace("\"body\":{", "\"body\":{\"stream\":true,"), "lines[0].body.stream", "streaming_unsupported"),

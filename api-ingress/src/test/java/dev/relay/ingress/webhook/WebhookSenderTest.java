@@ -50,7 +50,7 @@ class WebhookSenderTest {
 
     private WebhookSender sender(Duration retryFor, boolean allowPrivate, TargetGuard guard) {
         WebhookSettings s = new WebhookSettings(Optional.of(Secret.literal(SECRET)), Duration.ofSeconds(2), retryFor,
-                Duration.ofMillis(20), Duration.ofMillis(100), allowPrivate);
+                Duration.ofMillis(20), Duration.ofMillis(100), allowPrivate, Optional.empty());
         return new WebhookSender(s, new WebhookSigner(s.secret()), guard, Clock.systemUTC());
     }
 
