@@ -1,6 +1,7 @@
 package dev.relay.processor.attempt;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
@@ -66,7 +68,11 @@ public final class Classifier {
         };
     }
 
-    /** Classifies a call that got no usable HTTP answer. */
+    /**
+     * Classifies a call that ended with an exception instead of an outcome. Transport failures (I/O, timeouts, a
+     * cancelled exchange) are the provider's or the network's; anything else thrown inside an adapter or a mapper is a
+     * bug in Relay: {@link FailureClass#INTERNAL}, never an outage to retry or fall back from.
+     */
     public static FailureClass classify(Throwable error) {
         Throwable t = unwrap(error);
         if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException
@@ -84,7 +90,11 @@ public final class Classifier {
         if (t instanceof CancellationException) {
             return FailureClass.TIMEOUT;
         }
-        return FailureClass.NETWORK;
+        if (t instanceof RejectedExecutionException) {
+            // the call could not be handed to a thread (shutting down): no request went out, as with a refused connection
+            return FailureClass.NETWORK;
+        }
+        return FailureClass.INTERNAL;
     }
 
     /** No key is configured (or its env var is unset): reported without calling the provider. */
@@ -99,7 +109,8 @@ public final class Classifier {
 
     private static Throwable unwrap(Throwable t) {
         Throwable cur = t;
-        while ((cur instanceof CompletionException || cur instanceof ExecutionException) && cur.getCause() != null) {
+        while ((cur instanceof CompletionException || cur instanceof ExecutionException
+                || cur instanceof UncheckedIOException) && cur.getCause() != null) {
             cur = cur.getCause();
         }
         return cur;

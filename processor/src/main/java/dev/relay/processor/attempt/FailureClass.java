@@ -30,7 +30,9 @@ public enum FailureClass {
     /** 200 with an unusable or cut-off body: retried once, then the next hop. */
     TRUNCATED(true, true, false),
     /** The job's deadline passed: nothing more is tried. */
-    DEADLINE(false, false, false);
+    DEADLINE(false, false, false),
+    /** An unexpected exception in an adapter or a mapper: a bug, not an outage. Not retried, no fallback. */
+    INTERNAL(false, false, false);
 
     private final boolean retrySameTarget;
     private final boolean nextHop;

@@ -122,6 +122,7 @@ public final class RetryPolicy {
     private static Verdict giveUp(AttemptOutcome.Failure failure, boolean isLastHop) {
         FailureClass c = failure.failureClass();
         String reason = c == FailureClass.INVALID_REQUEST ? "INVALID_REQUEST"
+                : c == FailureClass.INTERNAL ? "INTERNAL"
                 : c == FailureClass.DEADLINE ? "DEADLINE"
                 : !failure.allowFallbacks() ? "FALLBACKS_NOT_ALLOWED"
                 : isLastHop ? CHAIN_EXHAUSTED : "NOT_RETRYABLE_" + c;

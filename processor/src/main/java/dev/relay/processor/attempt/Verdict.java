@@ -27,7 +27,7 @@ public sealed interface Verdict permits Verdict.RetrySame, Verdict.NextHop, Verd
 
     /**
      * The chain stops here. {@code reason} is the failed job's terminal reason: {@code INVALID_REQUEST},
-     * {@code DEADLINE}, {@code FALLBACKS_NOT_ALLOWED}, {@code CHAIN_EXHAUSTED} (the last hop failed)
+     * {@code DEADLINE}, {@code FALLBACKS_NOT_ALLOWED}, {@code INTERNAL} (a bug), {@code CHAIN_EXHAUSTED} (the last hop failed)
      * or {@code NOT_RETRYABLE_<class>} (the class does not fall back).
      */
     record GiveUp(String reason) implements Verdict {

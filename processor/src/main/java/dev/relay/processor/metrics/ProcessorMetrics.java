@@ -10,7 +10,8 @@ import java.util.function.ToDoubleFunction;
  * The processor's own meters (Prometheus names in brackets): attempts by provider, model, class and decision
  * ({@code relay_attempts_total}), terminal results by status ({@code relay_results_total}), calls in flight and
  * store backlog per provider ({@code relay_provider_inflight_calls}, {@code relay_provider_backlog_jobs}), records
- * sent to the dead-letter topic ({@code relay_deadletter_total}).
+ * sent to the dead-letter topic ({@code relay_deadletter_total}), calls ended by a bug in an adapter or mapper
+ * ({@code relay_internal_errors_total}).
  */
 public final class ProcessorMetrics {
 
@@ -33,6 +34,13 @@ public final class ProcessorMetrics {
         Counter.builder("relay.attempts").description("Provider attempts by outcome class and decision")
                 .tags("provider", provider, "model", model, "class", outcomeClass, "decision", decision)
                 .register(registry).increment();
+    }
+
+    /** A call ended by a bug in Relay's adapter or mapper (class INTERNAL), not by the provider. */
+    public void internalError(String provider, String model) {
+        Counter.builder("relay.internal.errors")
+                .description("Calls ended by an unexpected exception in an adapter or mapper (a bug, class INTERNAL)")
+                .tags("provider", provider, "model", model).register(registry).increment();
     }
 
     public void result(String status) {

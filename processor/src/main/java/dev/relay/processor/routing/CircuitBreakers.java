@@ -103,8 +103,8 @@ public final class CircuitBreakers implements Breakers {
         CircuitBreaker cb = breaker(provider, model);
         if (HEALTH_CLASSES.contains(failure)) {
             cb.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new ProviderUnhealthy(cb.getName(), failure));
-        } else if (failure == FailureClass.DEADLINE) {
-            // The job ran out of time: nothing learned about the provider.
+        } else if (failure == FailureClass.DEADLINE || failure == FailureClass.INTERNAL) {
+            // The job ran out of time, or Relay itself failed (a bug): nothing learned about the provider.
             cb.releasePermission();
         } else {
             // The provider answered (caller fault, key, model, filter): healthy as far as the breaker cares.

@@ -5,6 +5,7 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.Classifier;
+import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.schemas.ChatRequestCodec;
@@ -155,6 +156,9 @@ final class CallLauncher {
             long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
             services.gate().release(provider);
             AttemptOutcome result = outcome != null ? outcome : failureOf(error);
+            if (result instanceof AttemptOutcome.Failure f && f.failureClass() == FailureClass.INTERNAL) {
+                reportBug(job, targetHop, provider, model, error);
+            }
             if (error instanceof CancellationException) {
                 services.policy().release(provider, model);
             } else if (result instanceof AttemptOutcome.Failure f) {
@@ -164,6 +168,16 @@ final class CallLauncher {
             }
         });
         return new Launched(future, keyName, now, startNanos);
+    }
+
+    /** A bug in an adapter or a mapper ended the call: logged with its stack and counted, once per call. */
+    private void reportBug(Job job, int targetHop, String provider, String model, Throwable error) {
+        services.metrics().internalError(provider, model);
+        try (var mdc = Mdc.of(job, targetHop, provider, model)) {
+            log.error("bug in the adapter or mapper of {}/{}: job {}'s attempt fails as INTERNAL (not retried; no "
+                    + "fallback unless fallback_policy.classes.INTERNAL says so)", provider, model, job.getJobId(),
+                    error == null ? new IllegalStateException("the call completed with no outcome") : error);
+        }
     }
 
     /**

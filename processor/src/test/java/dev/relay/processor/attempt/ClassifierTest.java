@@ -3,12 +3,15 @@ package dev.relay.processor.attempt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,6 +69,20 @@ class ClassifierTest {
         assertThat(Classifier.classify(new SSLHandshakeException("bad cert"))).isEqualTo(FailureClass.NETWORK);
         assertThat(Classifier.classify(new ExecutionException(new IOException("Connection reset"))))
                 .isEqualTo(FailureClass.NETWORK);
+    }
+
+    @Test
+    void shouldClassifyAnUnexpectedExceptionAsABugNotAnOutage() {
+        assertThat(Classifier.classify(new NullPointerException("mapper"))).isEqualTo(FailureClass.INTERNAL);
+        assertThat(Classifier.classify(new CompletionException(new IllegalStateException("mapper"))))
+                .isEqualTo(FailureClass.INTERNAL);
+        assertThat(Classifier.classify(new ClassCastException())).isEqualTo(FailureClass.INTERNAL);
+        assertThat(Classifier.classify(null)).isEqualTo(FailureClass.INTERNAL); // completed with no outcome
+        // still transport failures, however they are wrapped
+        assertThat(Classifier.classify(new UncheckedIOException(new IOException("Connection reset"))))
+                .isEqualTo(FailureClass.NETWORK);
+        assertThat(Classifier.classify(new RejectedExecutionException("shutting down"))).isEqualTo(FailureClass.NETWORK);
+        assertThat(Classifier.classify(new CancellationException())).isEqualTo(FailureClass.TIMEOUT);
     }
 
     @Test

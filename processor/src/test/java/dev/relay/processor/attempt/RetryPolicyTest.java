@@ -159,7 +159,7 @@ class RetryPolicyTest {
     void shouldGiveUpWhenAllowFallbacksIsFalse(FailureClass c) {
         var f = failure(c).withAllowFallbacks(false);
         String reason = switch (c) {
-            case INVALID_REQUEST, DEADLINE -> c.name();
+            case INVALID_REQUEST, DEADLINE, INTERNAL -> c.name();
             default -> "FALLBACKS_NOT_ALLOWED";
         };
         assertThat(defaults.decide(f, 1, NET, true, false, random)).isEqualTo(new Verdict.GiveUp(reason));
@@ -290,6 +290,27 @@ class RetryPolicyTest {
     void shouldSkipATargetThatCannotBeCalledToTheNextHopOrEndTheChainOnTheLastHop() {
         assertThat(defaults.skipTarget(false)).isEqualTo(NEXT);
         assertThat(defaults.skipTarget(true)).isEqualTo(EXHAUSTED);
+    }
+
+    @Test
+    void shouldNeitherRetryNorFallBackFromABugByDefault() {
+        // another key, the first attempt, a chain with hops left: none of it matters for a bug
+        assertThat(defaults.decide(failure(FailureClass.INTERNAL), 1, NET, true, false, random))
+                .isEqualTo(new Verdict.GiveUp("INTERNAL"));
+        assertThat(defaults.decide(failure(FailureClass.INTERNAL), 1, NET, true, true, random))
+                .isEqualTo(new Verdict.GiveUp("INTERNAL"));
+    }
+
+    @Test
+    void shouldLetFallbackPolicyFallBackOrRetryOnABug() throws Exception {
+        RetryPolicy fallBack = policy("{\"fallback_policy\": {\"classes\": {\"INTERNAL\": {\"next_hop\": true}}}}");
+        assertThat(fallBack.decide(failure(FailureClass.INTERNAL), 1, NET, true, false, random)).isEqualTo(NEXT);
+        RetryPolicy retry = policy("{\"fallback_policy\": {\"classes\": {\"internal\": {\"retry_same\": true, "
+                + "\"max_retries\": 1}}}}");
+        assertThat(retry.decide(failure(FailureClass.INTERNAL), 1, NET, true, false, random))
+                .isInstanceOf(Verdict.RetrySame.class);
+        assertThat(retry.decide(failure(FailureClass.INTERNAL), 2, NET, true, false, random))
+                .isEqualTo(new Verdict.GiveUp("INTERNAL"));
     }
 
     @Test

@@ -6,17 +6,29 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.relay.config.ConfigLoader;
+import dev.relay.config.NetworkConfig;
 import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.provider.http.Dialect;
+import dev.relay.processor.provider.http.HttpProviderClient;
+import dev.relay.processor.provider.http.HttpTransport;
+import dev.relay.processor.provider.http.ProviderError;
+import dev.relay.processor.provider.http.WireRequest;
+import dev.relay.processor.provider.openai.OpenAiDialect;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -118,5 +130,51 @@ class HttpProviderClientIT {
         assertThat(r.getHeader("X-Team")).isEqualTo("relay");
         assertThat(r.getHeader("Authorization")).isEqualTo("Bearer sk-transport-test-key");
         assertThat(r.getHeaders().getHeader("Authorization").values()).hasSize(1);
+    }
+
+    @Test
+    void shouldFailTheCallWithTheMappersExceptionSoItIsClassedAsABug() throws Exception {
+        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withHeader("Content-Type",
+                "application/json").withBody("{\"id\": \"chatcmpl-1\", \"object\": \"chat.completion\", \"choices\": "
+                + "[{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, "
+                + "\"finish_reason\": \"stop\"}]}")));
+        Dialect openAi = new OpenAiDialect();
+        Dialect buggy = new Dialect() {
+            @Override
+            public String defaultBaseUrl() {
+                return openAi.defaultBaseUrl();
+            }
+
+            @Override
+            public WireRequest toWire(ChatCall call, String key) {
+                return openAi.toWire(call, key);
+            }
+
+            @Override
+            public AttemptOutcome fromWire(byte[] body, int status) {
+                throw new NullPointerException("a response mapper bug");
+            }
+
+            @Override
+            public ProviderError parseError(int status, byte[] body) {
+                return openAi.parseError(status, body);
+            }
+        };
+        try (ProviderClient c = new HttpProviderClient("openai", buggy, URI.create(server.baseUrl()),
+                network(), new HttpTransport(HttpTransport.Settings.defaults(),
+                HttpClient.Version.HTTP_1_1), "Relay/test", Clock.systemUTC())) {
+            var future = c.call(call(Instant.now().plusSeconds(5)));
+            assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NullPointerException.class);
+            // what the processor makes of it: a bug, not a TRUNCATED answer to retry or fall back from
+            Throwable error = future.handle((o, e) -> e).get();
+            assertThat(Classifier.classify(error)).isEqualTo(FailureClass.INTERNAL);
+        }
+        assertThat(server.findAll(anyRequestedFor(anyUrl()))).hasSize(1);
+    }
+
+    private NetworkConfig network() {
+        String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"" + server.baseUrl()
+                + "\"}}}}";
+        return new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("openai").network();
     }
 }

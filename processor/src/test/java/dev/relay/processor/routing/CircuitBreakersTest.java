@@ -85,7 +85,7 @@ class CircuitBreakersTest {
 
     @ParameterizedTest
     @EnumSource(value = FailureClass.class, names = {"INVALID_REQUEST", "AUTH", "QUOTA", "MODEL_UNAVAILABLE",
-            "CONTEXT_LENGTH", "CONTENT_FILTERED", "TRUNCATED", "DEADLINE"})
+            "CONTEXT_LENGTH", "CONTENT_FILTERED", "TRUNCATED", "DEADLINE", "INTERNAL"})
     void shouldNeverOpenOnFailuresThatSayNothingAboutProviderHealth(FailureClass c) {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(30)), meters);
         for (int i = 0; i < 50; i++) {

@@ -45,6 +45,18 @@ final class ScriptedProvider implements ProviderClient {
         };
     }
 
+    /** Throws {@code bug} from {@code call} itself, as an adapter whose request mapping has a bug would. */
+    void throwing(RuntimeException bug) {
+        behaviour = c -> {
+            throw bug;
+        };
+    }
+
+    /** Completes every call exceptionally with {@code bug}, as an adapter whose response mapping has a bug would. */
+    void failing(RuntimeException bug) {
+        behaviour = c -> CompletableFuture.failedFuture(bug);
+    }
+
     List<Seen> calls() {
         return calls;
     }

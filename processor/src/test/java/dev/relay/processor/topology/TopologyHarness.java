@@ -20,6 +20,7 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.testkit.registry.InMemorySchemaRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,6 +89,7 @@ final class TopologyHarness implements AutoCloseable {
     final RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(CONFIG, "test");
     final Map<String, ScriptedProvider> providers = new LinkedHashMap<>();
     final StubBreakers breakers = new StubBreakers();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final RelaySerdes serdes;
     final TopologyTestDriver driver;
     final TestInputTopic<String, Job> jobs;
@@ -119,7 +121,7 @@ final class TopologyHarness implements AutoCloseable {
         serdes = RelaySerdes.create(SchemaRegistryClient.create(registry.url()));
         Map<String, ProviderClient> clients = Map.copyOf(providers);
         FallbackServices services = new FallbackServices(config.providers(), clients, policy(breakers),
-                new ProviderGate(config.providers()), ProcessorMetrics.noop(), Duration.ofMillis(5), Duration.ofMillis(50),
+                new ProviderGate(config.providers()), new ProcessorMetrics(meters), Duration.ofMillis(5), Duration.ofMillis(50),
                 early);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");

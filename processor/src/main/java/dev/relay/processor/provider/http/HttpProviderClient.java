@@ -105,6 +105,7 @@ public final class HttpProviderClient implements ProviderClient {
             try {
                 outcome = error == null ? fromResponse(response, key) : fromError(error, key, sentTimeout);
             } catch (RuntimeException bug) {
+                // a mapper that throws is a bug: the caller classes it INTERNAL, not as the provider's failure
                 result.completeExceptionally(bug);
                 return;
             }
@@ -125,14 +126,8 @@ public final class HttpProviderClient implements ProviderClient {
         int status = response.statusCode();
         byte[] body = response.body() == null ? new byte[0] : response.body();
         if (status >= 200 && status < 300) {
-            AttemptOutcome outcome;
-            try {
-                outcome = dialect.fromWire(body, status);
-            } catch (RuntimeException unusable) {
-                // a body of the wrong shape (a string where an object belongs...) is the provider's fault, not ours
-                outcome = Failure.of(Classifier.unusableBody(), status, null, null,
-                        "unusable response body: " + unusable.getClass().getSimpleName());
-            }
+            // the dialect returns TRUNCATED for a body of the wrong shape; an exception from it is a mapper bug
+            AttemptOutcome outcome = dialect.fromWire(body, status);
             return outcome instanceof Failure f ? redacted(f, key) : outcome;
         }
         ProviderError err = dialect.parseError(status, body);
