@@ -27,7 +27,7 @@ import dev.relay.ingress.Http;
 import dev.relay.ingress.RelayIngress;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
-import dev.relay.stack.RelayStackExtension;
+import dev.relay.testkit.RelayStackExtension;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
