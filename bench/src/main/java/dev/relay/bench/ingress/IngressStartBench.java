@@ -10,7 +10,7 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.stack.EmbeddedKafkaBroker;
-import dev.relay.stack.InMemorySchemaRegistry;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import dev.relay.stack.TopicSetup;
 import java.net.URI;
 import java.net.http.HttpClient;
