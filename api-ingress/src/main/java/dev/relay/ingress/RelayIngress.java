@@ -18,6 +18,7 @@ import dev.relay.ingress.http.JobFactory;
 import dev.relay.ingress.http.JobSubmitter;
 import dev.relay.ingress.http.JobsHandler;
 import dev.relay.ingress.http.OpsHandler;
+import dev.relay.ingress.http.RequestTracing;
 import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.http.ServerErrors;
 import dev.relay.ingress.http.Timeouts;
@@ -30,6 +31,7 @@ import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.relay.telemetry.Telemetry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Set;
@@ -47,22 +49,30 @@ public final class RelayIngress implements AutoCloseable {
     private final IngressBackend backend;
     private final LogStore logStore;
     private final Dashboard dashboard;
+    private final Telemetry telemetry;
 
-    private RelayIngress(Javalin app, IngressBackend backend, LogStore logStore, Dashboard dashboard) {
+    private RelayIngress(Javalin app, IngressBackend backend, LogStore logStore, Dashboard dashboard,
+            Telemetry telemetry) {
         this.app = app;
         this.backend = backend;
         this.logStore = logStore;
         this.dashboard = dashboard;
+        this.telemetry = telemetry;
     }
 
     public static RelayIngress start(RelayConfig config) {
+        return start(config, Telemetry.from(config.otel(), "relay-ingress"));
+    }
+
+    /** With its traces going to {@code telemetry} (tests read them from an in-memory exporter). */
+    public static RelayIngress start(RelayConfig config, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
         Clock clock = Clock.systemUTC();
         IngressBackend backend = KafkaBackend.start(config, json, clock);
         LogStore store = null;
         try {
             store = config.logsStore().enabled() ? LogStore.start(config, clock) : null;
-            return start(config, backend, clock, store);
+            return start(config, backend, clock, store, telemetry);
         } catch (RuntimeException e) {
             if (store != null) {
                 store.close();
@@ -79,6 +89,12 @@ public final class RelayIngress implements AutoCloseable {
 
     /** With a log store, the dashboard is served at {@code /}; closing the ingress closes the store too. */
     public static RelayIngress start(RelayConfig config, IngressBackend backend, Clock clock, LogStore logStore) {
+        return start(config, backend, clock, logStore, Telemetry.from(config.otel(), "relay-ingress"));
+    }
+
+    /** As above; closing the ingress closes {@code telemetry} (flushing its last spans). */
+    public static RelayIngress start(RelayConfig config, IngressBackend backend, Clock clock, LogStore logStore,
+            Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
         Topics topics = new Topics(config.kafka().topicPrefix(), config.kafka().maxHops());
         var ingress = config.ingress();
@@ -88,7 +104,9 @@ public final class RelayIngress implements AutoCloseable {
         JobFactory factory = new JobFactory(new ChainParser(Set.copyOf(config.providers().keySet()),
                 topics.maxChainLength()), new TargetGuard(config.webhooks().allowPrivateTargets()), clock);
         JobPublisher publisher = backend.publisher();
-        JobSubmitter submitter = new JobSubmitter(factory, publisher, backend.view(), clock, ingress.idempotencyWindow());
+        JobSubmitter submitter = new JobSubmitter(factory, publisher, backend.view(), clock, ingress.idempotencyWindow(),
+                telemetry);
+        RequestTracing tracing = new RequestTracing(telemetry);
         ResultRenderer renderer = new ResultRenderer(json);
         ChatHandler chat = new ChatHandler(bodies, submitter, renderer, new Timeouts(ingress.syncTimeout()), errors, json);
         JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json);
@@ -121,8 +139,10 @@ public final class RelayIngress implements AutoCloseable {
             cfg.jetty.multipartConfig.maxTotalRequestSize(FilesHandler.MAX_BYTES + 1024 * 1024, SizeUnit.BYTES);
         });
         app.before(httpMetrics::before);
+        app.before("/v1/*", tracing::before);
         app.before("/v1/*", auth::check);
         app.after(httpMetrics::after);
+        app.after("/v1/*", tracing::after);
         app.exception(Exception.class, errors::handle);
         app.error(404, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().startsWith("Endpoint")
@@ -155,7 +175,7 @@ public final class RelayIngress implements AutoCloseable {
         app.start(ingress.host(), ingress.port());
         backend.watchBatches(batchState);
         LOG.info("relay ingress listening on {}:{}", ingress.host(), app.port());
-        return new RelayIngress(app, backend, logStore, dashboard);
+        return new RelayIngress(app, backend, logStore, dashboard, telemetry);
     }
 
     public int port() {
@@ -170,6 +190,7 @@ public final class RelayIngress implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        telemetry.close();
         if (dashboard != null) {
             dashboard.close();
         }

@@ -19,7 +19,7 @@ import java.util.Set;
 public final class ConfigLoader {
 
     private static final Set<String> TOP_LEVEL = Set.of("$schema", "providers", "plugins", "kafka", "ingress",
-            "fallback_policy", "circuit_breaker", "webhooks", "metrics", "client", "config_store", "logs_store");
+            "fallback_policy", "circuit_breaker", "webhooks", "metrics", "client", "config_store", "logs_store", "otel");
 
     private final Node.Env env;
     private final Node.Reads reads;
@@ -95,6 +95,7 @@ public final class ConfigLoader {
                 root.get("fallback_policy"),
                 root.get("metrics").get("port").integer(9464, 0, 65535),
                 LogsStoreSettings.read(root.get("logs_store"), root.get("client"), warnings),
+                OtelSettings.read(root.get("otel")),
                 List.copyOf(warnings));
     }
 }

@@ -19,6 +19,7 @@ public record RelayConfig(
         Node fallbackPolicy,
         int metricsPort,
         LogsStoreSettings logsStore,
+        OtelSettings otel,
         List<String> warnings) {
 
     public Optional<ProviderConfig> provider(String name) {

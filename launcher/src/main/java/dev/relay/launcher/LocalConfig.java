@@ -24,6 +24,6 @@ final class LocalConfig {
         IngressSettings i = c.ingress();
         IngressSettings ingress = ingressPort == null ? i : i.withPort(ingressPort);
         return new RelayConfig(c.providers(), c.plugins(), local, ingress, c.circuitBreaker(), c.webhooks(),
-                c.fallbackPolicy(), c.metricsPort(), c.logsStore(), c.warnings());
+                c.fallbackPolicy(), c.metricsPort(), c.logsStore(), c.otel(), c.warnings());
     }
 }

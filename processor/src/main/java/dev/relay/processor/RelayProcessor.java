@@ -20,6 +20,7 @@ import dev.relay.processor.topology.ProviderGate;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
+import dev.relay.telemetry.Telemetry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -58,9 +59,12 @@ public final class RelayProcessor implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final ProviderGate gate;
     private final StatusPublisher status;
+    private final Telemetry telemetry;
 
     private RelayProcessor(KafkaStreams streams, Map<String, ProviderClient> clients, ScheduledExecutorService timer,
-            MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate, StatusPublisher status) {
+            MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate, StatusPublisher status,
+            Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.streams = streams;
         this.clients = clients;
         this.timer = timer;
@@ -77,6 +81,16 @@ public final class RelayProcessor implements AutoCloseable {
 
     /** Starts the processor with the given adapter factory (benchmarks compare adapters with it). */
     public static RelayProcessor start(RelayConfig config, Function<ProviderConfig, ProviderClient> adapters) {
+        return start(config, adapters, Telemetry.from(config.otel(), "relay-processor"));
+    }
+
+    /** With each job's attempts traced to {@code telemetry}; closing the processor closes it. */
+    public static RelayProcessor start(RelayConfig config, Telemetry telemetry) {
+        return start(config, ProviderClients::create, telemetry);
+    }
+
+    private static RelayProcessor start(RelayConfig config, Function<ProviderConfig, ProviderClient> adapters,
+            Telemetry telemetry) {
         var kafka = config.kafka();
         Topics topics = new Topics(kafka.topicPrefix(), kafka.maxHops());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -103,7 +117,7 @@ public final class RelayProcessor implements AutoCloseable {
                 : null;
         EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);
         FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics,
-                early);
+                early).withTelemetry(telemetry);
         ProviderGate gate = services.gate();
         FunctionCounter.builder("relay.fast_fallback.started", early, EarlyCalls::started)
                 .description("fallback calls started before their hop record committed").register(registry);
@@ -135,7 +149,7 @@ public final class RelayProcessor implements AutoCloseable {
                 kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
         streams.start();
         StatusPublisher status = startStatus(config, topics, gate, breakers, registry, rules);
-        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status);
+        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status, telemetry);
     }
 
     /** The per-provider snapshots on the status topic, for the dashboard. */
@@ -202,6 +216,7 @@ public final class RelayProcessor implements AutoCloseable {
     public void close() {
         status.close();
         streams.close(Duration.ofSeconds(30));
+        telemetry.close();
         streamsMetrics.close();
         clients.values().forEach(c -> {
             try {

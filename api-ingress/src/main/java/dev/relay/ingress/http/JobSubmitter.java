@@ -5,6 +5,13 @@ import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.JobView;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
+import dev.relay.telemetry.GenAi;
+import dev.relay.telemetry.Telemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,12 +35,20 @@ public final class JobSubmitter {
 
     private final JobFactory factory;
     private final JobPublisher publisher;
+    private final Telemetry telemetry;
     private final JobView view;
     private final Clock clock;
     private final Duration window;
     private final ConcurrentHashMap<String, Object> keyLocks = new ConcurrentHashMap<>();
 
     public JobSubmitter(JobFactory factory, JobPublisher publisher, JobView view, Clock clock, Duration window) {
+        this(factory, publisher, view, clock, window, Telemetry.NONE);
+    }
+
+    /** With {@code telemetry}, each published job gets its {@code relay.job} span, the parent of its attempts. */
+    public JobSubmitter(JobFactory factory, JobPublisher publisher, JobView view, Clock clock, Duration window,
+            Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.factory = factory;
         this.publisher = publisher;
         this.view = view;
@@ -94,13 +109,19 @@ public final class JobSubmitter {
 
     private Accepted publish(Job job, boolean waitForResult) {
         CompletableFuture<JobResult> f = waitForResult ? view.awaitResult(job.getJobId()) : null;
-        try {
+        Span span = telemetry.enabled() ? telemetry.tracer().spanBuilder("relay.job").setSpanKind(SpanKind.PRODUCER)
+                .setAttribute(GenAi.JOB_ID, job.getJobId())
+                .setAttribute(AttributeKey.stringKey("messaging.system"), "kafka").startSpan() : Span.getInvalid();
+        try (Scope scope = span.makeCurrent()) {
             publisher.publish(List.of(job));
         } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
             if (f != null) {
                 view.dropWaiter(job.getJobId(), f);
             }
             throw e;
+        } finally {
+            span.end();
         }
         view.onJob(job);
         return new Accepted(job.getJobId(), true, f);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import dev.relay.telemetry.Telemetry;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -56,7 +57,9 @@ public final class KafkaJobPublisher implements JobPublisher {
         }
         List<Future<RecordMetadata>> sends = new ArrayList<>(jobs.size());
         for (int i = 0; i < jobs.size(); i++) {
-            sends.add(producer.send(new ProducerRecord<>(topic, jobs.get(i).getJobId(), values.get(i))));
+            // the current trace context (the job's span, when tracing is on) goes with the record: W3C traceparent
+            sends.add(producer.send(new ProducerRecord<>(topic, null, jobs.get(i).getJobId(), values.get(i),
+                    Telemetry.currentHeaders())));
         }
         long deadline = System.nanoTime() + sendTimeout.toNanos();
         try {

@@ -4,6 +4,7 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.routing.CallPolicy;
+import dev.relay.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -15,16 +16,24 @@ import java.util.concurrent.Executors;
  * drains and dispatches, and how long {@code process()} may wait at most when a provider's backlog is full (kept far
  * below the EOS transaction timeout). {@code callStarter} runs each call's start (request mapping, the HTTP send) so
  * that the stream thread only hands it over: virtual threads in the processor, the calling thread in topology tests.
+ * {@code telemetry} traces each job's attempts ({@link Telemetry#NONE}: off).
  */
 public record FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
         CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-        Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter) {
+        Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter, Telemetry telemetry) {
 
-    /** Starts calls on the calling thread: deterministic, for topology tests. */
+    /** Starts calls on the calling thread: deterministic, for topology tests. No tracing. */
     public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
             CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
             Duration backpressureWait, EarlyCalls earlyCalls) {
-        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, Runnable::run);
+        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, Runnable::run,
+                Telemetry.NONE);
+    }
+
+    /** The same services, with each job's attempts traced through {@code t}. */
+    public FallbackServices withTelemetry(Telemetry t) {
+        return new FallbackServices(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait,
+                earlyCalls, callStarter, t);
     }
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
@@ -34,6 +43,7 @@ public record FallbackServices(Map<String, ProviderConfig> providers, Map<String
             CallPolicy policy, ProcessorMetrics metrics, EarlyCalls earlyCalls) {
         return new FallbackServices(providers, clients, policy, new ProviderGate(providers), metrics,
                 DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT, earlyCalls,
-                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-call-", 0).factory()));
+                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-call-", 0).factory()),
+                Telemetry.NONE);
     }
 }

@@ -32,12 +32,19 @@ final class HopOutcomes {
     private final int hop;
     private final int maxHop;
     private final FallbackServices services;
+    private final JobTracing tracing;
     private ProcessorContext<String, Object> ctx;
 
     HopOutcomes(int hop, int maxHop, FallbackServices services) {
         this.hop = hop;
         this.maxHop = maxHop;
         this.services = services;
+        this.tracing = new JobTracing(services.telemetry(), hop);
+    }
+
+    /** Each job's trace context on this hop: read from its record, carried by every record sent on. */
+    JobTracing tracing() {
+        return tracing;
     }
 
     void init(ProcessorContext<String, Object> context) {
@@ -171,6 +178,7 @@ final class HopOutcomes {
         var summary = Records.summary(a, decision, job.getReplayGeneration());
         forward(job.getJobId(), Records.audit(job, a, decision), FallbackTopology.ATTEMPTS);
         services.metrics().attempt(a.provider(), a.model(), a.outcome().name(), decision.name());
+        tracing.attempt(job, a, decision);
         return Records.withAttempt(job, summary);
     }
 
@@ -187,6 +195,7 @@ final class HopOutcomes {
     }
 
     private void forward(String key, Object value, String child) {
-        ctx.forward(new Record<>(key, value, ctx.currentSystemTimeMs()), FallbackTopology.child(hop, child));
+        ctx.forward(new Record<>(key, value, ctx.currentSystemTimeMs(), tracing.headers(key)),
+                FallbackTopology.child(hop, child));
     }
 }

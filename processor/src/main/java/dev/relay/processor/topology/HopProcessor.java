@@ -109,6 +109,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
         InflightEntry entry = InflightEntry.fresh(job);
         store.put(key, entry);
+        outcomes.tracing().arrived(key, job, record.headers());
         queue.hold(provider);
         EarlyCalls.Call early = services.earlyCalls().take(key, hop, job.getReplayGeneration());
         if (early != null && early.provider().equals(provider) && !early.future().isCancelled()) {
@@ -195,13 +196,16 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 queue.schedule(key, provider(before.job()), r.entry().notBefore(), now());
             }
             case Settlement.Forward f -> {
-                ctx.forward(new Record<>(key, f.next(), now()), FallbackTopology.child(hop, FallbackTopology.NEXT));
+                ctx.forward(new Record<>(key, f.next(), now(), outcomes.tracing().headers(key)),
+                        FallbackTopology.child(hop, FallbackTopology.NEXT));
                 store.delete(key);
+                outcomes.tracing().left(key);
                 queue.release(provider(before.job()));
                 launcher.startEarly(key, f.next(), hop + 1, maxHop, now());
             }
             case Settlement.End end -> {
                 store.delete(key);
+                outcomes.tracing().left(key);
                 queue.release(provider(before.job()));
             }
         }
