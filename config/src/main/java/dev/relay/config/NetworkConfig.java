@@ -10,9 +10,24 @@ import java.util.Optional;
  * {@code providers.<name>.network_config}, in Bifrost's shape. {@code base_url} excludes the API version path
  * ({@code https://api.openai.com}, not {@code .../v1}). Bare numbers are seconds for the timeout and milliseconds for
  * the backoffs, as in Bifrost; strings such as {@code "500ms"} are accepted too.
+ *
+ * <p>{@code first_token_timeout} (off by default) bounds the time from sending a call to its first content token in
+ * streaming mode, and to the first byte of the response without streaming, so a provider that is slow to start is
+ * left for the fallback. {@code stream_idle_timeout_in_seconds} (Bifrost's name, default 30) ends a streaming call
+ * that sends nothing for that long.
  */
 public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int maxRetries,
-        Duration retryBackoffInitial, Duration retryBackoffMax, Map<String, String> extraHeaders) {
+        Duration retryBackoffInitial, Duration retryBackoffMax, Map<String, String> extraHeaders,
+        Optional<Duration> firstTokenTimeout, Duration streamIdleTimeout) {
+
+    public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Without the streaming timeouts (first token: off; stream idle: the default). */
+    public NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int maxRetries, Duration retryBackoffInitial,
+            Duration retryBackoffMax, Map<String, String> extraHeaders) {
+        this(baseUrl, requestTimeout, maxRetries, retryBackoffInitial, retryBackoffMax, extraHeaders, Optional.empty(),
+                DEFAULT_STREAM_IDLE_TIMEOUT);
+    }
 
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_RETRIES = 2;
@@ -50,6 +65,16 @@ public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int 
         if (max.compareTo(initial) < 0) {
             throw n.get("retry_backoff_max").error("must not be less than retry_backoff_initial");
         }
-        return new NetworkConfig(baseUrl, timeout, maxRetries, initial, max, n.get("extra_headers").stringMap());
+        Optional<Duration> firstToken = Optional.empty();
+        if (n.get("first_token_timeout").present()) {
+            Duration d = n.get("first_token_timeout").duration(Duration.ZERO, ChronoUnit.SECONDS);
+            firstToken = d.isZero() ? Optional.empty() : Optional.of(d); // 0 = off, as when absent
+        }
+        Duration idle = n.get("stream_idle_timeout_in_seconds").duration(DEFAULT_STREAM_IDLE_TIMEOUT, ChronoUnit.SECONDS);
+        if (idle.isZero()) {
+            throw n.get("stream_idle_timeout_in_seconds").error("must be positive");
+        }
+        return new NetworkConfig(baseUrl, timeout, maxRetries, initial, max, n.get("extra_headers").stringMap(),
+                firstToken, idle);
     }
 }

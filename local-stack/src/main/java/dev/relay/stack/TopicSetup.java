@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>status</td><td>compact (by provider)</td><td>the processor's latest snapshot per provider</td></tr>
  *   <tr><td>failed, deadletter</td><td>delete, 90 days</td><td>input of replays and of manual repair, which may
  *       come weeks after an outage</td></tr>
+ *   <tr><td>stream</td><td>delete, 1 day</td><td>a live view of streaming attempts, for callers that resume a
+ *       stream; the whole answer stays in results</td></tr>
  * </table>
  */
 public final class TopicSetup {
@@ -40,6 +42,7 @@ public final class TopicSetup {
     public static final Duration HOP_RETENTION = Duration.ofDays(7);
     public static final Duration AUDIT_RETENTION = Duration.ofDays(30);
     public static final Duration FAILED_RETENTION = Duration.ofDays(90);
+    public static final Duration STREAM_RETENTION = Duration.ofDays(1);
     public static final Duration MIN_COMPACTION_LAG = Duration.ofHours(1);
     /** Compacted topics roll segments daily, or the cleaner would never see a closed segment on a quiet node. */
     public static final Duration COMPACTED_SEGMENT = Duration.ofDays(1);
@@ -153,6 +156,11 @@ public final class TopicSetup {
         } else if (name.equals(topics.failed()) || name.equals(topics.deadletter())) {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
             c.put(TopicConfig.RETENTION_MS_CONFIG, ms(FAILED_RETENTION));
+        } else if (name.equals(topics.stream())) {
+            c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            c.put(TopicConfig.RETENTION_MS_CONFIG, ms(STREAM_RETENTION));
+            // segments roll hourly so a day's retention frees space within the hour, not after a 7-day segment
+            c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(Duration.ofHours(1)));
         } else {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
             c.put(TopicConfig.RETENTION_MS_CONFIG, ms(HOP_RETENTION));

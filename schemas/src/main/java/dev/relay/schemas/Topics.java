@@ -90,10 +90,18 @@ public record Topics(String prefix, int maxHops) {
         return prefix + "batches";
     }
 
+    /**
+     * The chunks of streaming attempts (StreamChunk, key = job id). Each ingress instance reads one partition: a job
+     * names it in its StreamSpec and the processor writes there.
+     */
+    public String stream() {
+        return prefix + "stream";
+    }
+
     /** Every topic Relay creates. */
     public List<String> all() {
         List<String> all = new ArrayList<>(hopTopics());
-        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks(), status(), files(), batches()));
+        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks(), status(), files(), batches(), stream()));
         return List.copyOf(all);
     }
 }

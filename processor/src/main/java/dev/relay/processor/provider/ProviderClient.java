@@ -1,6 +1,8 @@
 package dev.relay.processor.provider;
 
 import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.provider.stream.ChunkSink;
+import dev.relay.processor.provider.stream.CompletionChunks;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,6 +16,20 @@ public interface ProviderClient extends AutoCloseable {
     String name();
 
     CompletableFuture<AttemptOutcome> call(ChatCall call);
+
+    /**
+     * The same call in streaming mode: each OpenAI chunk goes to {@code sink} as it arrives, and the future completes
+     * with the whole outcome (a success holds the assembled {@code chat.completion}). The default, for clients without
+     * a streaming wire format (the mock), calls and then hands over the whole answer as chunks.
+     */
+    default CompletableFuture<AttemptOutcome> stream(ChatCall call, ChunkSink sink) {
+        return call(call).thenApply(outcome -> {
+            if (outcome instanceof AttemptOutcome.Success s) {
+                CompletionChunks.of(s.completion()).forEach(sink::chunk);
+            }
+            return outcome;
+        });
+    }
 
     @Override
     default void close() {}

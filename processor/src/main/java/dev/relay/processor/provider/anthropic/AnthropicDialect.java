@@ -14,6 +14,7 @@ import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Completion;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.mapping.Messages;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -212,6 +213,19 @@ public final class AnthropicDialect implements Dialect {
             in += u.path("cache_creation_input_tokens").asInt(0) + u.path("cache_read_input_tokens").asInt(0);
         }
         return c.finishReason(finish).usage(in, Json.integer(u, "output_tokens")).success(status);
+    }
+
+    @Override
+    public WireRequest toStreamWire(ChatCall call, String key) {
+        WireRequest plain = toWire(call, key);
+        ObjectNode body = (ObjectNode) Json.parse(plain.body()).orElseThrow();
+        body.put("stream", true);
+        return plain.withBody(Json.bytes(body));
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatCall call) {
+        return new AnthropicStreamDecoder(call.model());
     }
 
     /** {@code {"type":"error","error":{"type":...,"message":...}}}; a spend-limit code sits in error.details. */

@@ -8,7 +8,9 @@ import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Json;
+import dev.relay.processor.provider.openai.OpenAiStreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiWire;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -58,5 +60,15 @@ public final class AzureDialect implements Dialect {
     @Override
     public ProviderError parseError(int status, byte[] body) {
         return OpenAiWire.parseError(status, body);
+    }
+
+    @Override
+    public WireRequest toStreamWire(ChatCall call, String key) {
+        return toWire(call, key).withBody(Json.bytes(OpenAiWire.streamRequestBody(call)));
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatCall call) {
+        return new OpenAiStreamDecoder();
     }
 }

@@ -5,6 +5,7 @@ import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiDialect;
 import java.net.URI;
 import java.util.regex.Pattern;
@@ -51,5 +52,15 @@ public final class CompatDialect implements Dialect {
     @Override
     public ProviderError parseError(int status, byte[] body) {
         return openAi.parseError(status, body);
+    }
+
+    @Override
+    public WireRequest toStreamWire(ChatCall call, String key) {
+        return openAi.toStreamWire(call, key);
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatCall call) {
+        return openAi.streamDecoder(call);
     }
 }

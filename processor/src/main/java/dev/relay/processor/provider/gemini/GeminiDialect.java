@@ -15,6 +15,7 @@ import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Completion;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.mapping.Messages;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -233,6 +234,19 @@ public final class GeminiDialect implements Dialect {
             out += u.path("thoughtsTokenCount").asInt(0);
         }
         return c.finishReason(finish).usage(Json.integer(u, "promptTokenCount"), out).success(status);
+    }
+
+    /** {@code :streamGenerateContent?alt=sse}: the same body, answered as server-sent events. */
+    @Override
+    public WireRequest toStreamWire(ChatCall call, String key) {
+        WireRequest plain = toWire(call, key);
+        String path = plain.pathAndQuery().replace(":generateContent", ":streamGenerateContent?alt=sse");
+        return new WireRequest(path, plain.headers(), plain.body());
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatCall call) {
+        return new GeminiStreamDecoder(call.model());
     }
 
     /**

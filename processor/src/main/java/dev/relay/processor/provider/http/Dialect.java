@@ -2,6 +2,7 @@ package dev.relay.processor.provider.http;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
+import dev.relay.processor.provider.stream.StreamDecoder;
 
 /**
  * One provider's wire format: how an OpenAI-shaped request becomes that provider's HTTP request, and how its answers
@@ -24,4 +25,10 @@ public interface Dialect {
 
     /** Parses a non-2xx body into the provider's type, code and message; never fails, whatever the body. */
     ProviderError parseError(int status, byte[] body);
+
+    /** The request for {@code call} in the provider's streaming mode (its answer is a {@code text/event-stream}). */
+    WireRequest toStreamWire(ChatCall call, String key);
+
+    /** A decoder for one streamed answer to {@code call}: provider events to OpenAI chunks. */
+    StreamDecoder streamDecoder(ChatCall call);
 }

@@ -70,13 +70,38 @@ public final class HttpTransport implements AutoCloseable {
      * aborts the exchange; the client's slot is released only when that exchange has ended.
      */
     public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request) {
-        CompletableFuture<HttpResponse<byte[]>> result = new CompletableFuture<>();
+        return send(request, request.timeout().orElse(null));
+    }
+
+    /**
+     * Sends {@code request}, with {@code total} (null: none) bounding the whole exchange, body included; the
+     * request's own timeout bounds the wait for the response headers (the first byte of the answer).
+     */
+    public CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request, Duration total) {
+        return send(request, HttpResponse.BodyHandlers.ofByteArray(), total, null);
+    }
+
+    /**
+     * Sends {@code request} for a streamed answer: the future completes with the headers and a body to read as it
+     * arrives. The exchange counts against its client until {@code bodyDone} completes (the reader closed the body),
+     * so a long stream holds its HTTP/2 stream slot as long as it really lasts.
+     */
+    public CompletableFuture<HttpResponse<java.io.InputStream>> stream(HttpRequest request,
+            CompletableFuture<Void> bodyDone) {
+        return send(request, HttpResponse.BodyHandlers.ofInputStream(), null, bodyDone);
+    }
+
+    private <T> CompletableFuture<HttpResponse<T>> send(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+            Duration total, CompletableFuture<Void> bodyDone) {
+        CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
         AtomicReference<CompletableFuture<?>> raw = new AtomicReference<>();
         // The JDK's request timeout ends when the response headers arrive: a body that stalls afterwards would hold
-        // the call (and its permit) for as long as the server keeps the connection open. So the request's timeout
+        // the call (and its permit) for as long as the server keeps the connection open. So the total timeout
         // is enforced here over the whole exchange, body included (a TimeoutException, classified as TIMEOUT).
-        request.timeout().ifPresent(t -> result.orTimeout(t.toMillis(), TimeUnit.MILLISECONDS));
-        attempt(request, result, raw, STREAM_RETRIES, null);
+        if (total != null) {
+            result.orTimeout(total.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        attempt(request, handler, result, raw, STREAM_RETRIES, null, bodyDone);
         result.whenComplete((r, e) -> {
             if (e != null) { // cancelled or timed out: end the exchange (no-op when it is what failed)
                 CompletableFuture<?> current = raw.get();
@@ -88,35 +113,50 @@ public final class HttpTransport implements AutoCloseable {
         return result;
     }
 
-    private void attempt(HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
-            AtomicReference<CompletableFuture<?>> raw, int retriesLeft, Slot refused) {
+    private <T> void attempt(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+            CompletableFuture<HttpResponse<T>> result, AtomicReference<CompletableFuture<?>> raw, int retriesLeft,
+            Slot refused, CompletableFuture<Void> bodyDone) {
         Slot slot = acquire(request, refused);
         if (slot.ready.isDone()) {
-            exchange(slot, request, result, raw, retriesLeft);
+            exchange(slot, request, handler, result, raw, retriesLeft, bodyDone);
         } else {
-            slot.ready.whenComplete((v, e) -> exchange(slot, request, result, raw, retriesLeft));
+            slot.ready.whenComplete((v, e) -> exchange(slot, request, handler, result, raw, retriesLeft, bodyDone));
         }
     }
 
-    private void exchange(Slot slot, HttpRequest request, CompletableFuture<HttpResponse<byte[]>> result,
-            AtomicReference<CompletableFuture<?>> raw, int retriesLeft) {
+    private <T> void exchange(Slot slot, HttpRequest request, HttpResponse.BodyHandler<T> handler,
+            CompletableFuture<HttpResponse<T>> result, AtomicReference<CompletableFuture<?>> raw, int retriesLeft,
+            CompletableFuture<Void> bodyDone) {
         if (result.isDone()) { // cancelled while waiting for the connection
             slot.inFlight.decrementAndGet();
             return;
         }
-        CompletableFuture<HttpResponse<byte[]>> exchange =
-                slot.client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<T>> exchange = slot.client.sendAsync(request, handler);
         raw.set(exchange);
         if (result.isCancelled()) {
             exchange.cancel(true);
         }
         exchange.whenComplete((response, error) -> {
+            if (error == null && bodyDone != null) {
+                bodyDone.whenComplete((v, e) -> slot.inFlight.decrementAndGet()); // a stream's body is still open
+                if (!result.complete(response)) { // nobody will read it (cancelled, timed out): end the exchange
+                    if (response.body() instanceof AutoCloseable body) {
+                        try {
+                            body.close();
+                        } catch (Exception ignored) {
+                            // closing aborts the exchange; a failure to do so changes nothing
+                        }
+                    }
+                    bodyDone.complete(null);
+                }
+                return;
+            }
             int load = slot.inFlight.getAndDecrement();
             if (error == null) {
                 result.complete(response);
             } else if (retriesLeft > 0 && !result.isDone() && tooManyStreams(error)) {
                 learnLimit(slot, load);
-                attempt(request, result, raw, retriesLeft - 1, slot);
+                attempt(request, handler, result, raw, retriesLeft - 1, slot, bodyDone);
             } else {
                 result.completeExceptionally(error);
             }

@@ -8,6 +8,11 @@ import java.util.Map;
  */
 public record WireRequest(String pathAndQuery, Map<String, String> headers, byte[] body) {
 
+    /** The same request with another body. */
+    public WireRequest withBody(byte[] newBody) {
+        return new WireRequest(pathAndQuery, headers, newBody);
+    }
+
     @Override
     public String toString() {
         return "WireRequest[" + pathAndQuery + ", " + body.length + " bytes, headers " + headers.keySet() + "]";

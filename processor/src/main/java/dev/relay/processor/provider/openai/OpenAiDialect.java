@@ -6,6 +6,7 @@ import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Json;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import java.util.Map;
 
 /**
@@ -47,5 +48,16 @@ public final class OpenAiDialect implements Dialect {
     @Override
     public ProviderError parseError(int status, byte[] body) {
         return OpenAiWire.parseError(status, body);
+    }
+
+    @Override
+    public WireRequest toStreamWire(ChatCall call, String key) {
+        return new WireRequest(path, Map.of("Authorization", "Bearer " + key),
+                Json.bytes(OpenAiWire.streamRequestBody(call)));
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatCall call) {
+        return new OpenAiStreamDecoder();
     }
 }

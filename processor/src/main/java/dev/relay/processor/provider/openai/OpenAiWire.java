@@ -73,6 +73,14 @@ public final class OpenAiWire {
         return new AttemptOutcome.Success(body, status, usage(body.get("usage")));
     }
 
+    /** The request body in streaming mode: {@code stream: true}, and the usage chunk asked for. */
+    public static ObjectNode streamRequestBody(ChatCall call) {
+        ObjectNode body = requestBody(call);
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        return body;
+    }
+
     public static Usage usage(JsonNode usage) {
         if (usage == null || !usage.isObject()) {
             return Usage.NONE;

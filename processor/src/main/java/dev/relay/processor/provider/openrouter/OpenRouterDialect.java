@@ -5,6 +5,7 @@ import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiDialect;
 
 /**
@@ -37,5 +38,15 @@ public final class OpenRouterDialect implements Dialect {
     @Override
     public ProviderError parseError(int status, byte[] body) {
         return openAi.parseError(status, body);
+    }
+
+    @Override
+    public WireRequest toStreamWire(ChatCall call, String key) {
+        return openAi.toStreamWire(call, key);
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ChatCall call) {
+        return openAi.streamDecoder(call);
     }
 }
