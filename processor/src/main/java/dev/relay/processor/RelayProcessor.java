@@ -13,6 +13,7 @@ import dev.relay.processor.provider.ProviderClients;
 import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.routing.CircuitBreakers;
 import dev.relay.processor.status.StatusPublisher;
+import dev.relay.processor.stream.KafkaStreamTaps;
 import dev.relay.processor.topology.EarlyCalls;
 import dev.relay.processor.topology.FallbackServices;
 import dev.relay.processor.topology.FallbackTopology;
@@ -60,11 +61,13 @@ public final class RelayProcessor implements AutoCloseable {
     private final ProviderGate gate;
     private final StatusPublisher status;
     private final Telemetry telemetry;
+    private final KafkaStreamTaps taps;
 
     private RelayProcessor(KafkaStreams streams, Map<String, ProviderClient> clients, ScheduledExecutorService timer,
             MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate, StatusPublisher status,
-            Telemetry telemetry) {
+            Telemetry telemetry, KafkaStreamTaps taps) {
         this.telemetry = telemetry;
+        this.taps = taps;
         this.streams = streams;
         this.clients = clients;
         this.timer = timer;
@@ -127,6 +130,11 @@ public final class RelayProcessor implements AutoCloseable {
         config.providers().keySet().forEach(p ->
                 metrics.providerGauges(p, gate, g -> g.inFlight(p), g -> g.backlog(p)));
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(kafka.schemaRegistryUrl()));
+        KafkaStreamTaps taps = new KafkaStreamTaps(clientProps(kafka), serdes.chunk(), topics.stream(),
+                KafkaStreamTaps.DEFAULT_COALESCE_WINDOW);
+        services = services.withStreamTaps(taps);
+        FunctionCounter.builder("relay.stream.chunks.written", taps, KafkaStreamTaps::written)
+                .description("chunk records written to the stream topic").register(registry);
         Properties props = StreamsProperties.of(kafka, topics);
         KafkaStreams streams = new KafkaStreams(FallbackTopology.build(topics, serdes, services), props);
         streams.setUncaughtExceptionHandler(e -> {
@@ -149,7 +157,7 @@ public final class RelayProcessor implements AutoCloseable {
                 kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
         streams.start();
         StatusPublisher status = startStatus(config, topics, gate, breakers, registry, rules);
-        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status, telemetry);
+        return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status, telemetry, taps);
     }
 
     /** The per-provider snapshots on the status topic, for the dashboard. */
@@ -165,8 +173,8 @@ public final class RelayProcessor implements AutoCloseable {
                 instance, rules::hits, java.time.Clock.systemUTC()).start();
     }
 
-    /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */
-    private static Map<String, Integer> hopPartitions(KafkaSettings kafka, Topics topics) {
+    /** The client settings (bootstrap, security) a plain producer or admin client of this processor uses. */
+    private static Map<String, Object> clientProps(KafkaSettings kafka) {
         Map<String, Object> props = new HashMap<>();
         kafka.properties().forEach((k, v) -> {
             if (!k.contains(".") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
@@ -174,6 +182,12 @@ public final class RelayProcessor implements AutoCloseable {
             }
         });
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        return props;
+    }
+
+    /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */
+    private static Map<String, Integer> hopPartitions(KafkaSettings kafka, Topics topics) {
+        Map<String, Object> props = clientProps(kafka);
         List<String> hops = IntStream.rangeClosed(1, topics.maxHops()).mapToObj(topics::hop)
                 .toList();
         try (var admin = Admin.create(props)) {
@@ -217,6 +231,7 @@ public final class RelayProcessor implements AutoCloseable {
         status.close();
         streams.close(Duration.ofSeconds(30));
         telemetry.close();
+        taps.close();
         streamsMetrics.close();
         clients.values().forEach(c -> {
             try {

@@ -83,15 +83,27 @@ public final class FaultInjectingProviderClient implements ProviderClient {
 
     @Override
     public CompletableFuture<AttemptOutcome> call(ChatCall call) {
+        return invoke(call, () -> delegate.call(call), null);
+    }
+
+    /** The rules apply to a streaming call alike; a canned success goes to the sink as the chunks of its answer. */
+    @Override
+    public CompletableFuture<AttemptOutcome> stream(ChatCall call, dev.relay.processor.provider.stream.ChunkSink sink) {
+        return invoke(call, () -> delegate.stream(call, sink), sink);
+    }
+
+    private CompletableFuture<AttemptOutcome> invoke(ChatCall call,
+            java.util.function.Supplier<CompletableFuture<AttemptOutcome>> real,
+            dev.relay.processor.provider.stream.ChunkSink sink) {
         if (rules.isEmpty()) {
-            return delegate.call(call);
+            return real.get();
         }
         Optional<Fault> match;
         synchronized (random) { // generators such as SplittableRandom are not thread-safe; calls come from many threads
             match = rules.match(delegate.name(), call.model(), MessageText.of(call.request()), random);
         }
         if (match.isEmpty()) {
-            return delegate.call(call);
+            return real.get();
         }
         Fault fault = match.get();
         log.debug("fault rule {} applies to job {} on {}/{}: latency {}, {}", fault.ruleName(), call.jobId(),
@@ -104,8 +116,13 @@ public final class FaultInjectingProviderClient implements ProviderClient {
             return after(untilDeadline, () -> CompletableFuture.completedFuture(timeout(fault, untilDeadline)));
         }
         return after(fault.latency(), () -> fault.outcome()
-                .map(CompletableFuture::completedFuture)
-                .orElseGet(() -> delegate.call(call)));
+                .map(o -> {
+                    if (sink != null && o instanceof AttemptOutcome.Success s) {
+                        dev.relay.processor.provider.stream.CompletionChunks.of(s.completion()).forEach(sink::chunk);
+                    }
+                    return CompletableFuture.completedFuture(o);
+                })
+                .orElseGet(real));
     }
 
     private void count(Fault fault, boolean timesOut) {

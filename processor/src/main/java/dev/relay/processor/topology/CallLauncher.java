@@ -8,6 +8,7 @@ import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
+import dev.relay.processor.stream.ChunkTap;
 import dev.relay.schemas.ChatRequestCodec;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.Target;
@@ -35,6 +36,12 @@ final class CallLauncher {
 
     /** How long after a call's deadline a call that has not ended is abandoned. */
     static final long ABANDON_GRACE_MS = 2_000;
+
+    /**
+     * The longest a streaming call may last when its job has no deadline: its headers are bounded by the request
+     * timeout and its silences by {@code stream_idle_timeout}, but a long answer is not cut for being long.
+     */
+    static final long STREAM_MAX_MS = 10 * 60_000;
 
     /** A call on its way: the adapter's future, the key it uses, and when it started. */
     record Launched(CompletableFuture<AttemptOutcome> future, String keyName, long startedAtMs, long startNanos) {}
@@ -133,7 +140,10 @@ final class CallLauncher {
         }
         String keyName = chosen.map(KeyConfig::name).orElse(null);
         Optional<Secret> secret = chosen.flatMap(KeyConfig::value);
-        long deadlineMs = now + config.network().requestTimeout().toMillis();
+        // a streaming job's call writes its chunks through a tap (null for a job without streaming)
+        ChunkTap tap = job.getStream() == null ? null
+                : services.streamTaps().open(job, targetHop, e.attemptsOnTarget() + 1, provider, model);
+        long deadlineMs = now + (tap == null ? config.network().requestTimeout().toMillis() : STREAM_MAX_MS);
         if (job.getDeadline() != null) {
             deadlineMs = Math.min(deadlineMs, job.getDeadline().toEpochMilli());
         }
@@ -144,8 +154,9 @@ final class CallLauncher {
         CompletableFuture<AttemptOutcome> future = OffThreadStart.start(services.callStarter(), () -> {
             try (var mdc = Mdc.of(job, targetHop, provider, model)) {
                 log.debug("calling {}/{} attempt {} key {}", provider, model, attempt, keyName);
-                return client.call(new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(),
-                        model), secret, keyName, Instant.ofEpochMilli(callDeadlineMs)));
+                ChatCall call = new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(), model),
+                        secret, keyName, Instant.ofEpochMilli(callDeadlineMs));
+                return tap == null ? client.call(call) : client.stream(call, tap);
             }
         });
         // No adapter may hold a call (and its permit) past the call's deadline: one that has not ended a little
@@ -156,6 +167,9 @@ final class CallLauncher {
             long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
             services.gate().release(provider);
             AttemptOutcome result = outcome != null ? outcome : failureOf(error);
+            if (tap != null) {
+                tap.finish(result); // END, or ABORT when the caller saw content of a failed call
+            }
             if (result instanceof AttemptOutcome.Failure f && f.failureClass() == FailureClass.INTERNAL) {
                 reportBug(job, targetHop, provider, model, error);
             }

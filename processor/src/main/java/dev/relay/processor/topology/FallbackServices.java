@@ -4,6 +4,7 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.routing.CallPolicy;
+import dev.relay.processor.stream.StreamTaps;
 import dev.relay.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.Map;
@@ -16,11 +17,27 @@ import java.util.concurrent.Executors;
  * drains and dispatches, and how long {@code process()} may wait at most when a provider's backlog is full (kept far
  * below the EOS transaction timeout). {@code callStarter} runs each call's start (request mapping, the HTTP send) so
  * that the stream thread only hands it over: virtual threads in the processor, the calling thread in topology tests.
- * {@code telemetry} traces each job's attempts ({@link Telemetry#NONE}: off).
+ * {@code telemetry} traces each job's attempts ({@link Telemetry#NONE}: off). {@code streamTaps} opens the chunk
+ * writer of a streaming job's call ({@link StreamTaps#NONE}: no chunks).
  */
 public record FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
         CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-        Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter, Telemetry telemetry) {
+        Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter, Telemetry telemetry,
+        StreamTaps streamTaps) {
+
+    /** Without chunk writing. */
+    public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
+            CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
+            Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter, Telemetry telemetry) {
+        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, callStarter,
+                telemetry, StreamTaps.NONE);
+    }
+
+    /** The same services writing streaming calls' chunks through {@code taps}. */
+    public FallbackServices withStreamTaps(StreamTaps taps) {
+        return new FallbackServices(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait,
+                earlyCalls, callStarter, telemetry, taps);
+    }
 
     /** Starts calls on the calling thread: deterministic, for topology tests. No tracing. */
     public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
@@ -33,7 +50,7 @@ public record FallbackServices(Map<String, ProviderConfig> providers, Map<String
     /** The same services, with each job's attempts traced through {@code t}. */
     public FallbackServices withTelemetry(Telemetry t) {
         return new FallbackServices(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait,
-                earlyCalls, callStarter, t);
+                earlyCalls, callStarter, t, streamTaps);
     }
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
