@@ -5,6 +5,7 @@ import dev.relay.ingress.kafka.Catalog;
 import dev.relay.ingress.kafka.FileContents;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.JobView;
+import dev.relay.ingress.kafka.StreamSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 
@@ -26,6 +27,11 @@ public interface IngressBackend extends AutoCloseable {
 
     /** Starts telling webhooks when batches end (a backend without webhook delivery ignores it). */
     default void watchBatches(Batches batches) {}
+
+    /** Where streaming jobs' chunks are read ({@link StreamSource#NONE} for a backend without streaming). */
+    default StreamSource streams() {
+        return StreamSource.NONE;
+    }
 
     /** Named readiness checks (broker, registry, view caught up); all true = ready. */
     Map<String, Boolean> readiness();

@@ -21,6 +21,7 @@ import dev.relay.ingress.http.OpsHandler;
 import dev.relay.ingress.http.RequestTracing;
 import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.http.ServerErrors;
+import dev.relay.ingress.http.StreamHandler;
 import dev.relay.ingress.http.Timeouts;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.KafkaBackend;
@@ -108,8 +109,11 @@ public final class RelayIngress implements AutoCloseable {
                 telemetry);
         RequestTracing tracing = new RequestTracing(telemetry);
         ResultRenderer renderer = new ResultRenderer(json);
-        ChatHandler chat = new ChatHandler(bodies, submitter, renderer, new Timeouts(ingress.syncTimeout()), errors, json);
-        JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json);
+        Timeouts timeouts = new Timeouts(ingress.syncTimeout());
+        StreamHandler streams = new StreamHandler(submitter, backend.view(), backend.streams(), renderer, errors, json,
+                ingress, timeouts);
+        ChatHandler chat = new ChatHandler(bodies, submitter, renderer, timeouts, errors, json, streams);
+        JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json, streams);
         Batches batchState = new Batches(backend.catalog(), backend.view(), renderer, json, clock);
         BatchHandler batches = new BatchHandler(bodies, new BatchParser(bodies, factory), publisher, backend.view(),
                 backend.catalog(), backend.files(), batchState, renderer,
@@ -121,6 +125,8 @@ public final class RelayIngress implements AutoCloseable {
 
         Gauge.builder("relay.ingress.sync.waiting", chat, ChatHandler::waiting)
                 .description("sync calls waiting for their result").register(metrics);
+        Gauge.builder("relay.ingress.streams.open", streams, StreamHandler::open)
+                .description("streaming callers connected").register(metrics);
         backend.bindMetrics(metrics);
 
         Javalin app = Javalin.create(cfg -> {
@@ -156,6 +162,7 @@ public final class RelayIngress implements AutoCloseable {
         app.post("/v1/chat/completions", chat::handle);
         app.post("/v1/jobs", jobs::submit);
         app.get("/v1/jobs/{id}", jobs::get);
+        app.get("/v1/jobs/{id}/stream", streams::resume);
         app.post("/v1/files", files::upload);
         app.get("/v1/files", files::list);
         app.get("/v1/files/{id}", files::get);

@@ -27,9 +27,17 @@ public final class ChatHandler {
     private final ErrorMapper errors;
     private final ObjectMapper json;
     private final AtomicInteger waiting = new AtomicInteger();
+    private final StreamHandler streams;
 
     public ChatHandler(BodyReader bodies, JobSubmitter submitter, ResultRenderer renderer, Timeouts timeouts,
             ErrorMapper errors, ObjectMapper json) {
+        this(bodies, submitter, renderer, timeouts, errors, json, null);
+    }
+
+    /** {@code streams} answers requests with {@code stream: true} (null: refused with a 400). */
+    public ChatHandler(BodyReader bodies, JobSubmitter submitter, ResultRenderer renderer, Timeouts timeouts,
+            ErrorMapper errors, ObjectMapper json, StreamHandler streams) {
+        this.streams = streams;
         this.bodies = bodies;
         this.submitter = submitter;
         this.renderer = renderer;
@@ -46,6 +54,13 @@ public final class ChatHandler {
     public void handle(Context ctx) throws InterruptedException {
         Duration timeout = timeouts.resolve(ctx.header(Timeouts.HEADER));
         JsonNode body = bodies.jsonObject(ctx);
+        if (StreamRequests.wanted(body)) {
+            if (streams == null) {
+                throw ApiException.invalid("stream", "streaming_unsupported", "stream: true is not supported here");
+            }
+            streams.chat(ctx, body);
+            return;
+        }
         JobSubmitter.Accepted accepted = submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), false,
                 true);
         ctx.header(JOB_ID_HEADER, accepted.jobId());

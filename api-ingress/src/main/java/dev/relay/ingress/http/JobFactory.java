@@ -37,15 +37,16 @@ public final class JobFactory {
 
     /** Checks everything about the body; {@code jobFields} allows callback_url, metadata, custom_id and deadline. */
     public Job build(JsonNode body, Submission s, boolean jobFields) {
-        JsonNode stream = body.get("stream");
-        if (stream != null && !stream.isNull()) {
-            if (!stream.isBoolean()) {
-                throw ApiException.invalid("stream", "invalid_type", "'stream' must be a boolean");
-            }
-            if (stream.asBoolean()) {
-                throw ApiException.invalid("stream", "streaming_unsupported",
-                        "stream: true is not supported by Relay yet; send stream: false (or leave it out)");
-            }
+        return build(body, s, jobFields, null);
+    }
+
+    /**
+     * As {@link #build(JsonNode, Submission, boolean)}; {@code stream} is the StreamSpec of a request with
+     * {@code stream: true} (null where streaming is not offered, such as batch lines, which then refuse it).
+     */
+    public Job build(JsonNode body, Submission s, boolean jobFields, dev.relay.schemas.StreamSpec stream) {
+        if (StreamRequests.wanted(body) && stream == null) {
+            throw ApiException.invalid("stream", "streaming_unsupported", "stream: true is not supported here");
         }
         List<Target> chain = chains.chain(body);
         ChatRequest request = ChatRequestCodec.fromOpenAi(body);
@@ -78,6 +79,9 @@ public final class JobFactory {
             job.setDeadline(deadline(body.get("deadline")));
         }
         job.setMetadata(metadata(body.get("metadata")));
+        if (StreamRequests.wanted(body)) {
+            job.setStream(stream);
+        }
         return job.build();
     }
 

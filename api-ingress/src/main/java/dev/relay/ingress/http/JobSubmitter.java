@@ -57,16 +57,29 @@ public final class JobSubmitter {
     }
 
     public Accepted submit(JsonNode body, String tenant, String idempotencyKey, boolean jobFields, boolean waitForResult) {
+        return submit(body, tenant, idempotencyKey, jobFields, waitForResult, null, null);
+    }
+
+    /**
+     * As above, for a request that may stream: {@code stream} is its StreamSpec, and {@code beforePublish} (may be
+     * null) is told the job id before the job is published, so a chunk reader can subscribe first.
+     */
+    public Accepted submit(JsonNode body, String tenant, String idempotencyKey, boolean jobFields, boolean waitForResult,
+            dev.relay.schemas.StreamSpec stream, java.util.function.Consumer<String> beforePublish) {
         validateKey(idempotencyKey);
         if (idempotencyKey == null) {
             String id = "job_" + UUID.randomUUID().toString().replace("-", "");
-            Job job = factory.build(body, new JobFactory.Submission(id, tenant, null, "http", null, null), jobFields);
+            Job job = factory.build(body, new JobFactory.Submission(id, tenant, null, "http", null, null), jobFields,
+                    stream);
+            if (beforePublish != null) {
+                beforePublish.accept(id);
+            }
             return publish(job, waitForResult);
         }
         String derived = derivedId(tenant, idempotencyKey);
         // Validate first: a bad body with a known key is still a 400, not the earlier job.
         Job candidate = factory.build(body, new JobFactory.Submission(derived, tenant, idempotencyKey, "http", null,
-                null), jobFields);
+                null), jobFields, stream);
         Object lock = keyLocks.computeIfAbsent(derived, k -> new Object());
         try {
             synchronized (lock) {
@@ -90,6 +103,9 @@ public final class JobSubmitter {
                 if (view.result(derived).isPresent()) {
                     // The key was used before the window: a new job, under a new id.
                     job = Job.newBuilder(candidate).setJobId(derived + "_" + clock.millis()).build();
+                }
+                if (beforePublish != null) {
+                    beforePublish.accept(job.getJobId());
                 }
                 return publish(job, waitForResult);
             }

@@ -13,9 +13,17 @@ public final class JobsHandler {
     private final JobView view;
     private final ResultRenderer renderer;
     private final ObjectMapper json;
+    private final StreamHandler streams;
 
     public JobsHandler(BodyReader bodies, JobSubmitter submitter, JobView view, ResultRenderer renderer,
             ObjectMapper json) {
+        this(bodies, submitter, view, renderer, json, null);
+    }
+
+    /** {@code streams} gives a job with {@code stream: true} its StreamSpec (null: refused with a 400). */
+    public JobsHandler(BodyReader bodies, JobSubmitter submitter, JobView view, ResultRenderer renderer,
+            ObjectMapper json, StreamHandler streams) {
+        this.streams = streams;
         this.bodies = bodies;
         this.submitter = submitter;
         this.view = view;
@@ -25,7 +33,9 @@ public final class JobsHandler {
 
     public void submit(Context ctx) {
         var body = bodies.jsonObject(ctx);
-        JobSubmitter.Accepted a = submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), true, false);
+        var spec = StreamRequests.wanted(body) && streams != null ? streams.spec(ctx, body) : null;
+        JobSubmitter.Accepted a = submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), true, false,
+                spec, null);
         ObjectNode out = json.createObjectNode();
         out.put("id", a.jobId());
         out.put("object", "relay.job");

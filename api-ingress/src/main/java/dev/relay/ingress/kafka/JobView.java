@@ -3,6 +3,7 @@ package dev.relay.ingress.kafka;
 import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
+import dev.relay.schemas.StreamSpec;
 import dev.relay.schemas.Target;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,13 +32,13 @@ public final class JobView {
     /** What the ingress keeps of an accepted job. */
     public record JobInfo(String jobId, String tenant, String idempotencyKey, String batchId, String customId,
             long submittedAt, int generation, List<Target> chain, String callbackUrl, Map<String, String> metadata,
-            String requestFingerprint) {
+            String requestFingerprint, StreamSpec stream) {
 
         static JobInfo of(Job j) {
             return new JobInfo(j.getJobId(), j.getTenant(), j.getIdempotencyKey(), j.getBatchId(), j.getCustomId(),
                     j.getSubmittedAt().toEpochMilli(), j.getReplayGeneration(), List.copyOf(j.getChain()),
                     j.getCallbackUrl(), Map.copyOf(j.getMetadata()),
-                    j.getIdempotencyKey() == null ? null : fingerprintOf(j));
+                    j.getIdempotencyKey() == null ? null : fingerprintOf(j), j.getStream());
         }
     }
 

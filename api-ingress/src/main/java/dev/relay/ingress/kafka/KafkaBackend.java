@@ -44,11 +44,13 @@ public final class KafkaBackend implements IngressBackend {
     private final ObjectMapper json;
     private final Clock clock;
     private volatile BatchWebhooks batchWebhooks;
+    private final KafkaStreamSource streams;
 
     private KafkaBackend(KafkaJobPublisher publisher, JobView view, ViewConsumer viewConsumer,
             WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry, ResultStore results,
             KafkaCatalog catalog, KafkaFileContents files, WebhookSender sender, Optional<String> batchUrl,
-            ObjectMapper json, Clock clock) {
+            ObjectMapper json, Clock clock, KafkaStreamSource streams) {
+        this.streams = streams;
         this.publisher = publisher;
         this.sender = sender;
         this.batchUrl = batchUrl;
@@ -88,6 +90,7 @@ public final class KafkaBackend implements IngressBackend {
         WebhookDispatcher webhooks = null;
         KafkaCatalog catalog = null;
         KafkaFileContents files = null;
+        KafkaStreamSource streams = null;
         try {
             files = new KafkaFileContents(props, topics.files());
             catalog = new KafkaCatalog(props, topics.batches(), json);
@@ -107,14 +110,15 @@ public final class KafkaBackend implements IngressBackend {
                     r -> view.state(r.getJobId()).map(renderer::job).orElseGet(json::createObjectNode),
                     id -> view.state(id).flatMap(JobView.JobState::webhookJson), json, clock);
             webhooks.start();
+            streams = new KafkaStreamSource(props, serdes.chunk(), topics.stream(), config.ingress().streamPartition());
             return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry, results, catalog, files,
-                    sender, ws.batchUrl(), json, clock);
+                    sender, ws.batchUrl(), json, clock, streams);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeAll(webhooks, viewConsumer, publisher, catalog, files, admin, results);
+            closeAll(streams, webhooks, viewConsumer, publisher, catalog, files, admin, results);
             throw new IllegalStateException("interrupted while starting", e);
         } catch (RuntimeException e) {
-            closeAll(webhooks, viewConsumer, publisher, catalog, files, admin, results);
+            closeAll(streams, webhooks, viewConsumer, publisher, catalog, files, admin, results);
             throw e;
         }
     }
@@ -153,7 +157,12 @@ public final class KafkaBackend implements IngressBackend {
     @Override
     public FileContents files() {
         return files;
+
     }
+
+    @Override
+    public StreamSource streams() {
+        return streams;    }
 
     @Override
     public Map<String, Boolean> readiness() {
@@ -189,6 +198,8 @@ public final class KafkaBackend implements IngressBackend {
         FunctionCounter.builder("relay.ingress.webhooks.refused", webhooks, WebhookDispatcher::refused)
                 .description("webhooks refused by the SSRF guard").register(m);
         Gauge.builder("relay.ingress.webhooks.pending", webhooks, WebhookDispatcher::pending).register(m);
+        FunctionCounter.builder("relay.ingress.stream.chunks.read", streams, KafkaStreamSource::read)
+                .description("chunk records read from this instance's stream partition").register(m);
         Gauge.builder("relay.ingress.results.stored", results, ResultStore::size)
                 .description("job results in this instance's on-disk store (an estimate)").register(m);
     }
@@ -196,7 +207,7 @@ public final class KafkaBackend implements IngressBackend {
     @Override
     public void close() {
         // the result store last: the consumers write to it until they are closed
-        closeAll(batchWebhooks, webhooks, viewConsumer, publisher, catalog, files, admin, results);
+        closeAll(streams, batchWebhooks, webhooks, viewConsumer, publisher, catalog, files, admin, results);
     }
 
     private static void closeAll(AutoCloseable... all) {
