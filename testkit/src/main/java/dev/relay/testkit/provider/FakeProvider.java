@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  *     <td>{@code openai}, {@code openai-compatible} (Groq, Mistral, ...), {@code openrouter}</td></tr>
  * <tr><td>{@code POST /v1/messages}</td><td>ANTHROPIC</td><td>{@code anthropic}</td></tr>
  * <tr><td>{@code POST /v1beta/models/{model}:generateContent}</td><td>GEMINI</td><td>{@code gemini}</td></tr>
+ * <tr><td>{@code POST /v1beta/models/{model}:streamGenerateContent?alt=sse}</td><td>GEMINI</td><td>{@code gemini},
+ *     streaming</td></tr>
  * </table>
  * A request no route matches gets a 404 in OpenAI's error shape (and is recorded).
  *
@@ -62,9 +64,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>A new endpoint (OpenAI Files and Batches, Anthropic Message Batches): {@code provider.route(new Route("POST",
  * "/v1/batches", Dialect.OPENAI, request -> Reply.json(200, ...)))}; keep its state in the handler's own object.</li>
- * <li>A streamed answer (SSE): a {@link Reply.Responder} that calls {@link Exchange#startEventStream}, writes and
- * flushes each event, and may {@link Exchange#cut} mid-stream; wrap it as {@code Reply.respond(...)} so it can be
- * scripted and enqueued like any other reply.</li>
+ * <li>A streamed answer (SSE): {@link StreamReply} writes each dialect's stream format (with cuts, stalls, error
+ * events, malformed events, a missing end event); a request that asks for a stream and gets {@link Reply#ok} gets
+ * its text as such a stream. Anything else: a {@link Reply.Responder} that calls {@link Exchange#startEventStream},
+ * writes and flushes each event, and may {@link Exchange#cut} mid-stream.</li>
  * <li>A new chat dialect: a {@link Dialect} value (success and error bodies, where the user and text live) and a
  * {@link Route#chat} row.</li>
  * </ul>

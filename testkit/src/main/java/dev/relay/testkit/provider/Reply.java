@@ -127,8 +127,14 @@ public final class Reply {
     int write(Request request, Exchange exchange, FakeProvider provider) throws IOException, InterruptedException {
         headers.forEach(exchange::header);
         switch (kind) {
-            case COMPLETION -> exchange.json(status, request.dialect().completion(request.model(), text,
-                    Long.toHexString(request.receivedAtNanos())));
+            case COMPLETION -> {
+                if (request.streaming()) { // the same answer in the dialect's stream format
+                    StreamReply.text(text).write(request, exchange);
+                } else {
+                    exchange.json(status, request.dialect().completion(request.model(), text,
+                            Long.toHexString(request.receivedAtNanos())));
+                }
+            }
             case ERROR -> exchange.json(status, request.dialect().error(status, errorType, text));
             case BODY -> exchange.json(status, body);
             case CUT -> exchange.cut();

@@ -101,6 +101,14 @@ public final class Request {
         return j;
     }
 
+    /**
+     * Whether the client asked for a streamed answer: {@code "stream": true} in the body (OpenAI, Anthropic) or
+     * Gemini's {@code :streamGenerateContent} path.
+     */
+    public boolean streaming() {
+        return path().contains(":streamGenerateContent") || json().path("stream").asBoolean(false);
+    }
+
     /** The model asked for: the body's {@code model}, else the path's {@code model} or {@code deployment}. */
     public String model() {
         String m = json().path("model").asText("");

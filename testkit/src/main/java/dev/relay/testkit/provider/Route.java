@@ -29,7 +29,8 @@ public record Route(String method, String template, Dialect dialect, Handler han
             // OpenAI-compatible providers whose base_url carries a path (Groq's https://api.groq.com/openai/v1)
             new Route("POST", "/{prefix}/v1/chat/completions", Dialect.OPENAI, null),
             new Route("POST", "/v1/messages", Dialect.ANTHROPIC, null),
-            new Route("POST", "/v1beta/models/{model}:generateContent", Dialect.GEMINI, null));
+            new Route("POST", "/v1beta/models/{model}:generateContent", Dialect.GEMINI, null),
+            new Route("POST", "/v1beta/models/{model}:streamGenerateContent", Dialect.GEMINI, null));
 
     private static final Pattern PARAM = Pattern.compile("\\{([a-zA-Z]+)}");
     private static final Map<String, Pattern> COMPILED = new ConcurrentHashMap<>();
