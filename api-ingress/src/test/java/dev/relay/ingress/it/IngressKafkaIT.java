@@ -372,7 +372,7 @@ class IngressKafkaIT {
     void shouldPublishNothingForBadInputOnTheRealBroker() {
         Http http = new Http(ingress().port());
         assertThat(http.postJson("/v1/chat/completions", "{\"model\":\"nope/x\",\"messages\":[]}", Map.of()).status()).isEqualTo(400);
-        assertThat(http.postJson("/v1/chat/completions", chat("x").replace("}]}", "}],\"stream\":true}"), Map.of()).status()).isEqualTo(400);
+        assertThat(http.postJson("/v1/chat/completions", chat("x").replace("}]}", "}],\"stream\":\"yes\"}"), Map.of()).status()).isEqualTo(400);
         assertThat(http.postJson("/v1/jobs", "{broken", Map.of()).status()).isEqualTo(400);
         assertThat(http.post("/v1/batches", "{\"custom_id\":\"a\"}".getBytes(), Map.of("Content-Type", "application/jsonl")).status()).isEqualTo(400);
         assertThat(http.get("/health/ready", Map.of()).status()).isEqualTo(200);
