@@ -26,9 +26,16 @@ public interface Dialect {
     /** Parses a non-2xx body into the provider's type, code and message; never fails, whatever the body. */
     ProviderError parseError(int status, byte[] body);
 
-    /** The request for {@code call} in the provider's streaming mode (its answer is a {@code text/event-stream}). */
-    WireRequest toStreamWire(ChatCall call, String key);
+    /**
+     * The request for {@code call} in the provider's streaming mode (its answer is a {@code text/event-stream}).
+     * Every shipped dialect has one; the default is for test doubles that never stream.
+     */
+    default WireRequest toStreamWire(ChatCall call, String key) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no streaming mode");
+    }
 
     /** A decoder for one streamed answer to {@code call}: provider events to OpenAI chunks. */
-    StreamDecoder streamDecoder(ChatCall call);
+    default StreamDecoder streamDecoder(ChatCall call) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no streaming mode");
+    }
 }
