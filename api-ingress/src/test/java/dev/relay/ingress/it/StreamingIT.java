@@ -272,7 +272,8 @@ class StreamingIT {
     @Test
     void shouldEndACutStreamWithAnInBandErrorAndFinishTheJobOnTheFallback() throws Exception {
         int port = ingress(start("")).port();
-        fake.enqueue(StreamReply.text("one two three four").cutAfter(2).reply(),
+        // paced, so the two tokens reach the processor before the connection drops (a reset may discard unread data)
+        fake.enqueue(StreamReply.text("one two three four").pace(Duration.ofMillis(50)).cutAfter(2).reply(),
                 StreamReply.text("the whole answer").reply());
 
         Stream s = post(port, body("openai/gpt-4o-mini", "anthropic/claude", "hi", false), Map.of(), 100);
