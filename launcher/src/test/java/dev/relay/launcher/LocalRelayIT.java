@@ -61,7 +61,7 @@ class LocalRelayIT {
         String jobId;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (LocalRelay relay = LocalRelay.start(cfg, options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
-            assertThat(relay.createdTopics()).hasSize(12);
+            assertThat(relay.createdTopics()).hasSize(14);
             assertThat(printed.toString(StandardCharsets.UTF_8))
                     .contains("Kafka (KRaft)", "Schema registry", "Processor", "Ingress")
                     .contains("Dashboard         http://127.0.0.1:" + relay.ingressPort() + "/");
