@@ -9,7 +9,7 @@ import dev.relay.processor.fault.FaultRules;
 import dev.relay.processor.metrics.MetricsServer;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
-import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.routing.CircuitBreakers;
 import dev.relay.processor.status.StatusPublisher;

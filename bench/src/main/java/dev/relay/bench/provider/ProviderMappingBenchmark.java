@@ -7,7 +7,7 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
 import java.io.IOException;

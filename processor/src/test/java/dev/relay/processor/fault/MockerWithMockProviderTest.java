@@ -9,7 +9,7 @@ import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
-import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.provider.factory.ProviderClients;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.Optional;

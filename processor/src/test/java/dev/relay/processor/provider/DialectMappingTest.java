@@ -10,6 +10,7 @@ import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.compat.CompatDialect;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
 import java.net.URI;

@@ -23,6 +23,7 @@ import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.openai.OpenAiDialect;
 import com.sun.net.httpserver.HttpServer;
+import dev.relay.processor.provider.factory.ProviderClients;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

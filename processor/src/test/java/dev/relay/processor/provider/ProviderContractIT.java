@@ -21,6 +21,7 @@ import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.AttemptOutcome.Success;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.RelayVersion;
 import java.io.IOException;
 import java.io.InputStream;

@@ -19,6 +19,7 @@ import dev.relay.config.ConfigLoader;
 import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.WireRequest;
 import java.time.Instant;
 import java.util.ArrayList;

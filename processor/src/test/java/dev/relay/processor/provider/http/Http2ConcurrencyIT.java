@@ -9,7 +9,7 @@ import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
-import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.openai.OpenAiDialect;
 import java.io.InputStream;
 import java.net.URI;

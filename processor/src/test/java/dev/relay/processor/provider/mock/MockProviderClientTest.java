@@ -10,7 +10,7 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
-import dev.relay.processor.provider.ProviderClients;
+import dev.relay.processor.provider.factory.ProviderClients;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

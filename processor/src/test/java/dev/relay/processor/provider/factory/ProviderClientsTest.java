@@ -1,10 +1,11 @@
-package dev.relay.processor.provider;
+package dev.relay.processor.provider.factory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.ProviderConfig;
+import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.anthropic.AnthropicDialect;
 import dev.relay.processor.provider.azure.AzureDialect;
 import dev.relay.processor.provider.compat.CompatDialect;

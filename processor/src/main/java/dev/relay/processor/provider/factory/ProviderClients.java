@@ -1,7 +1,8 @@
-package dev.relay.processor.provider;
+package dev.relay.processor.provider.factory;
 
 import dev.relay.config.KeyConfig;
 import dev.relay.config.ProviderConfig;
+import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.anthropic.AnthropicDialect;
 import dev.relay.processor.provider.azure.AzureDialect;
 import dev.relay.processor.provider.compat.CompatDialect;
