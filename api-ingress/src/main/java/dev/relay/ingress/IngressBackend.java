@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * What the HTTP layer needs from Kafka: a publisher and a view fed from the topics. {@link
- * dev.relay.ingress.kafka.KafkaBackend} is the real one; tests of the HTTP layer alone may pass their own.
+ * KafkaBackend} is the real one; tests of the HTTP layer alone may pass their own.
  */
 public interface IngressBackend extends AutoCloseable {
 

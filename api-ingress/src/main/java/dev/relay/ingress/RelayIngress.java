@@ -24,7 +24,6 @@ import dev.relay.ingress.http.ServerErrors;
 import dev.relay.ingress.http.StreamHandler;
 import dev.relay.ingress.http.Timeouts;
 import dev.relay.ingress.kafka.JobPublisher;
-import dev.relay.ingress.kafka.KafkaBackend;
 import dev.relay.ingress.logstore.LogStore;
 import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.schemas.Topics;

@@ -1,6 +1,7 @@
 package dev.relay.ingress;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -8,9 +9,9 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The ingress's layout, checked on the compiled classes: it never reaches into the processor. The "no package cycles"
- * rule of the other modules is not here yet: {@code http}, {@code kafka}, {@code batch} and the root package still
- * depend on one another (IngressBackend, JobPublisher, JobView, ResultRenderer, Batches, Catalog, FileContents).
+ * The ingress's layout, checked on the compiled classes: it never reaches into the processor; no package cycles (the
+ * wiring, {@code RelayIngress} and {@code KafkaBackend}, sits in the root package, above {@code http}, {@code kafka},
+ * {@code batch} and the rest).
  */
 @AnalyzeClasses(packages = "dev.relay.ingress", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -19,4 +20,7 @@ class ArchitectureTest {
     static final ArchRule ingressDoesNotKnowTheProcessor = noClasses()
             .that().resideInAPackage("dev.relay.ingress..")
             .should().dependOnClassesThat().resideInAPackage("dev.relay.processor..");
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("dev.relay.(**)").should().beFreeOfCycles();
 }

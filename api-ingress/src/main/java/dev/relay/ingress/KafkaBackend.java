@@ -1,11 +1,22 @@
-package dev.relay.ingress.kafka;
+package dev.relay.ingress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.config.RelayConfig;
-import dev.relay.ingress.IngressBackend;
 import dev.relay.ingress.batch.BatchWebhooks;
 import dev.relay.ingress.batch.Batches;
 import dev.relay.ingress.http.ResultRenderer;
+import dev.relay.ingress.kafka.Catalog;
+import dev.relay.ingress.kafka.FileContents;
+import dev.relay.ingress.kafka.JobPublisher;
+import dev.relay.ingress.kafka.JobView;
+import dev.relay.ingress.kafka.KafkaStreamSource;
+import dev.relay.ingress.kafka.KafkaCatalog;
+import dev.relay.ingress.kafka.KafkaFileContents;
+import dev.relay.ingress.kafka.KafkaJobPublisher;
+import dev.relay.ingress.kafka.ResultStore;
+import dev.relay.ingress.kafka.RocksResultStore;
+import dev.relay.ingress.kafka.StreamSource;
+import dev.relay.ingress.kafka.ViewConsumer;
 import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.ingress.webhook.WebhookDispatcher;
 import dev.relay.ingress.webhook.WebhookSender;
