@@ -88,13 +88,13 @@ public final class FaultInjectingProviderClient implements ProviderClient {
 
     /** The rules apply to a streaming call alike; a canned success goes to the sink as the chunks of its answer. */
     @Override
-    public CompletableFuture<AttemptOutcome> stream(ChatCall call, dev.relay.processor.provider.stream.ChunkSink sink) {
+    public CompletableFuture<AttemptOutcome> stream(ChatCall call, dev.relay.processor.provider.ChunkSink sink) {
         return invoke(call, () -> delegate.stream(call, sink), sink);
     }
 
     private CompletableFuture<AttemptOutcome> invoke(ChatCall call,
             java.util.function.Supplier<CompletableFuture<AttemptOutcome>> real,
-            dev.relay.processor.provider.stream.ChunkSink sink) {
+            dev.relay.processor.provider.ChunkSink sink) {
         if (rules.isEmpty()) {
             return real.get();
         }
@@ -118,7 +118,7 @@ public final class FaultInjectingProviderClient implements ProviderClient {
         return after(fault.latency(), () -> fault.outcome()
                 .map(o -> {
                     if (sink != null && o instanceof AttemptOutcome.Success s) {
-                        dev.relay.processor.provider.stream.CompletionChunks.of(s.completion()).forEach(sink::chunk);
+                        dev.relay.processor.provider.CompletionChunks.of(s.completion()).forEach(sink::chunk);
                     }
                     return CompletableFuture.completedFuture(o);
                 })

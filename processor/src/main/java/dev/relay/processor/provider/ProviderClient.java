@@ -1,8 +1,6 @@
 package dev.relay.processor.provider;
 
 import dev.relay.processor.attempt.AttemptOutcome;
-import dev.relay.processor.provider.stream.ChunkSink;
-import dev.relay.processor.provider.stream.CompletionChunks;
 import java.util.concurrent.CompletableFuture;
 
 /**

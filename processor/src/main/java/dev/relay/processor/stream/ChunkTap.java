@@ -1,7 +1,7 @@
 package dev.relay.processor.stream;
 
 import dev.relay.processor.attempt.AttemptOutcome;
-import dev.relay.processor.provider.stream.ChunkSink;
+import dev.relay.processor.provider.ChunkSink;
 
 /** The chunks of one streaming call on their way to {@code relay.stream}, and how the call ended. */
 public interface ChunkTap extends ChunkSink {

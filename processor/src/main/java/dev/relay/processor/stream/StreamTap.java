@@ -2,7 +2,7 @@ package dev.relay.processor.stream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.processor.attempt.AttemptOutcome;
-import dev.relay.processor.provider.stream.ChunkFactory;
+import dev.relay.processor.provider.ChunkFactory;
 import dev.relay.schemas.ErrorInfo;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.StreamChunk;

@@ -19,7 +19,6 @@ import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.HttpProviderClient;
 import dev.relay.processor.provider.http.HttpTransport;
-import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.openai.OpenAiDialect;
 import com.sun.net.httpserver.HttpServer;

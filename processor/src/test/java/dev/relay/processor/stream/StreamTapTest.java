@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.mapping.Json;
-import dev.relay.processor.provider.stream.ChunkFactory;
+import dev.relay.processor.provider.ChunkFactory;
 import dev.relay.schemas.ChatRequest;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.StreamChunk;

@@ -9,7 +9,7 @@ import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.http.Dialect;
-import dev.relay.processor.provider.http.ProviderError;
+import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Completion;
 import dev.relay.processor.provider.mapping.Json;

@@ -3,7 +3,7 @@ package dev.relay.processor.provider.compat;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.http.Dialect;
-import dev.relay.processor.provider.http.ProviderError;
+import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.stream.StreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiDialect;

@@ -3,7 +3,7 @@ package dev.relay.processor.provider.gemini;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.processor.provider.mapping.Json;
-import dev.relay.processor.provider.stream.ChunkFactory;
+import dev.relay.processor.provider.ChunkFactory;
 import dev.relay.processor.provider.stream.Decoded;
 import dev.relay.processor.provider.stream.SseEvent;
 import dev.relay.processor.provider.stream.StreamDecoder;

@@ -2,6 +2,7 @@ package dev.relay.processor.provider.http;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
+import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.stream.StreamDecoder;
 
 /**

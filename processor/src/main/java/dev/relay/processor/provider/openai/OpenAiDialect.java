@@ -2,8 +2,9 @@ package dev.relay.processor.provider.openai;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
+import dev.relay.processor.provider.OpenAiWire;
 import dev.relay.processor.provider.http.Dialect;
-import dev.relay.processor.provider.http.ProviderError;
+import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.stream.StreamDecoder;

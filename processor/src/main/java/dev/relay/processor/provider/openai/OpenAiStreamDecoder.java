@@ -2,7 +2,8 @@ package dev.relay.processor.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relay.processor.provider.http.ProviderError;
+import dev.relay.processor.provider.OpenAiWire;
+import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.stream.Decoded;
 import dev.relay.processor.provider.stream.SseEvent;

@@ -1,7 +1,7 @@
 package dev.relay.processor.provider.stream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relay.processor.provider.http.ProviderError;
+import dev.relay.processor.provider.ProviderError;
 import java.util.List;
 
 /**

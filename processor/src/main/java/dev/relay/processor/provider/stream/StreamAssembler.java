@@ -8,7 +8,7 @@ import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.mapping.Json;
-import dev.relay.processor.provider.openai.OpenAiWire;
+import dev.relay.processor.provider.OpenAiWire;
 import java.util.TreeMap;
 
 /**

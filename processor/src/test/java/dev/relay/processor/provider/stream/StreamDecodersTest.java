@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.provider.ChunkFactory;
 import dev.relay.processor.provider.anthropic.AnthropicStreamDecoder;
 import dev.relay.processor.provider.gemini.GeminiStreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiStreamDecoder;

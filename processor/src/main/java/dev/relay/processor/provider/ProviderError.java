@@ -1,4 +1,4 @@
-package dev.relay.processor.provider.http;
+package dev.relay.processor.provider;
 
 import java.time.Duration;
 import java.util.Optional;

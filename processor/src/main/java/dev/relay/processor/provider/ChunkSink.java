@@ -1,4 +1,4 @@
-package dev.relay.processor.provider.stream;
+package dev.relay.processor.provider;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

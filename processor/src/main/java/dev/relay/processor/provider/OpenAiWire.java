@@ -1,4 +1,4 @@
-package dev.relay.processor.provider.openai;
+package dev.relay.processor.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +8,6 @@ import dev.relay.processor.attempt.AttemptOutcome.Usage;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.http.ProviderError;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.mapping.Messages;
 import java.util.List;
