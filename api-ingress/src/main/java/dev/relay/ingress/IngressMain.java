@@ -28,10 +28,13 @@ public final class IngressMain {
         RelayIngress ingress = RelayIngress.start(config);
         System.out.println("relay ingress on port " + ingress.port());
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ingress.close();
-            stop.countDown();
-        }, "relay-ingress-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            ingress.close();
+                            stop.countDown();
+                        },
+                        "relay-ingress-shutdown"));
         stop.await();
     }
 }

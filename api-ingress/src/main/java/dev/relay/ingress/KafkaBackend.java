@@ -9,10 +9,10 @@ import dev.relay.ingress.kafka.Catalog;
 import dev.relay.ingress.kafka.FileContents;
 import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.JobView;
-import dev.relay.ingress.kafka.KafkaStreamSource;
 import dev.relay.ingress.kafka.KafkaCatalog;
 import dev.relay.ingress.kafka.KafkaFileContents;
 import dev.relay.ingress.kafka.KafkaJobPublisher;
+import dev.relay.ingress.kafka.KafkaStreamSource;
 import dev.relay.ingress.kafka.ResultStore;
 import dev.relay.ingress.kafka.RocksResultStore;
 import dev.relay.ingress.kafka.StreamSource;
@@ -57,10 +57,21 @@ public final class KafkaBackend implements IngressBackend {
     private volatile BatchWebhooks batchWebhooks;
     private final KafkaStreamSource streams;
 
-    private KafkaBackend(KafkaJobPublisher publisher, JobView view, ViewConsumer viewConsumer,
-            WebhookDispatcher webhooks, Admin admin, SchemaRegistryClient registry, ResultStore results,
-            KafkaCatalog catalog, KafkaFileContents files, WebhookSender sender, Optional<String> batchUrl,
-            ObjectMapper json, Clock clock, KafkaStreamSource streams) {
+    private KafkaBackend(
+            KafkaJobPublisher publisher,
+            JobView view,
+            ViewConsumer viewConsumer,
+            WebhookDispatcher webhooks,
+            Admin admin,
+            SchemaRegistryClient registry,
+            ResultStore results,
+            KafkaCatalog catalog,
+            KafkaFileContents files,
+            WebhookSender sender,
+            Optional<String> batchUrl,
+            ObjectMapper json,
+            Clock clock,
+            KafkaStreamSource streams) {
         this.streams = streams;
         this.publisher = publisher;
         this.sender = sender;
@@ -90,7 +101,8 @@ public final class KafkaBackend implements IngressBackend {
         try {
             // results on local disk, beside the processor's state: the heap does not grow with the results topic,
             // and a restart reads only the results written since the last one
-            results = RocksResultStore.open(kafka.stateDir(), clusterId(admin, kafka.bootstrapServers()) + "/" + topics.results());
+            results = RocksResultStore.open(
+                    kafka.stateDir(), clusterId(admin, kafka.bootstrapServers()) + "/" + topics.results());
         } catch (RuntimeException e) {
             admin.close();
             throw e;
@@ -115,15 +127,35 @@ public final class KafkaBackend implements IngressBackend {
             }
             var ws = config.webhooks();
             ResultRenderer renderer = new ResultRenderer(json);
-            WebhookSender sender = new WebhookSender(ws, new WebhookSigner(ws.secret()),
-                    new TargetGuard(ws.allowPrivateTargets()), clock);
-            webhooks = new WebhookDispatcher(props, serdes.result(), topics, sender,
+            WebhookSender sender = new WebhookSender(
+                    ws, new WebhookSigner(ws.secret()), new TargetGuard(ws.allowPrivateTargets()), clock);
+            webhooks = new WebhookDispatcher(
+                    props,
+                    serdes.result(),
+                    topics,
+                    sender,
                     r -> view.state(r.getJobId()).map(renderer::job).orElseGet(json::createObjectNode),
-                    id -> view.state(id).flatMap(JobView.JobState::webhookJson), json, clock);
+                    id -> view.state(id).flatMap(JobView.JobState::webhookJson),
+                    json,
+                    clock);
             webhooks.start();
-            streams = new KafkaStreamSource(props, serdes.chunk(), topics.stream(), config.ingress().streamPartition());
-            return new KafkaBackend(publisher, view, viewConsumer, webhooks, admin, registry, results, catalog, files,
-                    sender, ws.batchUrl(), json, clock, streams);
+            streams = new KafkaStreamSource(
+                    props, serdes.chunk(), topics.stream(), config.ingress().streamPartition());
+            return new KafkaBackend(
+                    publisher,
+                    view,
+                    viewConsumer,
+                    webhooks,
+                    admin,
+                    registry,
+                    results,
+                    catalog,
+                    files,
+                    sender,
+                    ws.batchUrl(),
+                    json,
+                    clock,
+                    streams);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeAll(streams, webhooks, viewConsumer, publisher, catalog, files, admin, results);
@@ -141,7 +173,8 @@ public final class KafkaBackend implements IngressBackend {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while asking the broker for its cluster id", e);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot reach the Kafka cluster at " + bootstrap + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot reach the Kafka cluster at " + bootstrap + ": " + e.getMessage(), e);
         }
     }
 
@@ -168,18 +201,20 @@ public final class KafkaBackend implements IngressBackend {
     @Override
     public FileContents files() {
         return files;
-
     }
 
     @Override
     public StreamSource streams() {
-        return streams;    }
+        return streams;
+    }
 
     @Override
     public Map<String, Boolean> readiness() {
         Map<String, Boolean> checks = new LinkedHashMap<>();
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes().get(3, TimeUnit.SECONDS);
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000))
+                    .nodes()
+                    .get(3, TimeUnit.SECONDS);
             checks.put("broker", true);
         } catch (Exception e) {
             checks.put("broker", false);
@@ -199,20 +234,29 @@ public final class KafkaBackend implements IngressBackend {
     @Override
     public void bindMetrics(MeterRegistry m) {
         Gauge.builder("relay.ingress.results.lag", viewConsumer, ViewConsumer::resultsLag)
-                .description("records of the results topic not yet read by this instance").register(m);
+                .description("records of the results topic not yet read by this instance")
+                .register(m);
         Gauge.builder("relay.ingress.results.catch_up_records", viewConsumer, ViewConsumer::catchUpRecords)
-                .description("offsets of the results topic read at start: what the stored view lacked").register(m);
-        FunctionCounter.builder("relay.ingress.view.undecodable", viewConsumer, ViewConsumer::undecodable).register(m);
-        FunctionCounter.builder("relay.ingress.webhooks.delivered", webhooks, WebhookDispatcher::delivered).register(m);
+                .description("offsets of the results topic read at start: what the stored view lacked")
+                .register(m);
+        FunctionCounter.builder("relay.ingress.view.undecodable", viewConsumer, ViewConsumer::undecodable)
+                .register(m);
+        FunctionCounter.builder("relay.ingress.webhooks.delivered", webhooks, WebhookDispatcher::delivered)
+                .register(m);
         FunctionCounter.builder("relay.ingress.webhooks.gave_up", webhooks, WebhookDispatcher::gaveUp)
-                .description("webhooks given up after webhooks.retry_for").register(m);
+                .description("webhooks given up after webhooks.retry_for")
+                .register(m);
         FunctionCounter.builder("relay.ingress.webhooks.refused", webhooks, WebhookDispatcher::refused)
-                .description("webhooks refused by the SSRF guard").register(m);
-        Gauge.builder("relay.ingress.webhooks.pending", webhooks, WebhookDispatcher::pending).register(m);
+                .description("webhooks refused by the SSRF guard")
+                .register(m);
+        Gauge.builder("relay.ingress.webhooks.pending", webhooks, WebhookDispatcher::pending)
+                .register(m);
         FunctionCounter.builder("relay.ingress.stream.chunks.read", streams, KafkaStreamSource::read)
-                .description("chunk records read from this instance's stream partition").register(m);
+                .description("chunk records read from this instance's stream partition")
+                .register(m);
         Gauge.builder("relay.ingress.results.stored", results, ResultStore::size)
-                .description("job results in this instance's on-disk store (an estimate)").register(m);
+                .description("job results in this instance's on-disk store (an estimate)")
+                .register(m);
     }
 
     @Override

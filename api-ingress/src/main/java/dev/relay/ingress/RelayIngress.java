@@ -27,11 +27,11 @@ import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.logstore.LogStore;
 import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.schemas.Topics;
+import dev.relay.telemetry.Telemetry;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
-import dev.relay.telemetry.Telemetry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Set;
@@ -51,8 +51,8 @@ public final class RelayIngress implements AutoCloseable {
     private final Dashboard dashboard;
     private final Telemetry telemetry;
 
-    private RelayIngress(Javalin app, IngressBackend backend, LogStore logStore, Dashboard dashboard,
-            Telemetry telemetry) {
+    private RelayIngress(
+            Javalin app, IngressBackend backend, LogStore logStore, Dashboard dashboard, Telemetry telemetry) {
         this.app = app;
         this.backend = backend;
         this.logStore = logStore;
@@ -93,39 +93,52 @@ public final class RelayIngress implements AutoCloseable {
     }
 
     /** As above; closing the ingress closes {@code telemetry} (flushing its last spans). */
-    public static RelayIngress start(RelayConfig config, IngressBackend backend, Clock clock, LogStore logStore,
-            Telemetry telemetry) {
+    public static RelayIngress start(
+            RelayConfig config, IngressBackend backend, Clock clock, LogStore logStore, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
         Topics topics = new Topics(config.kafka().topicPrefix(), config.kafka().maxHops());
         var ingress = config.ingress();
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ErrorMapper errors = new ErrorMapper(json);
         BodyReader bodies = new BodyReader(json, ingress.maxBodyBytes());
-        JobFactory factory = new JobFactory(new ChainParser(Set.copyOf(config.providers().keySet()),
-                topics.maxChainLength()), new TargetGuard(config.webhooks().allowPrivateTargets()), clock);
+        JobFactory factory = new JobFactory(
+                new ChainParser(Set.copyOf(config.providers().keySet()), topics.maxChainLength()),
+                new TargetGuard(config.webhooks().allowPrivateTargets()),
+                clock);
         JobPublisher publisher = backend.publisher();
-        JobSubmitter submitter = new JobSubmitter(factory, publisher, backend.view(), clock, ingress.idempotencyWindow(),
-                telemetry);
+        JobSubmitter submitter =
+                new JobSubmitter(factory, publisher, backend.view(), clock, ingress.idempotencyWindow(), telemetry);
         RequestTracing tracing = new RequestTracing(telemetry);
         ResultRenderer renderer = new ResultRenderer(json);
         Timeouts timeouts = new Timeouts(ingress.syncTimeout());
-        StreamHandler streams = new StreamHandler(submitter, backend.view(), backend.streams(), renderer, errors, json,
-                ingress, timeouts);
+        StreamHandler streams = new StreamHandler(
+                submitter, backend.view(), backend.streams(), renderer, errors, json, ingress, timeouts);
         ChatHandler chat = new ChatHandler(bodies, submitter, renderer, timeouts, errors, json, streams);
         JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json, streams);
         Batches batchState = new Batches(backend.catalog(), backend.view(), renderer, json, clock);
-        BatchHandler batches = new BatchHandler(bodies, new BatchParser(bodies, factory), publisher, backend.view(),
-                backend.catalog(), backend.files(), batchState, renderer,
-                new TargetGuard(config.webhooks().allowPrivateTargets()), json, clock);
+        BatchHandler batches = new BatchHandler(
+                bodies,
+                new BatchParser(bodies, factory),
+                publisher,
+                backend.view(),
+                backend.catalog(),
+                backend.files(),
+                batchState,
+                renderer,
+                new TargetGuard(config.webhooks().allowPrivateTargets()),
+                json,
+                clock);
         FilesHandler files = new FilesHandler(backend.catalog(), backend.files(), batchState, bodies, json, clock);
         OpsHandler ops = new OpsHandler(backend::readiness, metrics, json);
         Auth auth = new Auth(ingress.apiKeys());
         HttpMetrics httpMetrics = new HttpMetrics(metrics);
 
         Gauge.builder("relay.ingress.sync.waiting", chat, ChatHandler::waiting)
-                .description("sync calls waiting for their result").register(metrics);
+                .description("sync calls waiting for their result")
+                .register(metrics);
         Gauge.builder("relay.ingress.streams.open", streams, StreamHandler::open)
-                .description("streaming callers connected").register(metrics);
+                .description("streaming callers connected")
+                .register(metrics);
         backend.bindMetrics(metrics);
 
         Javalin app = Javalin.create(cfg -> {
@@ -150,14 +163,30 @@ public final class RelayIngress implements AutoCloseable {
         app.after("/v1/*", tracing::after);
         app.exception(Exception.class, errors::handle);
         app.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().startsWith("Endpoint")
+            if (ctx.result() == null
+                    || ctx.result().isEmpty()
+                    || ctx.result().startsWith("Endpoint")
                     || ctx.result().equals("Not Found")) {
-                errors.handle(new ApiException(404, "invalid_request_error", null, "unknown_url",
-                        "Unknown request URL: " + ctx.method() + " " + ctx.path()), ctx);
+                errors.handle(
+                        new ApiException(
+                                404,
+                                "invalid_request_error",
+                                null,
+                                "unknown_url",
+                                "Unknown request URL: " + ctx.method() + " " + ctx.path()),
+                        ctx);
             }
         });
-        app.error(405, ctx -> errors.handle(new ApiException(405, "invalid_request_error", null, "method_not_allowed",
-                ctx.method() + " is not allowed on " + ctx.path()), ctx));
+        app.error(
+                405,
+                ctx -> errors.handle(
+                        new ApiException(
+                                405,
+                                "invalid_request_error",
+                                null,
+                                "method_not_allowed",
+                                ctx.method() + " is not allowed on " + ctx.path()),
+                        ctx));
         app.post("/v1/chat/completions", chat::handle);
         app.post("/v1/jobs", jobs::submit);
         app.get("/v1/jobs/{id}", jobs::get);
@@ -176,8 +205,8 @@ public final class RelayIngress implements AutoCloseable {
         app.get("/health/ready", ops::ready);
         app.get("/metrics", ops::metrics);
         app.get("/openapi.json", ops::openApi);
-        Dashboard dashboard = logStore == null ? null
-                : Dashboard.register(app, config, logStore, backend.view(), clock);
+        Dashboard dashboard =
+                logStore == null ? null : Dashboard.register(app, config, logStore, backend.view(), clock);
         app.start(ingress.host(), ingress.port());
         backend.watchBatches(batchState);
         LOG.info("relay ingress listening on {}:{}", ingress.host(), app.port());

@@ -18,9 +18,13 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule ingressDoesNotKnowTheProcessor = noClasses()
-            .that().resideInAPackage("dev.relay.ingress..")
-            .should().dependOnClassesThat().resideInAPackage("dev.relay.processor..");
+            .that()
+            .resideInAPackage("dev.relay.ingress..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.relay.processor..");
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("dev.relay.(**)").should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.relay.(**)").should().beFreeOfCycles();
 }

@@ -18,12 +18,16 @@ public final class ChildJvm {
      * and the benchmarks' logging config; its output goes to {@code log}.
      */
     public static Process start(String main, List<String> options, Path configFile, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml"));
         cmd.addAll(options);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main, "--config", configFile.toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     /** Options from a system property holding space-separated JVM options; empty when it is not set. */

@@ -7,8 +7,14 @@ import java.time.temporal.ChronoUnit;
  * Relay's {@code circuit_breaker} section: one breaker per {@link Scope} (a provider's model by default, or the whole
  * provider), over a count-based window of attempts.
  */
-public record CircuitBreakerSettings(boolean enabled, Scope scope, float failureRateThreshold, int slidingWindowSize,
-        int minimumCalls, Duration waitInOpen, int permittedInHalfOpen) {
+public record CircuitBreakerSettings(
+        boolean enabled,
+        Scope scope,
+        float failureRateThreshold,
+        int slidingWindowSize,
+        int minimumCalls,
+        Duration waitInOpen,
+        int permittedInHalfOpen) {
 
     /** Short enough that traffic is back on a recovered primary well within 30 s. */
     public static final Duration DEFAULT_WAIT_IN_OPEN = Duration.ofSeconds(10);

@@ -18,8 +18,20 @@ import java.util.Set;
 /** Reads and validates {@code config.json}. Comments ({@code //}, {@code /* *}{@code /}) are allowed. */
 public final class ConfigLoader {
 
-    private static final Set<String> TOP_LEVEL = Set.of("$schema", "providers", "plugins", "kafka", "ingress",
-            "fallback_policy", "circuit_breaker", "webhooks", "metrics", "client", "config_store", "logs_store", "otel");
+    private static final Set<String> TOP_LEVEL = Set.of(
+            "$schema",
+            "providers",
+            "plugins",
+            "kafka",
+            "ingress",
+            "fallback_policy",
+            "circuit_breaker",
+            "webhooks",
+            "metrics",
+            "client",
+            "config_store",
+            "logs_store",
+            "otel");
 
     private final Node.Env env;
     private final Node.Reads reads;
@@ -65,8 +77,11 @@ public final class ConfigLoader {
             root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            throw new ConfigException(origin, "not valid JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
-                    + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage());
+            throw new ConfigException(
+                    origin,
+                    "not valid JSON"
+                            + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr())
+                            + ": " + e.getOriginalMessage());
         }
         if (root == null || !root.isObject()) {
             throw new ConfigException(origin, "the config must be a JSON object");
@@ -82,8 +97,11 @@ public final class ConfigLoader {
         }
         List<String> warnings = new ArrayList<>();
         Map<String, ProviderConfig> providers = new LinkedHashMap<>();
-        root.get("providers").fields().forEach((name, n) -> providers.put(name, ProviderConfig.read(name, n, warnings)));
-        List<PluginConfig> plugins = root.get("plugins").list().stream().map(PluginConfig::read).toList();
+        root.get("providers")
+                .fields()
+                .forEach((name, n) -> providers.put(name, ProviderConfig.read(name, n, warnings)));
+        List<PluginConfig> plugins =
+                root.get("plugins").list().stream().map(PluginConfig::read).toList();
         KafkaSettings kafka = KafkaSettings.read(root.get("kafka"));
         return new RelayConfig(
                 java.util.Collections.unmodifiableMap(providers),

@@ -13,8 +13,16 @@ import java.util.List;
  * {@code stream_partition} is the {@code relay.stream} partition this instance reads (default: chosen at start; give
  * each instance its own).
  */
-public record IngressSettings(String host, int port, List<Secret> apiKeys, long maxBodyBytes, Duration syncTimeout,
-        Duration idempotencyWindow, List<Secret> adminKeys, long maxStreamBytes, String streamMode,
+public record IngressSettings(
+        String host,
+        int port,
+        List<Secret> apiKeys,
+        long maxBodyBytes,
+        Duration syncTimeout,
+        Duration idempotencyWindow,
+        List<Secret> adminKeys,
+        long maxStreamBytes,
+        String streamMode,
         int streamPartition) {
 
     public static final long DEFAULT_MAX_STREAM_BYTES = 8L * 1024 * 1024;
@@ -24,10 +32,25 @@ public record IngressSettings(String host, int port, List<Secret> apiKeys, long 
     public static final int ANY_PARTITION = -1;
 
     /** With the streaming defaults. */
-    public IngressSettings(String host, int port, List<Secret> apiKeys, long maxBodyBytes, Duration syncTimeout,
-            Duration idempotencyWindow, List<Secret> adminKeys) {
-        this(host, port, apiKeys, maxBodyBytes, syncTimeout, idempotencyWindow, adminKeys, DEFAULT_MAX_STREAM_BYTES,
-                STREAM_LIVE, ANY_PARTITION);
+    public IngressSettings(
+            String host,
+            int port,
+            List<Secret> apiKeys,
+            long maxBodyBytes,
+            Duration syncTimeout,
+            Duration idempotencyWindow,
+            List<Secret> adminKeys) {
+        this(
+                host,
+                port,
+                apiKeys,
+                maxBodyBytes,
+                syncTimeout,
+                idempotencyWindow,
+                adminKeys,
+                DEFAULT_MAX_STREAM_BYTES,
+                STREAM_LIVE,
+                ANY_PARTITION);
     }
 
     static IngressSettings read(Node n, List<String> warnings) {
@@ -46,15 +69,27 @@ public record IngressSettings(String host, int port, List<Secret> apiKeys, long 
 
     /** The same settings on another port. */
     public IngressSettings withPort(int newPort) {
-        return new IngressSettings(host, newPort, apiKeys, maxBodyBytes, syncTimeout, idempotencyWindow, adminKeys,
-                maxStreamBytes, streamMode, streamPartition);
+        return new IngressSettings(
+                host,
+                newPort,
+                apiKeys,
+                maxBodyBytes,
+                syncTimeout,
+                idempotencyWindow,
+                adminKeys,
+                maxStreamBytes,
+                streamMode,
+                streamPartition);
     }
 
     private static List<Secret> keys(Node list, List<String> warnings) {
         List<Secret> keys = new ArrayList<>();
         for (Node k : list.list()) {
-            k.secret().ifPresentOrElse(keys::add,
-                    () -> warnings.add(k.path() + ": env var " + k.envVariable().orElse("?") + " is not set; key ignored"));
+            k.secret()
+                    .ifPresentOrElse(
+                            keys::add,
+                            () -> warnings.add(k.path() + ": env var "
+                                    + k.envVariable().orElse("?") + " is not set; key ignored"));
         }
         return List.copyOf(keys);
     }

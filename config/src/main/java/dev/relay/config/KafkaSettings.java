@@ -9,9 +9,20 @@ import java.util.Map;
  * Relay's {@code kafka} section: where the broker and registry are, topic naming, and the Streams settings that
  * trade latency against throughput (see bench/). {@code properties} are passed through to every Kafka client.
  */
-public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, String topicPrefix, int maxHops,
-        int partitions, short replicationFactor, String applicationId, String processingGuarantee,
-        Duration commitInterval, Duration pollInterval, int streamThreads, Path stateDir, Map<String, String> properties,
+public record KafkaSettings(
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        String topicPrefix,
+        int maxHops,
+        int partitions,
+        short replicationFactor,
+        String applicationId,
+        String processingGuarantee,
+        Duration commitInterval,
+        Duration pollInterval,
+        int streamThreads,
+        Path stateDir,
+        Map<String, String> properties,
         boolean fastFallback) {
 
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
@@ -20,7 +31,8 @@ public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, S
     static KafkaSettings read(Node n) {
         String guarantee = n.get("processing_guarantee").string("exactly_once_v2");
         if (!guarantee.equals("exactly_once_v2") && !guarantee.equals("at_least_once")) {
-            throw n.get("processing_guarantee").error("expected exactly_once_v2 or at_least_once, got \"" + guarantee + "\"");
+            throw n.get("processing_guarantee")
+                    .error("expected exactly_once_v2 or at_least_once, got \"" + guarantee + "\"");
         }
         return new KafkaSettings(
                 n.get("bootstrap_servers").string(DEFAULT_BOOTSTRAP),

@@ -9,7 +9,12 @@ import java.util.Optional;
  * set: a warning at start-up and an AUTH failure per attempt, not a crash. {@code models} empty means every model.
  * {@code extra} holds provider-specific key settings such as Bifrost's {@code azure_key_config}.
  */
-public record KeyConfig(String name, Optional<Secret> value, String valueSource, List<String> models, double weight,
+public record KeyConfig(
+        String name,
+        Optional<Secret> value,
+        String valueSource,
+        List<String> models,
+        double weight,
         Map<String, String> extra) {
 
     public boolean allows(String model) {
@@ -21,8 +26,8 @@ public record KeyConfig(String name, Optional<Secret> value, String valueSource,
         Optional<Secret> value = valueNode.secret();
         String source = valueNode.envVariable().map(v -> "env." + v).orElse("literal");
         if (value.isEmpty()) {
-            warnings.add(valueNode.path() + ": env var " + valueNode.envVariable().orElse("?")
-                    + " is not set; calls with this key will fail as AUTH");
+            warnings.add(valueNode.path() + ": env var "
+                    + valueNode.envVariable().orElse("?") + " is not set; calls with this key will fail as AUTH");
         }
         String name = n.get("name").string("key-" + index);
         double weight = n.get("weight").number(1.0, 0.0, 1_000_000.0);

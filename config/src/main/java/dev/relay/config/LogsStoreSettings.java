@@ -9,8 +9,14 @@ import java.util.Optional;
  * {@code type} is {@code sqlite} ({@code config.path}, default {@code <kafka.state_dir>/logs.db}) or {@code postgres}
  * ({@code config.url} a JDBC URL, {@code config.user}, {@code config.password} as {@code env.VAR}).
  */
-public record LogsStoreSettings(boolean enabled, String type, String path, String url, String user,
-        Optional<Secret> password, boolean storeContent) {
+public record LogsStoreSettings(
+        boolean enabled,
+        String type,
+        String path,
+        String url,
+        String user,
+        Optional<Secret> password,
+        boolean storeContent) {
 
     public static final String SQLITE = "sqlite";
     public static final String POSTGRES = "postgres";
@@ -28,18 +34,26 @@ public record LogsStoreSettings(boolean enabled, String type, String path, Strin
         Node c = n.get("config");
         String path = c.get("path").string(null);
         String url = c.get("url").string(null);
-        if (type.equals(POSTGRES) && n.get("enabled").bool(true) && (url == null || !url.startsWith("jdbc:postgresql:"))) {
+        if (type.equals(POSTGRES)
+                && n.get("enabled").bool(true)
+                && (url == null || !url.startsWith("jdbc:postgresql:"))) {
             throw c.get("url").error("a postgres logs store needs a JDBC URL such as \"jdbc:postgresql://host/relay\"");
         }
         Optional<Secret> password = Optional.empty();
         if (c.get("password").present()) {
             password = c.get("password").secret();
             if (password.isEmpty()) {
-                warnings.add(c.get("password").path() + ": env var " + c.get("password").envVariable().orElse("?")
-                        + " is not set");
+                warnings.add(c.get("password").path() + ": env var "
+                        + c.get("password").envVariable().orElse("?") + " is not set");
             }
         }
-        return new LogsStoreSettings(n.get("enabled").bool(true), type, path, url, c.get("user").string(null),
-                password, !client.get("disable_content_logging").bool(false));
+        return new LogsStoreSettings(
+                n.get("enabled").bool(true),
+                type,
+                path,
+                url,
+                c.get("user").string(null),
+                password,
+                !client.get("disable_content_logging").bool(false));
     }
 }

@@ -16,16 +16,34 @@ import java.util.Optional;
  * left for the fallback. {@code stream_idle_timeout_in_seconds} (Bifrost's name, default 30) ends a streaming call
  * that sends nothing for that long.
  */
-public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int maxRetries,
-        Duration retryBackoffInitial, Duration retryBackoffMax, Map<String, String> extraHeaders,
-        Optional<Duration> firstTokenTimeout, Duration streamIdleTimeout) {
+public record NetworkConfig(
+        Optional<URI> baseUrl,
+        Duration requestTimeout,
+        int maxRetries,
+        Duration retryBackoffInitial,
+        Duration retryBackoffMax,
+        Map<String, String> extraHeaders,
+        Optional<Duration> firstTokenTimeout,
+        Duration streamIdleTimeout) {
 
     public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     /** Without the streaming timeouts (first token: off; stream idle: the default). */
-    public NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int maxRetries, Duration retryBackoffInitial,
-            Duration retryBackoffMax, Map<String, String> extraHeaders) {
-        this(baseUrl, requestTimeout, maxRetries, retryBackoffInitial, retryBackoffMax, extraHeaders, Optional.empty(),
+    public NetworkConfig(
+            Optional<URI> baseUrl,
+            Duration requestTimeout,
+            int maxRetries,
+            Duration retryBackoffInitial,
+            Duration retryBackoffMax,
+            Map<String, String> extraHeaders) {
+        this(
+                baseUrl,
+                requestTimeout,
+                maxRetries,
+                retryBackoffInitial,
+                retryBackoffMax,
+                extraHeaders,
+                Optional.empty(),
                 DEFAULT_STREAM_IDLE_TIMEOUT);
     }
 
@@ -35,8 +53,13 @@ public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int 
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(2);
 
     public static NetworkConfig defaults() {
-        return new NetworkConfig(Optional.empty(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_RETRIES,
-                DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, Map.of());
+        return new NetworkConfig(
+                Optional.empty(),
+                DEFAULT_REQUEST_TIMEOUT,
+                DEFAULT_MAX_RETRIES,
+                DEFAULT_BACKOFF_INITIAL,
+                DEFAULT_BACKOFF_MAX,
+                Map.of());
     }
 
     static NetworkConfig read(Node n) {
@@ -46,7 +69,8 @@ public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int 
             String raw = b.requiredString();
             try {
                 URI uri = URI.create(raw);
-                if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                if (uri.getScheme() == null
+                        || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                         || uri.getHost() == null) {
                     throw b.error("expected an http(s) URL, got \"" + raw + "\"");
                 }
@@ -55,7 +79,8 @@ public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int 
                 throw b.error("not a URL: \"" + raw + "\"");
             }
         }
-        Duration timeout = n.get("default_request_timeout_in_seconds").duration(DEFAULT_REQUEST_TIMEOUT, ChronoUnit.SECONDS);
+        Duration timeout =
+                n.get("default_request_timeout_in_seconds").duration(DEFAULT_REQUEST_TIMEOUT, ChronoUnit.SECONDS);
         if (timeout.isZero()) {
             throw n.get("default_request_timeout_in_seconds").error("must be positive");
         }
@@ -70,11 +95,19 @@ public record NetworkConfig(Optional<URI> baseUrl, Duration requestTimeout, int 
             Duration d = n.get("first_token_timeout").duration(Duration.ZERO, ChronoUnit.SECONDS);
             firstToken = d.isZero() ? Optional.empty() : Optional.of(d); // 0 = off, as when absent
         }
-        Duration idle = n.get("stream_idle_timeout_in_seconds").duration(DEFAULT_STREAM_IDLE_TIMEOUT, ChronoUnit.SECONDS);
+        Duration idle =
+                n.get("stream_idle_timeout_in_seconds").duration(DEFAULT_STREAM_IDLE_TIMEOUT, ChronoUnit.SECONDS);
         if (idle.isZero()) {
             throw n.get("stream_idle_timeout_in_seconds").error("must be positive");
         }
-        return new NetworkConfig(baseUrl, timeout, maxRetries, initial, max, n.get("extra_headers").stringMap(),
-                firstToken, idle);
+        return new NetworkConfig(
+                baseUrl,
+                timeout,
+                maxRetries,
+                initial,
+                max,
+                n.get("extra_headers").stringMap(),
+                firstToken,
+                idle);
     }
 }

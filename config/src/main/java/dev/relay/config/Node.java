@@ -143,12 +143,13 @@ public record Node(JsonNode json, String path, Env env, Reads reads) {
             throw error("expected a duration such as \"500ms\" or \"2s\", got \"" + json.asText() + "\"");
         }
         double n = Double.parseDouble(m.group(1));
-        long millis = (long) switch (m.group(2)) {
-            case "ms" -> n;
-            case "s" -> n * 1_000;
-            case "m" -> n * 60_000;
-            default -> n * 3_600_000;
-        };
+        long millis = (long)
+                switch (m.group(2)) {
+                    case "ms" -> n;
+                    case "s" -> n * 1_000;
+                    case "m" -> n * 60_000;
+                    default -> n * 3_600_000;
+                };
         return Duration.ofMillis(millis);
     }
 
@@ -198,8 +199,9 @@ public record Node(JsonNode json, String path, Env env, Reads reads) {
         if (!json.isObject()) {
             throw error("expected an object, got " + json.getNodeType().name().toLowerCase());
         }
-        json.fieldNames().forEachRemaining(f -> out.put(f,
-                new Node(json.get(f), path.isEmpty() ? f : path + "." + f, env, reads)));
+        json.fieldNames()
+                .forEachRemaining(
+                        f -> out.put(f, new Node(json.get(f), path.isEmpty() ? f : path + "." + f, env, reads)));
         return out;
     }
 

@@ -15,8 +15,10 @@ public record OtelSettings(boolean enabled, String endpoint, String serviceName)
     static OtelSettings read(Node n) {
         String endpoint = n.get("endpoint").string(DEFAULT_ENDPOINT);
         if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
-            throw n.get("endpoint").error("expected an http(s) URL of an OTLP/HTTP collector, got \"" + endpoint + "\"");
+            throw n.get("endpoint")
+                    .error("expected an http(s) URL of an OTLP/HTTP collector, got \"" + endpoint + "\"");
         }
-        return new OtelSettings(n.get("enabled").bool(false), endpoint, n.get("service_name").string(""));
+        return new OtelSettings(
+                n.get("enabled").bool(false), endpoint, n.get("service_name").string(""));
     }
 }

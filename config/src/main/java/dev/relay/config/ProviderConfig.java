@@ -12,8 +12,14 @@ import java.util.Set;
  * {@code openai-compatible}. {@code options} holds the other scalar settings (e.g. azure {@code api_version}, mock
  * {@code latency}).
  */
-public record ProviderConfig(String name, String type, List<KeyConfig> keys, NetworkConfig network,
-        int concurrency, int bufferSize, Map<String, String> options) {
+public record ProviderConfig(
+        String name,
+        String type,
+        List<KeyConfig> keys,
+        NetworkConfig network,
+        int concurrency,
+        int bufferSize,
+        Map<String, String> options) {
 
     public static final Set<String> TYPES =
             Set.of("openai", "anthropic", "gemini", "azure", "openrouter", "openai-compatible", "mock");
@@ -27,7 +33,8 @@ public record ProviderConfig(String name, String type, List<KeyConfig> keys, Net
         Node typeNode = n.get("type");
         String type = typeNode.string(TYPES.contains(name) ? name : "openai-compatible");
         if (!TYPES.contains(type)) {
-            throw typeNode.error("unknown provider type \"" + type + "\"; expected one of " + new java.util.TreeSet<>(TYPES));
+            throw typeNode.error(
+                    "unknown provider type \"" + type + "\"; expected one of " + new java.util.TreeSet<>(TYPES));
         }
         List<KeyConfig> keys = new ArrayList<>();
         List<Node> keyNodes = n.get("keys").list();

@@ -38,9 +38,10 @@ public final class Secret {
 
     /** Whether {@code candidate} equals the value, in time independent of where they differ. */
     public boolean matches(String candidate) {
-        return candidate != null && java.security.MessageDigest.isEqual(
-                value.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                candidate.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return candidate != null
+                && java.security.MessageDigest.isEqual(
+                        value.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        candidate.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Override

@@ -14,10 +14,13 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule configDoesNotKnowTheRoles = noClasses()
-            .that().resideInAPackage("dev.relay.config..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.relay.processor..", "dev.relay.ingress..",
-                    "dev.relay.replay..");
+            .that()
+            .resideInAPackage("dev.relay.config..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.relay.processor..", "dev.relay.ingress..", "dev.relay.replay..");
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("dev.relay.(**)").should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.relay.(**)").should().beFreeOfCycles();
 }

@@ -52,8 +52,9 @@ class ConfigLoaderTest {
                 {"providers": {"anthropic": {"keys": [{"name": "a", "value": "env.ANTHROPIC_API_KEY"}]}}}
                 """, "test");
         assertThat(c.provider("anthropic").orElseThrow().keys().get(0).value()).isEmpty();
-        assertThat(c.warnings()).containsExactly(
-                "providers.anthropic.keys[0].value: env var ANTHROPIC_API_KEY is not set; calls with this key will fail as AUTH");
+        assertThat(c.warnings())
+                .containsExactly(
+                        "providers.anthropic.keys[0].value: env var ANTHROPIC_API_KEY is not set; calls with this key will fail as AUTH");
     }
 
     @Test
@@ -62,27 +63,31 @@ class ConfigLoaderTest {
                 {"providers": {"openai": {"keys": [{"name": "main", "value": "env.OPENAI_API_KEY"}]}},
                  "webhooks": {"secret": "env.HOOK_SECRET"}}
                 """, "test");
-        assertThat(c.toString()).doesNotContain(FAKE_KEY).doesNotContain("whsec_dGVzdA==")
+        assertThat(c.toString())
+                .doesNotContain(FAKE_KEY)
+                .doesNotContain("whsec_dGVzdA==")
                 .contains("env.OPENAI_API_KEY");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "{\"providers\": {\"openai\": {\"keys\": [{\"name\": \"a\", \"value\": \"env.OPENAI_API_KEY\", \"weight\": \"high\"}]}}} | providers.openai.keys[0].weight: expected a number",
-        "{\"providers\": {\"groq\": {\"keys\": []}}} | providers.groq.network_config.base_url: is required for an openai-compatible provider",
-        "{\"providers\": {\"x\": {\"type\": \"nope\"}}} | providers.x.type: unknown provider type \"nope\"",
-        "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"ftp://x\"}}}} | providers.openai.network_config.base_url: expected an http(s) URL",
-        "{\"providers\": {\"openai\": {\"network_config\": {\"retry_backoff_initial\": \"2s\", \"retry_backoff_max\": \"1s\"}}}} | providers.openai.network_config.retry_backoff_max: must not be less than",
-        "{\"providers\": {\"openai\": {\"network_config\": {\"default_request_timeout_in_seconds\": \"soon\"}}}} | providers.openai.network_config.default_request_timeout_in_seconds: expected a duration",
-        "{\"providers\": {\"openai\": {\"concurrency_and_buffer_size\": {\"concurrency\": 0}}}} | providers.openai.concurrency_and_buffer_size.concurrency: must be between 1 and",
-        "{\"providers\": {\"openai\": {\"keys\": {}}}} | providers.openai.keys: expected a list",
-        "{\"kafka\": {\"processing_guarantee\": \"exactly_once\"}} | kafka.processing_guarantee: expected exactly_once_v2 or at_least_once",
-        "{\"kafka\": {\"max_fallbacks\": 99}} | kafka.max_fallbacks: must be between 0 and 16",
-        "{\"ingress\": {\"port\": \"80\"}} | ingress.port: expected a whole number",
-        "{\"plugins\": [{\"enabled\": true}]} | plugins[0].name: is required",
-        "{\"providerz\": {}} | providerz: unknown section",
-        "{\"circuit_breaker\": {\"scope\": \"key\"}} | circuit_breaker.scope: expected \"model\" or \"provider\"",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"providers\": {\"openai\": {\"keys\": [{\"name\": \"a\", \"value\": \"env.OPENAI_API_KEY\", \"weight\": \"high\"}]}}} | providers.openai.keys[0].weight: expected a number",
+                "{\"providers\": {\"groq\": {\"keys\": []}}} | providers.groq.network_config.base_url: is required for an openai-compatible provider",
+                "{\"providers\": {\"x\": {\"type\": \"nope\"}}} | providers.x.type: unknown provider type \"nope\"",
+                "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"ftp://x\"}}}} | providers.openai.network_config.base_url: expected an http(s) URL",
+                "{\"providers\": {\"openai\": {\"network_config\": {\"retry_backoff_initial\": \"2s\", \"retry_backoff_max\": \"1s\"}}}} | providers.openai.network_config.retry_backoff_max: must not be less than",
+                "{\"providers\": {\"openai\": {\"network_config\": {\"default_request_timeout_in_seconds\": \"soon\"}}}} | providers.openai.network_config.default_request_timeout_in_seconds: expected a duration",
+                "{\"providers\": {\"openai\": {\"concurrency_and_buffer_size\": {\"concurrency\": 0}}}} | providers.openai.concurrency_and_buffer_size.concurrency: must be between 1 and",
+                "{\"providers\": {\"openai\": {\"keys\": {}}}} | providers.openai.keys: expected a list",
+                "{\"kafka\": {\"processing_guarantee\": \"exactly_once\"}} | kafka.processing_guarantee: expected exactly_once_v2 or at_least_once",
+                "{\"kafka\": {\"max_fallbacks\": 99}} | kafka.max_fallbacks: must be between 0 and 16",
+                "{\"ingress\": {\"port\": \"80\"}} | ingress.port: expected a whole number",
+                "{\"plugins\": [{\"enabled\": true}]} | plugins[0].name: is required",
+                "{\"providerz\": {}} | providerz: unknown section",
+                "{\"circuit_breaker\": {\"scope\": \"key\"}} | circuit_breaker.scope: expected \"model\" or \"provider\"",
+            })
     void shouldNameThePathOfABadValue(String json, String expected) {
         assertThatThrownBy(() -> loader.parse(json, "test"))
                 .isInstanceOf(ConfigException.class)
@@ -92,7 +97,9 @@ class ConfigLoaderTest {
     @Test
     void shouldKeepOneCircuitBreakerPerModelByDefaultAndPerProviderWhenAsked() {
         assertThat(loader.parse("{}", "test").circuitBreaker().scope()).isEqualTo(CircuitBreakerSettings.Scope.MODEL);
-        assertThat(loader.parse("{\"circuit_breaker\": {\"scope\": \"provider\"}}", "test").circuitBreaker().scope())
+        assertThat(loader.parse("{\"circuit_breaker\": {\"scope\": \"provider\"}}", "test")
+                        .circuitBreaker()
+                        .scope())
                 .isEqualTo(CircuitBreakerSettings.Scope.PROVIDER);
     }
 
@@ -115,9 +122,13 @@ class ConfigLoaderTest {
     @Test
     void shouldTurnFastFallbackOnByDefaultAndLetItBeTurnedOff() {
         assertThat(loader.parse("{}", "a.json").kafka().fastFallback()).isTrue();
-        assertThat(loader.parse("{\"kafka\": {\"fast_fallback\": false}}", "b.json").kafka().fastFallback()).isFalse();
+        assertThat(loader.parse("{\"kafka\": {\"fast_fallback\": false}}", "b.json")
+                        .kafka()
+                        .fastFallback())
+                .isFalse();
         assertThatThrownBy(() -> loader.parse("{\"kafka\": {\"fast_fallback\": \"yes\"}}", "c.json"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("fast_fallback");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("fast_fallback");
     }
 
     @Test
@@ -129,10 +140,19 @@ class ConfigLoaderTest {
                  "kafka": {"properties": {"linger.ms": "5"}}}
                 """, "r.json");
         // absent keys too: the readers ask for them to take their defaults
-        assertThat(reads).contains("ingress.idempotency_window", "webhooks.backoff_max", "kafka.commit_interval",
-                "providers.openai.keys[0].weight", "providers.openai.network_config.extra_headers", "metrics.port");
+        assertThat(reads)
+                .contains(
+                        "ingress.idempotency_window",
+                        "webhooks.backoff_max",
+                        "kafka.commit_interval",
+                        "providers.openai.keys[0].weight",
+                        "providers.openai.network_config.extra_headers",
+                        "metrics.port");
         // names the file chose (providers, headers, client properties) are data, not keys a reader asks for
-        assertThat(reads).doesNotContain("providers.openai", "kafka.properties.linger.ms",
-                "providers.openai.network_config.extra_headers.X-Title");
+        assertThat(reads)
+                .doesNotContain(
+                        "providers.openai",
+                        "kafka.properties.linger.ms",
+                        "providers.openai.network_config.extra_headers.X-Title");
     }
 }

@@ -36,7 +36,8 @@ final class ConfigFiles {
                 } else {
                     try (var in = ConfigFiles.class.getResourceAsStream("/" + EXAMPLE)) {
                         if (in == null) {
-                            throw new ConfigException(local.toString(), "missing, and no " + EXAMPLE + " to create it from");
+                            throw new ConfigException(
+                                    local.toString(), "missing, and no " + EXAMPLE + " to create it from");
                         }
                         Files.copy(in, local);
                     }

@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./relay ingress --config FILE}: the HTTP ingress alone. */
-@Command(name = "ingress", mixinStandardHelpOptions = true,
+@Command(
+        name = "ingress",
+        mixinStandardHelpOptions = true,
         description = "Run the HTTP ingress alone against the Kafka and registry named in the config.")
 final class IngressCommand implements Callable<Integer> {
 
@@ -16,7 +18,10 @@ final class IngressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return RoleRunner.run(config, RelayIngress::start,
-                (cfg, http) -> "relay ingress listening on http://" + cfg.ingress().host() + ":" + http.port());
+        return RoleRunner.run(
+                config,
+                RelayIngress::start,
+                (cfg, http) ->
+                        "relay ingress listening on http://" + cfg.ingress().host() + ":" + http.port());
     }
 }

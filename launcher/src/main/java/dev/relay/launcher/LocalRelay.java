@@ -33,9 +33,20 @@ public final class LocalRelay implements AutoCloseable {
      * many nodes in this JVM (ports {@code kafkaPort}, {@code kafkaPort + 1}, ...) and gives Relay's topics three
      * copies with {@code min.insync.replicas} 2.
      */
-    public record Options(Path dataDir, int kafkaPort, int registryPort, Integer ingressPort, boolean processor,
-            boolean ingress, int brokers) {
-        public Options(Path dataDir, int kafkaPort, int registryPort, Integer ingressPort, boolean processor,
+    public record Options(
+            Path dataDir,
+            int kafkaPort,
+            int registryPort,
+            Integer ingressPort,
+            boolean processor,
+            boolean ingress,
+            int brokers) {
+        public Options(
+                Path dataDir,
+                int kafkaPort,
+                int registryPort,
+                Integer ingressPort,
+                boolean processor,
                 boolean ingress) {
             this(dataDir, kafkaPort, registryPort, ingressPort, processor, ingress, 1);
         }
@@ -76,8 +87,11 @@ public final class LocalRelay implements AutoCloseable {
         try {
             if (o.brokers() > 1) {
                 // its own directory: a single node's data (kafka/) cannot become one node of a cluster
-                KafkaCluster cluster = track(KafkaCluster.start(o.dataDir().resolve("kafka-cluster-" + o.brokers()),
-                        o.brokers(), o.kafkaPort(), KafkaCluster.Mode.IN_JVM));
+                KafkaCluster cluster = track(KafkaCluster.start(
+                        o.dataDir().resolve("kafka-cluster-" + o.brokers()),
+                        o.brokers(),
+                        o.kafkaPort(),
+                        KafkaCluster.Mode.IN_JVM));
                 bootstrapServers = cluster.bootstrapServers();
                 replicationFactor = cluster.replicationFactor();
             } else {
@@ -88,7 +102,9 @@ public final class LocalRelay implements AutoCloseable {
             registryStart.thenAccept(LocalRelay::closeQuietly);
             throw e;
         }
-        out.printf("Kafka (KRaft)     %s%s   [%.1f s]%n", bootstrapServers,
+        out.printf(
+                "Kafka (KRaft)     %s%s   [%.1f s]%n",
+                bootstrapServers,
                 o.brokers() > 1 ? " (" + o.brokers() + " nodes, replication factor " + replicationFactor + ")" : "",
                 since(t0));
         ApicurioRegistry registry;
@@ -100,25 +116,30 @@ public final class LocalRelay implements AutoCloseable {
         registryUrl = registry.ccompatUrl();
         out.printf("Schema registry   %s   [%.1f s]%n", registryUrl, since(t0));
 
-        RelayConfig local = LocalConfig.pointAt(cfg, bootstrapServers, registryUrl, o.dataDir().resolve("streams"),
-                o.ingressPort(), replicationFactor);
+        RelayConfig local = LocalConfig.pointAt(
+                cfg, bootstrapServers, registryUrl, o.dataDir().resolve("streams"), o.ingressPort(), replicationFactor);
         KafkaSettings k = local.kafka();
         Topics topics = new Topics(k.topicPrefix(), k.maxHops());
         createdTopics = TopicSetup.createAll(bootstrapServers, topics, k.partitions(), replicationFactor);
-        out.printf("Topics            %s* (%d, %d new)   [%.1f s]%n", k.topicPrefix(), topics.all().size(),
-                createdTopics.size(), since(t0));
+        out.printf(
+                "Topics            %s* (%d, %d new)   [%.1f s]%n",
+                k.topicPrefix(), topics.all().size(), createdTopics.size(), since(t0));
         if (o.processor()) {
             track(RelayProcessor.start(local));
-            out.printf("Processor         running, metrics http://127.0.0.1:%d/metrics   [%.1f s]%n",
+            out.printf(
+                    "Processor         running, metrics http://127.0.0.1:%d/metrics   [%.1f s]%n",
                     local.metricsPort(), since(t0));
         }
         if (o.ingress()) {
             RelayIngress http = track(RelayIngress.start(local));
             ingressPort = http.port();
-            out.printf("Ingress           http://%s:%d   [%.1f s]%n", local.ingress().host(), ingressPort, since(t0));
+            out.printf(
+                    "Ingress           http://%s:%d   [%.1f s]%n",
+                    local.ingress().host(), ingressPort, since(t0));
             if (http.logStore().isPresent()) {
-                out.printf("Dashboard         http://%s:%d/   (logs store: %s)%n", local.ingress().host(), ingressPort,
-                        local.logsStore().type());
+                out.printf(
+                        "Dashboard         http://%s:%d/   (logs store: %s)%n",
+                        local.ingress().host(), ingressPort, local.logsStore().type());
             }
         }
     }

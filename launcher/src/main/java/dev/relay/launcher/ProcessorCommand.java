@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./relay processor --config FILE}: the processor alone, against any Kafka and registry. */
-@Command(name = "processor", mixinStandardHelpOptions = true,
+@Command(
+        name = "processor",
+        mixinStandardHelpOptions = true,
         description = "Run the fallback processor alone against the Kafka and registry named in the config.")
 final class ProcessorCommand implements Callable<Integer> {
 
@@ -16,7 +18,10 @@ final class ProcessorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return RoleRunner.run(config, RelayProcessor::start, (cfg, p) -> "relay processor running against "
-                + cfg.kafka().bootstrapServers() + " (metrics on :" + p.metricsPort() + "/metrics)");
+        return RoleRunner.run(
+                config,
+                RelayProcessor::start,
+                (cfg, p) -> "relay processor running against " + cfg.kafka().bootstrapServers() + " (metrics on :"
+                        + p.metricsPort() + "/metrics)");
     }
 }

@@ -4,10 +4,18 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./relay}: the root command. Each subcommand wires one role (or all of them, for {@code up}). */
-@Command(name = "relay", mixinStandardHelpOptions = true, versionProvider = RelayMain.Version.class,
+@Command(
+        name = "relay",
+        mixinStandardHelpOptions = true,
+        versionProvider = RelayMain.Version.class,
         description = "Relay: durable LLM provider fallback on Apache Kafka.",
-        subcommands = {UpCommand.class, ProcessorCommand.class, IngressCommand.class, ReplayCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            UpCommand.class,
+            ProcessorCommand.class,
+            IngressCommand.class,
+            ReplayCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class RelayMain implements Runnable {
 
     @CommandLine.Spec

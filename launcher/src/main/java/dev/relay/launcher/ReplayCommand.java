@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /** {@code ./relay replay ...}: hands every argument to the replay tool. */
-@Command(name = "replay", description = "Find failed jobs in the log and run them again (see ./relay replay --help).",
+@Command(
+        name = "replay",
+        description = "Find failed jobs in the log and run them again (see ./relay replay --help).",
         mixinStandardHelpOptions = false)
 final class ReplayCommand implements Callable<Integer> {
 

@@ -11,8 +11,9 @@ final class RoleRunner {
 
     private RoleRunner() {}
 
-    static <T extends AutoCloseable> int run(Path explicitConfig, Function<RelayConfig, T> start,
-            BiFunction<RelayConfig, T, String> banner) throws Exception {
+    static <T extends AutoCloseable> int run(
+            Path explicitConfig, Function<RelayConfig, T> start, BiFunction<RelayConfig, T, String> banner)
+            throws Exception {
         RelayConfig cfg = ConfigFiles.load(ConfigFiles.resolve(explicitConfig, false));
         CountDownLatch stop = new CountDownLatch(1);
         try (T role = start.apply(cfg)) {

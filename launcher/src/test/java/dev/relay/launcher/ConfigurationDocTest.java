@@ -60,8 +60,9 @@ class ConfigurationDocTest {
             }
         }
         assertThat(missing)
-                .as("keys the config readers accept but %s does not list (one row per key; the test is %s)", DOC,
-                        getClass().getSimpleName())
+                .as(
+                        "keys the config readers accept but %s does not list (one row per key; the test is %s)",
+                        DOC, getClass().getSimpleName())
                 .isEmpty();
     }
 
@@ -77,16 +78,24 @@ class ConfigurationDocTest {
                         + " (a key the loader accepts without reading it says \"" + IGNORED + "\").");
             }
         });
-        assertThat(stale).as("rows of %s that name no key the config readers read", DOC).isEmpty();
+        assertThat(stale)
+                .as("rows of %s that name no key the config readers read", DOC)
+                .isEmpty();
     }
 
     @Test
     void shouldFindTheKeysItChecks() throws IOException {
         // guards the parsing and the recording: if either found nothing, the two checks above would pass vacuously
-        assertThat(documentedKeys().keySet()).as("rows parsed from %s", DOC).hasSizeGreaterThan(50)
+        assertThat(documentedKeys().keySet())
+                .as("rows parsed from %s", DOC)
+                .hasSizeGreaterThan(50)
                 .contains("ingress.idempotency_window", "webhooks.timeout", "fallback_policy.retry_after_cap");
-        assertThat(keysTheReadersAskFor()).as("keys the readers asked for").hasSizeGreaterThan(50)
-                .contains("ingress.idempotency_window", "providers.<name>.keys[].weight",
+        assertThat(keysTheReadersAskFor())
+                .as("keys the readers asked for")
+                .hasSizeGreaterThan(50)
+                .contains(
+                        "ingress.idempotency_window",
+                        "providers.<name>.keys[].weight",
                         "fallback_policy.classes.<CLASS>.next_hop",
                         "plugins[].config.rules[].responses[].error.status_code");
     }
@@ -119,7 +128,8 @@ class ConfigurationDocTest {
 
     private static String whereToAdd(String key) throws IOException {
         if (!key.contains(".") && !key.contains("[")) {
-            return "in the table under '## Top-level sections', and describe its keys under a heading '## `" + key + "`'";
+            return "in the table under '## Top-level sections', and describe its keys under a heading '## `" + key
+                    + "`'";
         }
         String section = key.split("[.\\[]", 2)[0];
         for (String line : Files.readAllLines(doc())) {

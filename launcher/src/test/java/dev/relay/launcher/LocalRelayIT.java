@@ -60,7 +60,8 @@ class LocalRelayIT {
         LocalRelay.Options options = new LocalRelay.Options(dataDir, 0, 0, 0, true, true);
         String jobId;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        try (LocalRelay relay = LocalRelay.start(cfg, options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
+        try (LocalRelay relay =
+                LocalRelay.start(cfg, options, new PrintStream(printed, true, StandardCharsets.UTF_8))) {
             assertThat(relay.createdTopics()).hasSize(14);
             assertThat(printed.toString(StandardCharsets.UTF_8))
                     .contains("Kafka (KRaft)", "Schema registry", "Processor", "Ingress")
@@ -82,11 +83,16 @@ class LocalRelayIT {
 
         try (LocalRelay again = LocalRelay.start(cfg, options, new PrintStream(new ByteArrayOutputStream()))) {
             assertThat(again.createdTopics()).as("topics survive a restart").isEmpty();
-            HttpResponse<String> subjects = http.send(HttpRequest.newBuilder(URI.create(again.registryUrl() + "/subjects"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(subjects.body()).as("schemas survive a restart").contains("relay.jobs-value", "relay.results-value");
-            HttpResponse<String> job = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + again.ingressPort() + "/v1/jobs/" + jobId)).build(),
+            HttpResponse<String> subjects = http.send(
+                    HttpRequest.newBuilder(URI.create(again.registryUrl() + "/subjects"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(subjects.body())
+                    .as("schemas survive a restart")
+                    .contains("relay.jobs-value", "relay.results-value");
+            HttpResponse<String> job = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + again.ingressPort() + "/v1/jobs/" + jobId))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(job.statusCode()).as(job.body()).isEqualTo(200);
             assertThat(JSON.readTree(job.body()).path("status").asText()).isEqualTo("succeeded");
@@ -99,27 +105,38 @@ class LocalRelayIT {
         LocalRelay.Options options = new LocalRelay.Options(dataDir, 0, 0, 0, true, true, 3);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (LocalRelay relay = LocalRelay.start(cfg, options, new PrintStream(printed, true, StandardCharsets.UTF_8));
-                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        relay.bootstrapServers()))) {
+                Admin admin =
+                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, relay.bootstrapServers()))) {
             assertThat(printed.toString(StandardCharsets.UTF_8)).contains("3 nodes, replication factor 3");
             assertThat(relay.bootstrapServers().split(",")).hasSize(3);
-            var topics = admin.describeTopics(relay.createdTopics()).allTopicNames().get();
-            assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions())
-                    .allSatisfy(p -> assertThat(p.replicas()).hasSize(3)));
+            var topics =
+                    admin.describeTopics(relay.createdTopics()).allTopicNames().get();
+            assertThat(topics.values())
+                    .allSatisfy(t -> assertThat(t.partitions())
+                            .allSatisfy(p -> assertThat(p.replicas()).hasSize(3)));
             ConfigResource jobs = new ConfigResource(ConfigResource.Type.TOPIC, "relay.jobs");
-            assertThat(admin.describeConfigs(List.of(jobs)).all().get().get(jobs).get("min.insync.replicas").value())
+            assertThat(admin.describeConfigs(List.of(jobs))
+                            .all()
+                            .get()
+                            .get(jobs)
+                            .get("min.insync.replicas")
+                            .value())
                     .isEqualTo("2");
 
             HttpResponse<String> resp = post(relay.ingressPort(), README_REQUEST);
             assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
-            assertThat(JSON.readTree(resp.body()).at("/extra_fields/provider").asText()).isEqualTo("mock");
+            assertThat(JSON.readTree(resp.body()).at("/extra_fields/provider").asText())
+                    .isEqualTo("mock");
         }
     }
 
     private HttpResponse<String> post(int port, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(60))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -42,8 +42,11 @@ class RelayScriptIT {
     private static String relayVersion(Path home) throws IOException, InterruptedException {
         Path out = Files.createTempFile("relay-version", ".txt");
         try {
-            Process p = new ProcessBuilder("./relay", "--version").directory(home.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder("./relay", "--version")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("./relay --version did not finish in 120 s: " + Files.readString(out));

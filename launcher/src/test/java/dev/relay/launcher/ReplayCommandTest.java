@@ -10,8 +10,17 @@ class ReplayCommandTest {
 
     @Test
     void shouldKeepOptionValuesNextToTheirOptions() {
-        String[] args = {"--config", "config.json", "--since", "2h", "--error-class", "TRANSIENT", "--execute",
-                "--chain", "anthropic/claude-haiku-4-5,gemini/gemini-2.5-flash"};
+        String[] args = {
+            "--config",
+            "config.json",
+            "--since",
+            "2h",
+            "--error-class",
+            "TRANSIENT",
+            "--execute",
+            "--chain",
+            "anthropic/claude-haiku-4-5,gemini/gemini-2.5-flash"
+        };
         String[] all = new String[args.length + 1];
         all[0] = "replay";
         System.arraycopy(args, 0, all, 1, args.length);

@@ -55,7 +55,8 @@ class ThreeBrokerIT {
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void shouldGiveEveryJobExactlyOneResultWhenABrokerIsKilledMidRunAndRestarted() throws Exception {
@@ -64,17 +65,25 @@ class ThreeBrokerIT {
                 CompletableFuture.supplyAsync(() -> ApicurioRegistry.start(null, 0));
         try (KafkaCluster cluster = KafkaCluster.start(null, 3, 0, KafkaCluster.Mode.FORKED);
                 ApicurioRegistry registry = registryStart.join();
-                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        cluster.bootstrapServers()))) {
+                Admin admin =
+                        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
             String bootstrap = cluster.bootstrapServers();
             Topics topics = new Topics("rf3-" + UUID.randomUUID().toString().substring(0, 6) + ".", 2);
             TopicSetup.createAll(admin, topics, 6, cluster.replicationFactor());
-            var results = admin.describeTopics(List.of(topics.results())).allTopicNames().get()
+            var results = admin.describeTopics(List.of(topics.results()))
+                    .allTopicNames()
+                    .get()
                     .get(topics.results());
-            assertThat(results.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+            assertThat(results.partitions())
+                    .allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topics.jobs());
-            assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource)
-                    .get("min.insync.replicas").value()).isEqualTo("2");
+            assertThat(admin.describeConfigs(List.of(resource))
+                            .all()
+                            .get()
+                            .get(resource)
+                            .get("min.insync.replicas")
+                            .value())
+                    .isEqualTo("2");
 
             String appId = "rf3-" + UUID.randomUUID().toString().substring(0, 6);
             List<AutoCloseable> parts = new ArrayList<>();
@@ -93,7 +102,8 @@ class ThreeBrokerIT {
                 for (RelayProcessor processor : processors) {
                     assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 }
-                System.out.printf("three-broker drill: cluster, registry, 2 processors, 2 ingresses up in %d ms%n",
+                System.out.printf(
+                        "three-broker drill: cluster, registry, 2 processors, 2 ingresses up in %d ms%n",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
 
                 try (ResultReader reader = new ResultReader(bootstrap, topics.results())) {
@@ -120,31 +130,48 @@ class ThreeBrokerIT {
                     long stoppedAt = System.nanoTime();
 
                     Map<String, Integer> perJob = reader.awaitAll(submitter.accepted, Duration.ofSeconds(60));
-                    long missing = submitter.accepted.stream().filter(id -> !perJob.containsKey(id)).count();
-                    long duplicated = perJob.values().stream().filter(n -> n > 1).count();
+                    long missing = submitter.accepted.stream()
+                            .filter(id -> !perJob.containsKey(id))
+                            .count();
+                    long duplicated =
+                            perJob.values().stream().filter(n -> n > 1).count();
                     long stall = reader.longestGap(killAt, stoppedAt);
                     double before = reader.rate(killAt - 3_000_000_000L, killAt);
                     double after = reader.rate(backAt, stoppedAt);
-                    System.out.printf("three-broker drill: killed node %d (group coordinator) for %d ms, back after"
+                    System.out.printf(
+                            "three-broker drill: killed node %d (group coordinator) for %d ms, back after"
                                     + " %d ms; %d jobs accepted, %d refused; %d without a result, %d with more than"
                                     + " one; longest gap between results %d ms; results/s %.1f before the kill,"
                                     + " %.1f after the restart (submitted at %d/s)%n",
-                            cluster.nodeId(victim), ms(restartAt - killAt), ms(backAt - restartAt),
-                            submitter.accepted.size(), submitter.refused.get(), missing, duplicated, stall, before,
-                            after, RATE_PER_SECOND);
-                    System.out.printf("three-broker drill: results per second from the first submit (kill at %d s,"
-                                    + " restart at %d s, node back at %d s): %s%n", ms(killAt - submitAt) / 1000,
-                            ms(restartAt - submitAt) / 1000, ms(backAt - submitAt) / 1000,
+                            cluster.nodeId(victim),
+                            ms(restartAt - killAt),
+                            ms(backAt - restartAt),
+                            submitter.accepted.size(),
+                            submitter.refused.get(),
+                            missing,
+                            duplicated,
+                            stall,
+                            before,
+                            after,
+                            RATE_PER_SECOND);
+                    System.out.printf(
+                            "three-broker drill: results per second from the first submit (kill at %d s,"
+                                    + " restart at %d s, node back at %d s): %s%n",
+                            ms(killAt - submitAt) / 1000,
+                            ms(restartAt - submitAt) / 1000,
+                            ms(backAt - submitAt) / 1000,
                             reader.timeline(submitAt, System.nanoTime()));
                     assertThat(missing).as("jobs without a result").isZero();
                     assertThat(duplicated).as("jobs with more than one result").isZero();
                     assertThat(submitter.accepted).hasSizeGreaterThan(RATE_PER_SECOND * 15);
-                    // recovered: after the restart, results (the backlog, then new jobs) come at least as fast as before
+                    // recovered: after the restart, results (the backlog, then new jobs) come at least as fast as
+                    // before
                     assertThat(before).as("results/s before the kill").isGreaterThan(0);
                     assertThat(after).as("results/s after the restart").isGreaterThanOrEqualTo(before * 0.8);
                     for (RelayIngress ingress : ingresses) {
                         for (String id : submitter.accepted) {
-                            assertThat(status(ingress.port(), id)).as("job %s on port %d", id, ingress.port())
+                            assertThat(status(ingress.port(), id))
+                                    .as("job %s on port %d", id, ingress.port())
                                     .isEqualTo("succeeded");
                         }
                     }
@@ -168,14 +195,24 @@ class ThreeBrokerIT {
                   "ingress": {"port": 0},
                   "metrics": {"port": 0}
                 }
-                """.formatted(bootstrap, registryUrl, topics.prefix(), topics.maxHops(), appId,
-                state.toString().replace("\\", "/"));
+                """.formatted(
+                        bootstrap,
+                        registryUrl,
+                        topics.prefix(),
+                        topics.maxHops(),
+                        appId,
+                        state.toString().replace("\\", "/"));
         return new ConfigLoader(n -> Optional.empty()).parse(json, "three-broker-it");
     }
 
     /** The node that coordinates the processors' group: killing it moves the group and its offsets. */
     private static int coordinatorIndex(Admin admin, String appId, KafkaCluster cluster) throws Exception {
-        int nodeId = admin.describeConsumerGroups(List.of(appId)).all().get().get(appId).coordinator().id();
+        int nodeId = admin.describeConsumerGroups(List.of(appId))
+                .all()
+                .get()
+                .get(appId)
+                .coordinator()
+                .id();
         for (int i = 0; i < cluster.size(); i++) {
             if (cluster.nodeId(i) == nodeId) {
                 return i;
@@ -185,8 +222,10 @@ class ThreeBrokerIT {
     }
 
     private String status(int port, String id) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/v1/jobs/" + id)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/jobs/" + id))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? JSON.readTree(r.body()).path("status").asText() : "HTTP " + r.statusCode();
     }
 
@@ -215,20 +254,24 @@ class ThreeBrokerIT {
                         {"model": "mock/echo", "messages": [{"role": "user", "content": "job %d"}]}
                         """.formatted(i);
                 HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/jobs"))
-                        .timeout(Duration.ofSeconds(45)).header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-                calls.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((r, e) -> {
-                    try {
-                        if (e == null && r.statusCode() == 202) {
-                            accepted.add(JSON.readTree(r.body()).path("id").asText());
-                        } else {
-                            refused.incrementAndGet();
-                        }
-                    } catch (Exception parse) {
-                        refused.incrementAndGet();
-                    }
-                    return null;
-                }));
+                        .timeout(Duration.ofSeconds(45))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+                calls.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+                        .handle((r, e) -> {
+                            try {
+                                if (e == null && r.statusCode() == 202) {
+                                    accepted.add(
+                                            JSON.readTree(r.body()).path("id").asText());
+                                } else {
+                                    refused.incrementAndGet();
+                                }
+                            } catch (Exception parse) {
+                                refused.incrementAndGet();
+                            }
+                            return null;
+                        }));
                 next += 1_000_000_000L / RATE_PER_SECOND;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -259,7 +302,8 @@ class ThreeBrokerIT {
                 try (var c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
                     // assigned, not subscribed: the reader must not depend on a group coordinator the test kills
                     c.assign(c.partitionsFor(topic).stream()
-                            .map(i -> new TopicPartition(topic, i.partition())).toList());
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .toList());
                     c.seekToBeginning(c.assignment());
                     while (!stop.get()) {
                         for (var r : c.poll(Duration.ofMillis(50))) {
@@ -282,7 +326,10 @@ class ThreeBrokerIT {
         }
 
         long longestGap(long from, long to) {
-            List<Long> times = arrivals.values().stream().filter(t -> t >= from && t <= to).sorted().toList();
+            List<Long> times = arrivals.values().stream()
+                    .filter(t -> t >= from && t <= to)
+                    .sorted()
+                    .toList();
             long max = times.isEmpty() ? to - from : times.get(0) - from;
             for (int i = 1; i < times.size(); i++) {
                 max = Math.max(max, times.get(i) - times.get(i - 1));
@@ -295,7 +342,9 @@ class ThreeBrokerIT {
             StringBuilder out = new StringBuilder();
             for (long t = start, sec = 0; t < end; t += 1_000_000_000L, sec++) {
                 long from = t;
-                long n = arrivals.values().stream().filter(a -> a >= from && a < from + 1_000_000_000L).count();
+                long n = arrivals.values().stream()
+                        .filter(a -> a >= from && a < from + 1_000_000_000L)
+                        .count();
                 out.append(sec).append(':').append(n).append(' ');
             }
             return out.toString().strip();

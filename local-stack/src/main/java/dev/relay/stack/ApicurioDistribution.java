@@ -49,8 +49,8 @@ public final class ApicurioDistribution {
     }
 
     public static ApicurioDistribution fromEnvironment() {
-        return new ApicurioDistribution(n -> Optional.ofNullable(System.getProperty(n)),
-                n -> Optional.ofNullable(System.getenv(n)));
+        return new ApicurioDistribution(
+                n -> Optional.ofNullable(System.getProperty(n)), n -> Optional.ofNullable(System.getenv(n)));
     }
 
     /** The registry version this build was made with (from the filtered {@code local-stack.properties}). */
@@ -85,19 +85,21 @@ public final class ApicurioDistribution {
 
     /** The configured tarball or home, or the tarball in the local Maven repository. */
     Path locate() {
-        Optional<String> configured = systemProperty.apply(DIST_PROPERTY).or(() -> env.apply(DIST_ENV))
+        Optional<String> configured = systemProperty
+                .apply(DIST_PROPERTY)
+                .or(() -> env.apply(DIST_ENV))
                 .filter(s -> !s.isBlank());
         if (configured.isPresent()) {
             Path p = Path.of(configured.get());
             if (!Files.exists(p)) {
-                throw new IllegalStateException(DIST_PROPERTY + " / " + DIST_ENV + " points at " + p
-                        + ", which does not exist");
+                throw new IllegalStateException(
+                        DIST_PROPERTY + " / " + DIST_ENV + " points at " + p + ", which does not exist");
             }
             return p;
         }
         String v = version();
-        Path tarball = localRepository().resolve("io/apicurio/apicurio-registry-app/" + v
-                + "/apicurio-registry-app-" + v + "-all.tar.gz");
+        Path tarball = localRepository()
+                .resolve("io/apicurio/apicurio-registry-app/" + v + "/apicurio-registry-app-" + v + "-all.tar.gz");
         if (!Files.isRegularFile(tarball)) {
             throw new IllegalStateException("the Apicurio Registry distribution is not in the local Maven repository: "
                     + tarball + ". Build the local-stack module first (./mvnw -pl local-stack -am verify downloads "
@@ -121,7 +123,8 @@ public final class ApicurioDistribution {
         }
         try {
             String xml = Files.readString(settings).replaceAll("(?s)<!--.*?-->", "");
-            Matcher m = Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>").matcher(xml);
+            Matcher m = Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>")
+                    .matcher(xml);
             return m.find() && !m.group(1).contains("${") ? Optional.of(Path.of(m.group(1))) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
@@ -129,7 +132,10 @@ public final class ApicurioDistribution {
     }
 
     Path cacheDir() {
-        return systemProperty.apply(CACHE_PROPERTY).or(() -> env.apply(CACHE_ENV)).filter(s -> !s.isBlank())
+        return systemProperty
+                .apply(CACHE_PROPERTY)
+                .or(() -> env.apply(CACHE_ENV))
+                .filter(s -> !s.isBlank())
                 .map(Path::of)
                 .orElseGet(() -> Path.of(systemProperty.apply("user.home").orElse("."), ".cache", "relay"));
     }
@@ -164,7 +170,11 @@ public final class ApicurioDistribution {
                     throw e;
                 }
             }
-            LOG.info("Unpacked {} into {} in {} ms", tarball.getFileName(), target, (System.nanoTime() - t0) / 1_000_000);
+            LOG.info(
+                    "Unpacked {} into {} in {} ms",
+                    tarball.getFileName(),
+                    target,
+                    (System.nanoTime() - t0) / 1_000_000);
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unpack " + tarball + " into " + target, e);
@@ -178,7 +188,7 @@ public final class ApicurioDistribution {
     private static void untar(Path tarball, Path into) throws IOException {
         Path root = into.toAbsolutePath().normalize();
         try (InputStream file = new BufferedInputStream(Files.newInputStream(tarball), 1 << 16);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 Path out = root.resolve(entry.getName()).normalize();

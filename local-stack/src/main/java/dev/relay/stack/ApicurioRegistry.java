@@ -38,8 +38,8 @@ public final class ApicurioRegistry implements AutoCloseable {
     private final Thread shutdownHook;
     private boolean closed;
 
-    private ApicurioRegistry(Process process, ClassDataArchive cds, int port, Path logFile, boolean temporaryLog,
-                             Thread shutdownHook) {
+    private ApicurioRegistry(
+            Process process, ClassDataArchive cds, int port, Path logFile, boolean temporaryLog, Thread shutdownHook) {
         this.process = process;
         this.cds = cds;
         this.port = port;
@@ -63,8 +63,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         Path dir = dataDir == null ? null : Dirs.create(dataDir.toAbsolutePath());
         Path log = logFile(dir);
         ClassDataArchive cds = ClassDataArchive.forHome(home);
-        List<String> command = command(home, dir, httpPort, managementPort,
-                cds == null ? List.of() : cds.jvmOptions());
+        List<String> command = command(home, dir, httpPort, managementPort, cds == null ? List.of() : cds.jvmOptions());
         Process process;
         try {
             process = new ProcessBuilder(command)
@@ -83,11 +82,17 @@ public final class ApicurioRegistry implements AutoCloseable {
             registry.setGlobalBackward();
         } catch (RuntimeException e) {
             registry.stopProcess();
-            throw new IllegalStateException("Apicurio Registry did not start on port " + httpPort + " (see " + log
-                    + "): " + e.getMessage() + tail(log), e);
+            throw new IllegalStateException(
+                    "Apicurio Registry did not start on port " + httpPort + " (see " + log + "): " + e.getMessage()
+                            + tail(log),
+                    e);
         }
-        LOG.info("Apicurio Registry ready at {} in {} ms (storage {}, log {})", registry.ccompatUrl(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dir == null ? "in memory" : dir, log);
+        LOG.info(
+                "Apicurio Registry ready at {} in {} ms (storage {}, log {})",
+                registry.ccompatUrl(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                dir == null ? "in memory" : dir,
+                log);
         return registry;
     }
 
@@ -96,10 +101,16 @@ public final class ApicurioRegistry implements AutoCloseable {
         String datasource = dataDir == null
                 ? "jdbc:h2:mem:relay_registry"
                 : "jdbc:h2:file:" + dataDir.resolve("h2").resolve("registry");
-        List<String> cmd = new ArrayList<>(List.of(java,
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
                 // a local registry holds a few hundred schemas: a small heap, one GC thread and C1 only start faster
-                "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-D" + OrphanReaper.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid(),
+                "-Xms64m",
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-D" + OrphanReaper.PARENT_PID_PROPERTY + "="
+                        + ProcessHandle.current().pid(),
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + httpPort,
                 // the management interface defaults to port 9000: parallel registries would clash
@@ -113,15 +124,15 @@ public final class ApicurioRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.jdbc.initial-size=2",
                 "-Dapicurio.datasource.jdbc.min-size=2",
                 "-Dapicurio.datasource.jdbc.max-size=20",
-                "-jar", home.resolve(ApicurioDistribution.RUN_JAR).toString()));
+                "-jar",
+                home.resolve(ApicurioDistribution.RUN_JAR).toString()));
         cmd.addAll(1, jvmOptions);
         return cmd;
     }
 
     private static Path logFile(Path dataDir) {
         try {
-            return dataDir == null ? Files.createTempFile("relay-registry-", ".log")
-                    : dataDir.resolve("registry.log");
+            return dataDir == null ? Files.createTempFile("relay-registry-", ".log") : dataDir.resolve("registry.log");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the registry log file", e);
         }
@@ -135,9 +146,12 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     private void awaitReady() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(ccompatUrl() + "/subjects"))
-                .timeout(Duration.ofSeconds(5)).GET().build();
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -158,7 +172,8 @@ public final class ApicurioRegistry implements AutoCloseable {
             }
             sleep(100);
         }
-        throw new IllegalStateException("no 200 from " + probe.uri() + " within " + READY_TIMEOUT + " (last: " + last + ")");
+        throw new IllegalStateException(
+                "no 200 from " + probe.uri() + " within " + READY_TIMEOUT + " (last: " + last + ")");
     }
 
     /** The system property enforces BACKWARD; PUT /config also makes GET /config report it, as Confluent does. */
@@ -166,7 +181,8 @@ public final class ApicurioRegistry implements AutoCloseable {
         HttpRequest put = HttpRequest.newBuilder(URI.create(ccompatUrl() + "/config"))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}")).build();
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
+                .build();
         try {
             HttpResponse<String> resp = HttpClient.newHttpClient().send(put, HttpResponse.BodyHandlers.ofString());
             if (resp.statusCode() / 100 != 2) {
@@ -213,7 +229,9 @@ public final class ApicurioRegistry implements AutoCloseable {
                 // a leftover temp log is harmless
             }
         }
-        LOG.info("Apicurio Registry on port {} stopped in {} ms", port,
+        LOG.info(
+                "Apicurio Registry on port {} stopped in {} ms",
+                port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 

@@ -38,9 +38,11 @@ final class ClassDataArchive {
         }
         String key = Runtime.version().toString().replaceAll("[^A-Za-z0-9.]", "_") + "-"
                 + UUID.nameUUIDFromBytes(home.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8))
-                .toString().substring(0, 8);
+                        .toString()
+                        .substring(0, 8);
         Path archive = home.toAbsolutePath().resolveSibling(home.getFileName() + "-" + key + ".jsa");
-        Path recording = Files.exists(archive) ? null
+        Path recording = Files.exists(archive)
+                ? null
                 : archive.resolveSibling(archive.getFileName() + "." + UUID.randomUUID() + ".recording");
         return new ClassDataArchive(archive, recording);
     }

@@ -69,8 +69,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             server.startup();
             String bootstrap = "127.0.0.1:" + brokerPort;
             awaitReady(bootstrap);
-            LOG.info("Kafka broker ready at {} in {} ms (data {})", bootstrap,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dir);
+            LOG.info(
+                    "Kafka broker ready at {} in {} ms (data {})",
+                    bootstrap,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                    dir);
             return new EmbeddedKafkaBroker(server, dir, temporary, bootstrap);
         } catch (Exception e) {
             if (server != null) {
@@ -79,8 +82,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             if (temporary) {
                 Dirs.deleteQuietly(dir);
             }
-            throw new IllegalStateException("cannot start the embedded Kafka broker on port " + brokerPort
-                    + " with data in " + dir + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start the embedded Kafka broker on port " + brokerPort + " with data in " + dir + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -94,8 +99,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * nodes whose controllers are {@code voters} ({@code id@host:port,...}). On one node every internal topic has one
      * copy; on three or more, three copies of which two must acknowledge a write.
      */
-    static Properties nodeConfig(int nodeId, Path dir, int brokerPort, int controllerPort, String voters,
-            int clusterSize) {
+    static Properties nodeConfig(
+            int nodeId, Path dir, int brokerPort, int controllerPort, String voters, int clusterSize) {
         String copies = Integer.toString(Math.min(3, clusterSize));
         String minInSync = clusterSize >= 3 ? "2" : "1";
         Properties p = new Properties();
@@ -176,7 +181,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             while (true) {
                 try {
                     if (admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
-                            .nodes().get(10, TimeUnit.SECONDS).size() >= nodes) {
+                                    .nodes()
+                                    .get(10, TimeUnit.SECONDS)
+                                    .size()
+                            >= nodes) {
                         return;
                     }
                 } catch (Exception e) {
@@ -212,7 +220,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (temporary) {
             Dirs.deleteQuietly(dataDir);
         }
-        LOG.info("Kafka broker at {} stopped in {} ms", bootstrapServers,
+        LOG.info(
+                "Kafka broker at {} stopped in {} ms",
+                bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 

@@ -33,8 +33,10 @@ final class FreePorts {
             socket.setReuseAddress(true);
             return port;
         } catch (IOException e) {
-            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; " + what
-                    + " needs it (stop whatever holds it, or choose another port)", e);
+            throw new IllegalStateException(
+                    "port " + port + " on 127.0.0.1 is already in use; " + what
+                            + " needs it (stop whatever holds it, or choose another port)",
+                    e);
         }
     }
 }

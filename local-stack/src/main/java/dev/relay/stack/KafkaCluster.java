@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaCluster implements AutoCloseable {
 
-    public enum Mode { IN_JVM, FORKED }
+    public enum Mode {
+        IN_JVM,
+        FORKED
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaCluster.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
@@ -49,8 +52,8 @@ public final class KafkaCluster implements AutoCloseable {
     private final Node[] nodes;
     private boolean closed;
 
-    private KafkaCluster(Mode mode, Path dataDir, boolean temporary, int[] brokerPorts, int[] controllerPorts,
-            String clusterId) {
+    private KafkaCluster(
+            Mode mode, Path dataDir, boolean temporary, int[] brokerPorts, int[] controllerPorts, String clusterId) {
         this.mode = mode;
         this.dataDir = dataDir;
         this.temporary = temporary;
@@ -75,8 +78,8 @@ public final class KafkaCluster implements AutoCloseable {
         int[] brokerPorts = new int[size];
         int[] controllerPorts = new int[size];
         for (int i = 0; i < size; i++) {
-            brokerPorts[i] = firstPort == 0 ? FreePorts.pick()
-                    : FreePorts.orPick(firstPort + i, "Kafka node " + (i + 1));
+            brokerPorts[i] =
+                    firstPort == 0 ? FreePorts.pick() : FreePorts.orPick(firstPort + i, "Kafka node " + (i + 1));
             controllerPorts[i] = FreePorts.pick();
         }
         KafkaCluster cluster = new KafkaCluster(mode, dir, temporary, brokerPorts, controllerPorts, clusterId(dir));
@@ -84,21 +87,27 @@ public final class KafkaCluster implements AutoCloseable {
         try {
             // a quorum of three elects no controller until two are up: start them together
             List<CompletableFuture<Void>> starts = IntStream.range(0, size)
-                    .mapToObj(i -> CompletableFuture.runAsync(() -> cluster.startNode(i))).toList();
+                    .mapToObj(i -> CompletableFuture.runAsync(() -> cluster.startNode(i)))
+                    .toList();
             starts.forEach(CompletableFuture::join);
             EmbeddedKafkaBroker.awaitReady(cluster.bootstrapServers(), size, READY_TIMEOUT);
         } catch (RuntimeException | Error e) {
             cluster.close();
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot start a Kafka cluster of " + size + " in " + dir + ": "
-                    + cause.getMessage(), cause);
+            throw new IllegalStateException(
+                    "cannot start a Kafka cluster of " + size + " in " + dir + ": " + cause.getMessage(), cause);
         } catch (Exception e) {
             cluster.close();
-            throw new IllegalStateException("cannot start a Kafka cluster of " + size + " in " + dir + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start a Kafka cluster of " + size + " in " + dir + ": " + e.getMessage(), e);
         }
-        LOG.info("Kafka cluster of {} ({}) ready at {} in {} ms (data {})", size, mode, cluster.bootstrapServers(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dir);
+        LOG.info(
+                "Kafka cluster of {} ({}) ready at {} in {} ms (data {})",
+                size,
+                mode,
+                cluster.bootstrapServers(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                dir);
         return cluster;
     }
 
@@ -178,12 +187,14 @@ public final class KafkaCluster implements AutoCloseable {
         int id = nodeId(index);
         Path dir = dataDir.resolve("node-" + id);
         String voters = IntStream.range(0, nodes.length)
-                .mapToObj(i -> nodeId(i) + "@127.0.0.1:" + controllerPorts[i]).collect(Collectors.joining(","));
-        Properties props = EmbeddedKafkaBroker.nodeConfig(id, dir, brokerPorts[index], controllerPorts[index], voters,
-                nodes.length);
+                .mapToObj(i -> nodeId(i) + "@127.0.0.1:" + controllerPorts[i])
+                .collect(Collectors.joining(","));
+        Properties props = EmbeddedKafkaBroker.nodeConfig(
+                id, dir, brokerPorts[index], controllerPorts[index], voters, nodes.length);
         try {
             Files.createDirectories(dir);
-            Node node = mode == Mode.IN_JVM ? InJvmNode.start(dir, id, clusterId, props)
+            Node node = mode == Mode.IN_JVM
+                    ? InJvmNode.start(dir, id, clusterId, props)
                     : ForkedNode.start(dataDir, dir, id, clusterId, props);
             synchronized (this) {
                 nodes[index] = node;
@@ -248,12 +259,21 @@ public final class KafkaCluster implements AutoCloseable {
             try (OutputStream out = Files.newOutputStream(config)) {
                 props.store(out, "Kafka node " + id + " of a Relay test cluster");
             }
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = clusterDir.resolve("node-" + id + ".log");
             long offset = Files.exists(log) ? Files.size(log) : 0;
-            Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), KafkaNodeMain.class.getName(),
-                    config.toString(), clusterId, Long.toString(ProcessHandle.current().pid()))
+            Process p = new ProcessBuilder(
+                            java,
+                            "-Xmx256m",
+                            "-XX:+UseSerialGC",
+                            "-XX:TieredStopAtLevel=1",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            KafkaNodeMain.class.getName(),
+                            config.toString(),
+                            clusterId,
+                            Long.toString(ProcessHandle.current().pid()))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
@@ -266,14 +286,17 @@ public final class KafkaCluster implements AutoCloseable {
             long until = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < until) {
                 byte[] all = Files.readAllBytes(log);
-                String since = new String(all, (int) Math.min(logOffset, all.length),
-                        all.length - (int) Math.min(logOffset, all.length), StandardCharsets.UTF_8);
+                String since = new String(
+                        all,
+                        (int) Math.min(logOffset, all.length),
+                        all.length - (int) Math.min(logOffset, all.length),
+                        StandardCharsets.UTF_8);
                 if (since.contains(needle)) {
                     return;
                 }
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("Kafka node " + id + " exited (" + process.exitValue()
-                            + "); see " + log);
+                    throw new IllegalStateException(
+                            "Kafka node " + id + " exited (" + process.exitValue() + "); see " + log);
                 }
                 Thread.sleep(50);
             }

@@ -28,14 +28,19 @@ final class OrphanReaper {
     static void reap() {
         String marker = "-D" + PARENT_PID_PROPERTY + "=";
         List<ProcessHandle> orphans = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(p -> parentPid(p, marker).ifPresent(parent -> {
-            boolean parentAlive = ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false);
-            if (!parentAlive && p.isAlive()) {
-                LOG.warn("Stopping orphaned Apicurio Registry pid {} (its parent pid {} is gone)", p.pid(), parent);
-                p.destroy();
-                orphans.add(p);
-            }
-        }));
+        ProcessHandle.allProcesses()
+                .forEach(p -> parentPid(p, marker).ifPresent(parent -> {
+                    boolean parentAlive =
+                            ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false);
+                    if (!parentAlive && p.isAlive()) {
+                        LOG.warn(
+                                "Stopping orphaned Apicurio Registry pid {} (its parent pid {} is gone)",
+                                p.pid(),
+                                parent);
+                        p.destroy();
+                        orphans.add(p);
+                    }
+                }));
         for (ProcessHandle p : orphans) {
             try {
                 p.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -50,10 +55,12 @@ final class OrphanReaper {
 
     private static Optional<Long> parentPid(ProcessHandle p, String marker) {
         try {
-            return p.info().arguments().flatMap(args -> Arrays.stream(args)
-                    .filter(a -> a.startsWith(marker))
-                    .findFirst()
-                    .map(a -> Long.parseLong(a.substring(marker.length()))));
+            return p.info()
+                    .arguments()
+                    .flatMap(args -> Arrays.stream(args)
+                            .filter(a -> a.startsWith(marker))
+                            .findFirst()
+                            .map(a -> Long.parseLong(a.substring(marker.length()))));
         } catch (RuntimeException e) {
             return Optional.empty(); // another user's process, or one that just ended
         }

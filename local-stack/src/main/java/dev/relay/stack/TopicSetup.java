@@ -58,8 +58,8 @@ public final class TopicSetup {
         return createAll(bootstrapServers, topics, partitions, (short) 1);
     }
 
-    public static List<String> createAll(String bootstrapServers, Topics topics, int partitions,
-                                         short replicationFactor) {
+    public static List<String> createAll(
+            String bootstrapServers, Topics topics, int partitions, short replicationFactor) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             return createAll(admin, topics, partitions, replicationFactor);
         }
@@ -90,12 +90,16 @@ public final class TopicSetup {
                     }
                 }
             }
-            LOG.info("Topics with prefix '{}': created {}, {} already existed", topics.prefix(), created,
+            LOG.info(
+                    "Topics with prefix '{}': created {}, {} already existed",
+                    topics.prefix(),
+                    created,
                     topics.all().size() - created.size());
             awaitLeaders(admin, created);
             return List.copyOf(created);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create Relay topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot create Relay topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
@@ -118,9 +122,13 @@ public final class TopicSetup {
         while (true) {
             boolean ready = true;
             try {
-                for (var d : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                for (var d : admin.describeTopics(names)
+                        .allTopicNames()
+                        .get(30, TimeUnit.SECONDS)
+                        .values()) {
                     for (var partition : d.partitions()) {
-                        ready &= partition.leader() != null && !partition.leader().isEmpty();
+                        ready &= partition.leader() != null
+                                && !partition.leader().isEmpty();
                     }
                 }
             } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -144,7 +152,9 @@ public final class TopicSetup {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             c.put(TopicConfig.SEGMENT_MS_CONFIG, ms(Duration.ofHours(1)));
             c.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, ms(TOMBSTONE_RETENTION));
-        } else if (name.equals(topics.results()) || name.equals(topics.webhooks()) || name.equals(topics.files())
+        } else if (name.equals(topics.results())
+                || name.equals(topics.webhooks())
+                || name.equals(topics.files())
                 || name.equals(topics.batches())) {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
             c.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, ms(MIN_COMPACTION_LAG));

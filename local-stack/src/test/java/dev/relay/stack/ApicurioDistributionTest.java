@@ -33,10 +33,13 @@ class ApicurioDistributionTest {
     @Test
     void shouldFindTheTarballInTheLocalRepositoryNamedByMavenRepoLocal() throws IOException {
         String v = ApicurioDistribution.version();
-        Path tarball = tmp.resolve("repo/io/apicurio/apicurio-registry-app/" + v + "/apicurio-registry-app-" + v + "-all.tar.gz");
+        Path tarball = tmp.resolve(
+                "repo/io/apicurio/apicurio-registry-app/" + v + "/apicurio-registry-app-" + v + "-all.tar.gz");
         Files.createDirectories(tarball.getParent());
         Files.writeString(tarball, "x");
-        assertThat(with(Map.of("maven.repo.local", tmp.resolve("repo").toString()), Map.of()).locate()).isEqualTo(tarball);
+        assertThat(with(Map.of("maven.repo.local", tmp.resolve("repo").toString()), Map.of())
+                        .locate())
+                .isEqualTo(tarball);
     }
 
     @Test
@@ -45,8 +48,10 @@ class ApicurioDistributionTest {
         Files.writeString(tmp.resolve(".m2/settings.xml"), """
                 <settings><!-- <localRepository>/wrong</localRepository> -->
                   <localRepository>/opt/m2repo</localRepository></settings>""");
-        assertThat(with(Map.of("user.home", tmp.toString()), Map.of()).localRepository()).isEqualTo(Path.of("/opt/m2repo"));
-        assertThat(with(Map.of("user.home", tmp.resolve("none").toString()), Map.of()).localRepository())
+        assertThat(with(Map.of("user.home", tmp.toString()), Map.of()).localRepository())
+                .isEqualTo(Path.of("/opt/m2repo"));
+        assertThat(with(Map.of("user.home", tmp.resolve("none").toString()), Map.of())
+                        .localRepository())
                 .isEqualTo(tmp.resolve("none/.m2/repository"));
     }
 
@@ -54,11 +59,21 @@ class ApicurioDistributionTest {
     void shouldPreferAnExplicitDistributionAndExplainAMissingOne() throws IOException {
         Path home = Files.createDirectories(tmp.resolve("home"));
         Files.writeString(home.resolve("quarkus-run.jar"), "jar");
-        assertThat(with(Map.of(), Map.of(ApicurioDistribution.DIST_ENV, home.toString())).home()).isEqualTo(home);
-        assertThatThrownBy(() -> with(Map.of(ApicurioDistribution.DIST_PROPERTY, tmp.resolve("nope").toString()),
-                Map.of()).home()).hasMessageContaining("does not exist");
-        assertThatThrownBy(() -> with(Map.of("maven.repo.local", tmp.resolve("empty").toString()), Map.of()).home())
-                .hasMessageContaining("not in the local Maven repository").hasMessageContaining("local-stack");
+        assertThat(with(Map.of(), Map.of(ApicurioDistribution.DIST_ENV, home.toString()))
+                        .home())
+                .isEqualTo(home);
+        assertThatThrownBy(() -> with(
+                                Map.of(
+                                        ApicurioDistribution.DIST_PROPERTY,
+                                        tmp.resolve("nope").toString()),
+                                Map.of())
+                        .home())
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> with(
+                                Map.of("maven.repo.local", tmp.resolve("empty").toString()), Map.of())
+                        .home())
+                .hasMessageContaining("not in the local Maven repository")
+                .hasMessageContaining("local-stack");
     }
 
     @Test
@@ -68,7 +83,8 @@ class ApicurioDistributionTest {
         assertThat(ApicurioDistribution.unpackOnce(tarball, target)).isEqualTo(target);
         assertThat(target.resolve("lib/main/a.jar")).hasContent("lib/main/a.jar");
         Files.delete(tarball); // a second call must not need the tarball again
-        assertThat(ApicurioDistribution.unpackOnce(tarball, target).resolve("quarkus-run.jar")).exists();
+        assertThat(ApicurioDistribution.unpackOnce(tarball, target).resolve("quarkus-run.jar"))
+                .exists();
         try (var siblings = Files.list(target.getParent())) {
             assertThat(siblings).containsExactly(target); // no half-unpacked leftovers
         }
@@ -84,7 +100,7 @@ class ApicurioDistributionTest {
 
     private static Path tarball(Path file, String... entries) throws IOException {
         try (OutputStream out = Files.newOutputStream(file);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
             for (String name : entries) {
                 byte[] body = name.getBytes(StandardCharsets.UTF_8);
                 TarArchiveEntry e = new TarArchiveEntry(name, true);

@@ -12,7 +12,8 @@ class OrphanReaperTest {
 
     /** A long-lived stand-in for a registry JVM, carrying the parent-pid marker on its command line. */
     private static Process fakeRegistry(long parentPid) throws Exception {
-        return new ProcessBuilder("/bin/sh", "-c", "sleep 60", "-D" + OrphanReaper.PARENT_PID_PROPERTY + "=" + parentPid)
+        return new ProcessBuilder(
+                        "/bin/sh", "-c", "sleep 60", "-D" + OrphanReaper.PARENT_PID_PROPERTY + "=" + parentPid)
                 .start();
     }
 
@@ -26,8 +27,12 @@ class OrphanReaperTest {
         try {
             OrphanReaper.reap();
 
-            assertThat(orphan.waitFor(10, TimeUnit.SECONDS)).as("orphan stopped").isTrue();
-            assertThat(owned.isAlive()).as("a registry whose parent lives is left alone").isTrue();
+            assertThat(orphan.waitFor(10, TimeUnit.SECONDS))
+                    .as("orphan stopped")
+                    .isTrue();
+            assertThat(owned.isAlive())
+                    .as("a registry whose parent lives is left alone")
+                    .isTrue();
         } finally {
             orphan.destroyForcibly();
             owned.destroyForcibly();

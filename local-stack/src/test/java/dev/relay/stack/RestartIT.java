@@ -38,29 +38,47 @@ class RestartIT {
     void shouldKeepTopicsAndRecordsWhenTheBrokerRestartsOnTheSameDirectory() throws Exception {
         Topics topics = new Topics("restart.", 1);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
-            assertThat(TopicSetup.createAll(broker.bootstrapServers(), topics, 3)).hasSize(topics.all().size());
-            try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                    new StringSerializer(), new StringSerializer())) {
-                producer.send(new ProducerRecord<>(topics.results(), "job-1", "done")).get();
+            assertThat(TopicSetup.createAll(broker.bootstrapServers(), topics, 3))
+                    .hasSize(topics.all().size());
+            try (var producer = new KafkaProducer<>(
+                    Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                    new StringSerializer(),
+                    new StringSerializer())) {
+                producer.send(new ProducerRecord<>(topics.results(), "job-1", "done"))
+                        .get();
             }
         }
         assertThat(Files.exists(dir.resolve("kafka/meta.properties"))).isTrue();
 
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
-            assertThat(TopicSetup.createAll(broker.bootstrapServers(), topics, 3)).isEmpty(); // idempotent
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            assertThat(TopicSetup.createAll(broker.bootstrapServers(), topics, 3))
+                    .isEmpty(); // idempotent
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
                 var results = new ConfigResource(ConfigResource.Type.TOPIC, topics.results());
-                ConfigEntry policy = admin.describeConfigs(List.of(results)).all().get().get(results).get("cleanup.policy");
+                ConfigEntry policy = admin.describeConfigs(List.of(results))
+                        .all()
+                        .get()
+                        .get(results)
+                        .get("cleanup.policy");
                 assertThat(policy.value()).isEqualTo("compact");
-                assertThat(admin.describeTopics(List.of(topics.results())).allTopicNames().get()
-                        .get(topics.results()).partitions()).hasSize(3);
+                assertThat(admin.describeTopics(List.of(topics.results()))
+                                .allTopicNames()
+                                .get()
+                                .get(topics.results())
+                                .partitions())
+                        .hasSize(3);
             }
-            try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "restart-" + UUID.randomUUID(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                    new StringDeserializer(), new StringDeserializer())) {
+            try (var consumer = new KafkaConsumer<>(
+                    Map.<String, Object>of(
+                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            broker.bootstrapServers(),
+                            ConsumerConfig.GROUP_ID_CONFIG,
+                            "restart-" + UUID.randomUUID(),
+                            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                            "earliest"),
+                    new StringDeserializer(),
+                    new StringDeserializer())) {
                 consumer.subscribe(List.of(topics.results()));
                 List<String> values = new ArrayList<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -28,8 +28,10 @@ final class LocalAssignment implements EarlyCalls.Ownership {
     }
 
     void refresh(KafkaStreams streams) {
-        owned = streams.metadataForLocalThreads().stream().flatMap(t -> t.activeTasks().stream())
-                .flatMap(t -> t.topicPartitions().stream()).collect(Collectors.toUnmodifiableSet());
+        owned = streams.metadataForLocalThreads().stream()
+                .flatMap(t -> t.activeTasks().stream())
+                .flatMap(t -> t.topicPartitions().stream())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     @Override

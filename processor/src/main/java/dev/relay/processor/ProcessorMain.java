@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code relay processor --config FILE}: runs the processor until it is stopped (SIGTERM closes it cleanly). */
-@Command(name = "processor", mixinStandardHelpOptions = true,
+@Command(
+        name = "processor",
+        mixinStandardHelpOptions = true,
         description = "Runs Relay's Kafka Streams processor: tries each job's fallback chain and writes results.")
 public final class ProcessorMain implements Callable<Integer> {
 
@@ -34,10 +36,13 @@ public final class ProcessorMain implements Callable<Integer> {
         relay.warnings().forEach(w -> System.err.println("relay processor: warning: " + w));
         CountDownLatch stopped = new CountDownLatch(1);
         RelayProcessor processor = RelayProcessor.start(relay);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            processor.close();
-            stopped.countDown();
-        }, "relay-processor-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            processor.close();
+                            stopped.countDown();
+                        },
+                        "relay-processor-shutdown"));
         stopped.await();
         return 0;
     }

@@ -63,9 +63,16 @@ public final class RelayProcessor implements AutoCloseable {
     private final Telemetry telemetry;
     private final KafkaStreamTaps taps;
 
-    private RelayProcessor(KafkaStreams streams, Map<String, ProviderClient> clients, ScheduledExecutorService timer,
-            MetricsServer metricsServer, KafkaStreamsMetrics streamsMetrics, ProviderGate gate, StatusPublisher status,
-            Telemetry telemetry, KafkaStreamTaps taps) {
+    private RelayProcessor(
+            KafkaStreams streams,
+            Map<String, ProviderClient> clients,
+            ScheduledExecutorService timer,
+            MetricsServer metricsServer,
+            KafkaStreamsMetrics streamsMetrics,
+            ProviderGate gate,
+            StatusPublisher status,
+            Telemetry telemetry,
+            KafkaStreamTaps taps) {
         this.telemetry = telemetry;
         this.taps = taps;
         this.streams = streams;
@@ -92,8 +99,8 @@ public final class RelayProcessor implements AutoCloseable {
         return start(config, ProviderClients::create, telemetry);
     }
 
-    private static RelayProcessor start(RelayConfig config, Function<ProviderConfig, ProviderClient> adapters,
-            Telemetry telemetry) {
+    private static RelayProcessor start(
+            RelayConfig config, Function<ProviderConfig, ProviderClient> adapters, Telemetry telemetry) {
         var kafka = config.kafka();
         Topics topics = new Topics(kafka.topicPrefix(), kafka.maxHops());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -108,33 +115,40 @@ public final class RelayProcessor implements AutoCloseable {
         Map<String, ProviderClient> clients = new LinkedHashMap<>();
         config.providers().forEach((name, p) -> {
             ProviderClient adapter = adapters.apply(p);
-            clients.put(name, rules.isEmpty() ? adapter
-                    : new FaultInjectingProviderClient(adapter, rules, RandomGenerator.of("L64X128MixRandom"), timer));
+            clients.put(
+                    name,
+                    rules.isEmpty()
+                            ? adapter
+                            : new FaultInjectingProviderClient(
+                                    adapter, rules, RandomGenerator.of("L64X128MixRandom"), timer));
         });
         if (!rules.isEmpty()) {
             log.info("fault-injection rules active: {}", rules);
         }
         CircuitBreakers breakers = new CircuitBreakers(config.circuitBreaker(), registry);
         CallPolicy policy = new CallPolicy(RetryPolicy.from(config.fallbackPolicy()), breakers, random);
-        LocalAssignment assignment = kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics))
-                : null;
+        LocalAssignment assignment =
+                kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics)) : null;
         EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);
-        FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics,
-                early).withTelemetry(telemetry);
+        FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics, early)
+                .withTelemetry(telemetry);
         ProviderGate gate = services.gate();
         FunctionCounter.builder("relay.fast_fallback.started", early, EarlyCalls::started)
-                .description("fallback calls started before their hop record committed").register(registry);
+                .description("fallback calls started before their hop record committed")
+                .register(registry);
         FunctionCounter.builder("relay.fast_fallback.adopted", early, EarlyCalls::adopted)
                 .description("of those, calls the next hop adopted (the rest were repeated by the hop's owner)")
                 .register(registry);
-        config.providers().keySet().forEach(p ->
-                metrics.providerGauges(p, gate, g -> g.inFlight(p), g -> g.backlog(p)));
+        config.providers()
+                .keySet()
+                .forEach(p -> metrics.providerGauges(p, gate, g -> g.inFlight(p), g -> g.backlog(p)));
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(kafka.schemaRegistryUrl()));
-        KafkaStreamTaps taps = new KafkaStreamTaps(clientProps(kafka), serdes.chunk(), topics.stream(),
-                KafkaStreamTaps.DEFAULT_COALESCE_WINDOW);
+        KafkaStreamTaps taps = new KafkaStreamTaps(
+                clientProps(kafka), serdes.chunk(), topics.stream(), KafkaStreamTaps.DEFAULT_COALESCE_WINDOW);
         services = services.withStreamTaps(taps);
         FunctionCounter.builder("relay.stream.chunks.written", taps, KafkaStreamTaps::written)
-                .description("chunk records written to the stream topic").register(registry);
+                .description("chunk records written to the stream topic")
+                .register(registry);
         Properties props = StreamsProperties.of(kafka, topics);
         KafkaStreams streams = new KafkaStreams(FallbackTopology.build(topics, serdes, services), props);
         streams.setUncaughtExceptionHandler(e -> {
@@ -153,24 +167,42 @@ public final class RelayProcessor implements AutoCloseable {
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
         MetricsServer server = MetricsServer.start(registry, config.metricsPort());
-        log.info("processor {} starting: {} hop topics from {}, {} providers, metrics on :{}/metrics",
-                kafka.applicationId(), topics.maxHops() + 1, topics.jobs(), clients.size(), server.port());
+        log.info(
+                "processor {} starting: {} hop topics from {}, {} providers, metrics on :{}/metrics",
+                kafka.applicationId(),
+                topics.maxHops() + 1,
+                topics.jobs(),
+                clients.size(),
+                server.port());
         streams.start();
         StatusPublisher status = startStatus(config, topics, gate, breakers, registry, rules);
         return new RelayProcessor(streams, clients, timer, server, streamsMetrics, gate, status, telemetry, taps);
     }
 
     /** The per-provider snapshots on the status topic, for the dashboard. */
-    private static StatusPublisher startStatus(RelayConfig config, Topics topics, ProviderGate gate,
-            CircuitBreakers breakers, PrometheusMeterRegistry registry, FaultRules rules) {
+    private static StatusPublisher startStatus(
+            RelayConfig config,
+            Topics topics,
+            ProviderGate gate,
+            CircuitBreakers breakers,
+            PrometheusMeterRegistry registry,
+            FaultRules rules) {
         var kafka = config.kafka();
         Map<String, Object> props = new HashMap<>(kafka.properties());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         Map<String, Integer> permits = new LinkedHashMap<>();
         config.providers().forEach((name, p) -> permits.put(name, p.concurrency()));
         String instance = StreamsProperties.instanceId(kafka.stateDir(), kafka.applicationId());
-        return new StatusPublisher(StatusPublisher.producer(props), topics, permits, gate, registry,
-                instance, rules::hits, java.time.Clock.systemUTC()).start();
+        return new StatusPublisher(
+                        StatusPublisher.producer(props),
+                        topics,
+                        permits,
+                        gate,
+                        registry,
+                        instance,
+                        rules::hits,
+                        java.time.Clock.systemUTC())
+                .start();
     }
 
     /** The client settings (bootstrap, security) a plain producer or admin client of this processor uses. */
@@ -188,11 +220,13 @@ public final class RelayProcessor implements AutoCloseable {
     /** Partition counts of the hop topics, for the fast fallback path; empty (path off) when they cannot be read. */
     private static Map<String, Integer> hopPartitions(KafkaSettings kafka, Topics topics) {
         Map<String, Object> props = clientProps(kafka);
-        List<String> hops = IntStream.rangeClosed(1, topics.maxHops()).mapToObj(topics::hop)
-                .toList();
+        List<String> hops =
+                IntStream.rangeClosed(1, topics.maxHops()).mapToObj(topics::hop).toList();
         try (var admin = Admin.create(props)) {
             Map<String, Integer> counts = new HashMap<>();
-            admin.describeTopics(hops).allTopicNames().get(30, TimeUnit.SECONDS)
+            admin.describeTopics(hops)
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
                     .forEach((name, d) -> counts.put(name, d.partitions().size()));
             return counts;
         } catch (Exception e) {

@@ -23,6 +23,7 @@ final class StreamsProperties {
 
     /** Where the generated static-membership id is kept, inside {@code state_dir}. */
     static final String INSTANCE_ID_FILE = "relay-instance-id";
+
     static final String SESSION_TIMEOUT_MS = "6000";
     static final String HEARTBEAT_INTERVAL_MS = "1500";
     static final String TRANSACTION_TIMEOUT_MS = "5000";
@@ -34,7 +35,9 @@ final class StreamsProperties {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, kafka.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, kafka.processingGuarantee());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(kafka.commitInterval().toMillis()));
+        p.put(
+                StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+                Long.toString(kafka.commitInterval().toMillis()));
         // completions wait for the stream thread to come back from poll(): keep it short (research: p50 106 ms at 100)
         p.put(StreamsConfig.POLL_MS_CONFIG, Long.toString(kafka.pollInterval().toMillis()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(kafka.streamThreads()));
@@ -58,22 +61,35 @@ final class StreamsProperties {
         // transaction that the dead instance left open times out before the session does.
         // A setting in kafka.properties, with or without its client prefix, wins over these.
         kafka.properties().forEach(p::put);
-        defaultUnlessSet(p, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
-                StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
-        defaultUnlessSet(p, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
-                StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), HEARTBEAT_INTERVAL_MS);
-        defaultUnlessSet(p, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
+        defaultUnlessSet(
+                p,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+                SESSION_TIMEOUT_MS);
+        defaultUnlessSet(
+                p,
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                HEARTBEAT_INTERVAL_MS);
+        defaultUnlessSet(
+                p,
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                TRANSACTION_TIMEOUT_MS);
         // One produce request in flight per broker: with several, a transaction's second batch to a partition can
         // reach the broker before the first one's transaction check has passed, and the broker rejects it with a
         // retriable OutOfOrderSequenceException that it logs at ERROR (17 in 30,000 jobs; none with one in flight,
         // at no measured throughput cost: docs/local-stack.md, "OutOfOrderSequenceException").
-        defaultUnlessSet(p, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
-                StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), "1");
+        defaultUnlessSet(
+                p,
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION),
+                "1");
         // static membership: an instance back within the session takes its tasks back without a rebalance
         if (!p.containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)
                 && !p.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))) {
-            p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            p.put(
+                    StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                     instanceId(kafka.stateDir(), kafka.applicationId()));
         }
         return p;

@@ -17,21 +17,31 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule providersKnowNeitherKafkaNorTopologyNorRecords = noClasses()
-            .that().resideInAPackage("dev.relay.processor.provider..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "kafka..",
-                    "dev.relay.processor.topology..", "dev.relay.schemas..");
+            .that()
+            .resideInAPackage("dev.relay.processor.provider..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "org.apache.kafka..", "kafka..", "dev.relay.processor.topology..", "dev.relay.schemas..");
 
     @ArchTest
     static final ArchRule attemptDoesNotKnowTheProviders = noClasses()
-            .that().resideInAPackage("dev.relay.processor.attempt..")
-            .should().dependOnClassesThat().resideInAPackage("dev.relay.processor.provider..");
+            .that()
+            .resideInAPackage("dev.relay.processor.attempt..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.relay.processor.provider..");
 
     @ArchTest
     static final ArchRule policyPackagesNeverTouchKafka = noClasses()
-            .that().resideInAnyPackage("dev.relay.processor.attempt..", "dev.relay.processor.routing..",
-                    "dev.relay.processor.fault..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "kafka..");
+            .that()
+            .resideInAnyPackage(
+                    "dev.relay.processor.attempt..", "dev.relay.processor.routing..", "dev.relay.processor.fault..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("org.apache.kafka..", "kafka..");
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("dev.relay.(**)").should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.relay.(**)").should().beFreeOfCycles();
 }

@@ -30,8 +30,8 @@ class PolicyDocTest {
 
     private static final Path DOC = Path.of("../docs/policy.md");
     /** A 4xx/5xx status or range, optionally followed by a `code` or a "message phrase" that qualifies it. */
-    private static final Pattern STATUS = Pattern.compile(
-            "(?<![\\d-])([45]\\d\\d)(?:-([45]\\d\\d))?(?![\\d-])(?:\\s+(?:`([^`]+)`|\"([^\"]+)\"))?");
+    private static final Pattern STATUS =
+            Pattern.compile("(?<![\\d-])([45]\\d\\d)(?:-([45]\\d\\d))?(?![\\d-])(?:\\s+(?:`([^`]+)`|\"([^\"]+)\"))?");
 
     private record Row(FailureClass cls, String signal, String sameTarget, String nextHop, String breaker) {}
 
@@ -41,23 +41,28 @@ class PolicyDocTest {
     static void readTable() throws IOException {
         List<String> lines = Files.readAllLines(DOC);
         int heading = lines.indexOf("## 1. The failure table");
-        assertThat(heading).as("%s has the heading '## 1. The failure table'", DOC).isNotNegative();
+        assertThat(heading)
+                .as("%s has the heading '## 1. The failure table'", DOC)
+                .isNotNegative();
         List<List<String>> table = new ArrayList<>();
         for (int i = heading + 1; i < lines.size() && !lines.get(i).startsWith("## "); i++) {
             String line = lines.get(i).strip();
             if (line.startsWith("|")) {
-                table.add(Arrays.stream(line.substring(1, line.length() - 1).split("\\|")).map(String::strip).toList());
+                table.add(Arrays.stream(line.substring(1, line.length() - 1).split("\\|"))
+                        .map(String::strip)
+                        .toList());
             } else if (!table.isEmpty()) {
                 break; // the first table after the heading is the failure table
             }
         }
-        assertThat(table.get(0)).containsExactly("class", "signal", "same target", "next hop",
-                "counts against the breaker");
+        assertThat(table.get(0))
+                .containsExactly("class", "signal", "same target", "next hop", "counts against the breaker");
         rows = new EnumMap<>(FailureClass.class);
         for (List<String> cells : table.subList(2, table.size())) {
             FailureClass c = FailureClass.valueOf(cells.get(0).replace("`", ""));
             assertThat(rows.put(c, new Row(c, cells.get(1), cells.get(2), cells.get(3), cells.get(4))))
-                    .as("row for %s appears once", c).isNull();
+                    .as("row for %s appears once", c)
+                    .isNull();
         }
     }
 
@@ -98,7 +103,9 @@ class PolicyDocTest {
                 missing.add(status + " (" + c + ")");
             }
         }
-        assertThat(missing).as("statuses the table does not put where the classifier does").isEmpty();
+        assertThat(missing)
+                .as("statuses the table does not put where the classifier does")
+                .isEmpty();
     }
 
     @Test
@@ -106,16 +113,23 @@ class PolicyDocTest {
         RetryPolicy defaults = RetryPolicy.defaults();
         for (Row r : rows.values()) {
             ClassPolicy p = defaults.policy(r.cls());
-            assertThat(!r.sameTarget().startsWith("no")).as("%s retries the same target", r.cls())
+            assertThat(!r.sameTarget().startsWith("no"))
+                    .as("%s retries the same target", r.cls())
                     .isEqualTo(p.retrySame());
-            assertThat(r.sameTarget().contains("another key")).as("%s rotates keys", r.cls())
+            assertThat(r.sameTarget().contains("another key"))
+                    .as("%s rotates keys", r.cls())
                     .isEqualTo(p.rotateKey());
-            assertThat(r.sameTarget().startsWith("once")).as("%s is retried once", r.cls())
+            assertThat(r.sameTarget().startsWith("once"))
+                    .as("%s is retried once", r.cls())
                     .isEqualTo(p.maxRetries().isPresent() && p.maxRetries().getAsInt() == 1);
-            assertThat(r.nextHop().startsWith("yes")).as("%s falls back", r.cls()).isEqualTo(p.nextHop());
-            assertThat(r.nextHop().startsWith(p.nextHop() ? "yes" : "no")).as("%s next hop: yes or no", r.cls())
+            assertThat(r.nextHop().startsWith("yes"))
+                    .as("%s falls back", r.cls())
+                    .isEqualTo(p.nextHop());
+            assertThat(r.nextHop().startsWith(p.nextHop() ? "yes" : "no"))
+                    .as("%s next hop: yes or no", r.cls())
                     .isTrue();
-            assertThat(r.breaker().startsWith("yes")).as("%s counts against the breaker", r.cls())
+            assertThat(r.breaker().startsWith("yes"))
+                    .as("%s counts against the breaker", r.cls())
                     .isEqualTo(CircuitBreakers.HEALTH_CLASSES.contains(r.cls()));
         }
     }

@@ -32,7 +32,8 @@ class StreamsPropertiesTest {
         assertThat(p.get(StreamsConfig.POLL_MS_CONFIG)).isEqualTo("5");
         assertThat(p.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isEqualTo("-1");
         assertThat(p.get("producer.max.in.flight.requests.per.connection")).isEqualTo("1");
-        assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("relay.deadletter");
+        assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG))
+                .isEqualTo("relay.deadletter");
         assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
                 .isEqualTo(DeadLetterDeserializationHandler.class);
     }
@@ -43,16 +44,20 @@ class StreamsPropertiesTest {
         assertThat(p.get("main.consumer.session.timeout.ms")).isEqualTo("6000");
         assertThat(p.get("main.consumer.heartbeat.interval.ms")).isEqualTo("1500");
         assertThat(p.get("producer.transaction.timeout.ms")).isEqualTo("5000");
-        var slow = StreamsProperties.of(kafka(", \"properties\": {\"session.timeout.ms\": \"45000\"}"),
-                Topics.defaults());
+        var slow =
+                StreamsProperties.of(kafka(", \"properties\": {\"session.timeout.ms\": \"45000\"}"), Topics.defaults());
         assertThat(slow.get("session.timeout.ms")).isEqualTo("45000");
-        assertThat(slow.get("main.consumer.session.timeout.ms")).as("the prefixed default would win").isNull();
+        assertThat(slow.get("main.consumer.session.timeout.ms"))
+                .as("the prefixed default would win")
+                .isNull();
     }
 
     @Test
     void shouldKeepTheSameStaticMembershipIdAcrossRestarts() {
-        String first = (String) StreamsProperties.of(kafka(""), Topics.defaults()).get("main.consumer.group.instance.id");
-        String again = (String) StreamsProperties.of(kafka(""), Topics.defaults()).get("main.consumer.group.instance.id");
+        String first =
+                (String) StreamsProperties.of(kafka(""), Topics.defaults()).get("main.consumer.group.instance.id");
+        String again =
+                (String) StreamsProperties.of(kafka(""), Topics.defaults()).get("main.consumer.group.instance.id");
         assertThat(first).startsWith("relay-x-").isEqualTo(again);
         assertThat(dir.resolve(StreamsProperties.INSTANCE_ID_FILE)).exists();
     }

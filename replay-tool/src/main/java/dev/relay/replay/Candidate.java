@@ -36,41 +36,110 @@ public record Candidate(
         Job job,
         byte[] failedBytes) {
 
-    public enum Source { FAILED, RESULT }
+    public enum Source {
+        FAILED,
+        RESULT
+    }
 
     static Candidate fromFailed(FailedJob f, String topic, int partition, long offset, long timestamp) {
         Job job = f.getJob();
         List<Target> chain = List.copyOf(job.getChain());
         Target primary = chain.isEmpty() ? new Target("", "") : chain.get(0);
-        OutcomeClass cls = f.getFinalOutcome() != null ? f.getFinalOutcome() : f.getError().getOutcome();
-        return new Candidate(job.getJobId(), job.getReplayGeneration(), Source.FAILED, topic, partition, offset,
-                timestamp, job.getSubmittedAt().toEpochMilli(), cls, f.getTerminalReason(),
-                f.getError() == null ? null : f.getError().getMessage(), primary.getProvider(), primary.getModel(),
-                job.getTenant(), job.getBatchId(), chain,
-                List.copyOf(f.getAttempts().isEmpty() ? job.getAttempts() : f.getAttempts()), job, null);
+        OutcomeClass cls =
+                f.getFinalOutcome() != null ? f.getFinalOutcome() : f.getError().getOutcome();
+        return new Candidate(
+                job.getJobId(),
+                job.getReplayGeneration(),
+                Source.FAILED,
+                topic,
+                partition,
+                offset,
+                timestamp,
+                job.getSubmittedAt().toEpochMilli(),
+                cls,
+                f.getTerminalReason(),
+                f.getError() == null ? null : f.getError().getMessage(),
+                primary.getProvider(),
+                primary.getModel(),
+                job.getTenant(),
+                job.getBatchId(),
+                chain,
+                List.copyOf(f.getAttempts().isEmpty() ? job.getAttempts() : f.getAttempts()),
+                job,
+                null);
     }
 
     static Candidate fromResult(JobResult r, String topic, int partition, long offset, long timestamp) {
-        OutcomeClass cls = r.getError() == null ? OutcomeClass.UNKNOWN : r.getError().getOutcome();
-        return new Candidate(r.getJobId(), r.getReplayGeneration(), Source.RESULT, topic, partition, offset,
-                timestamp, r.getSubmittedAt().toEpochMilli(), cls, "FAILED_RESULT",
-                r.getError() == null ? null : r.getError().getMessage(), r.getProvider(), r.getModel(),
-                r.getTenant(), r.getBatchId(), List.of(new Target(r.getProvider(), r.getModel())),
-                List.copyOf(r.getAttempts()), null, null);
+        OutcomeClass cls =
+                r.getError() == null ? OutcomeClass.UNKNOWN : r.getError().getOutcome();
+        return new Candidate(
+                r.getJobId(),
+                r.getReplayGeneration(),
+                Source.RESULT,
+                topic,
+                partition,
+                offset,
+                timestamp,
+                r.getSubmittedAt().toEpochMilli(),
+                cls,
+                "FAILED_RESULT",
+                r.getError() == null ? null : r.getError().getMessage(),
+                r.getProvider(),
+                r.getModel(),
+                r.getTenant(),
+                r.getBatchId(),
+                List.of(new Target(r.getProvider(), r.getModel())),
+                List.copyOf(r.getAttempts()),
+                null,
+                null);
     }
 
     /** The same candidate with its job found on relay.jobs. */
     Candidate withJob(Job found) {
-        return new Candidate(jobId, generation, source, topic, partition, offset, recordTimestamp, submittedAt,
-                errorClass, terminalReason, errorMessage, provider, model, tenant, batchId,
-                List.copyOf(found.getChain()), attempts.isEmpty() ? List.copyOf(found.getAttempts()) : attempts, found,
+        return new Candidate(
+                jobId,
+                generation,
+                source,
+                topic,
+                partition,
+                offset,
+                recordTimestamp,
+                submittedAt,
+                errorClass,
+                terminalReason,
+                errorMessage,
+                provider,
+                model,
+                tenant,
+                batchId,
+                List.copyOf(found.getChain()),
+                attempts.isEmpty() ? List.copyOf(found.getAttempts()) : attempts,
+                found,
                 null);
     }
 
     /** A scanned candidate whose encoded FailedJob is kept for later. */
     Candidate withFailedBytes(byte[] bytes) {
-        return new Candidate(jobId, generation, source, topic, partition, offset, recordTimestamp, submittedAt,
-                errorClass, terminalReason, errorMessage, provider, model, tenant, batchId, chain, attempts, job, bytes);
+        return new Candidate(
+                jobId,
+                generation,
+                source,
+                topic,
+                partition,
+                offset,
+                recordTimestamp,
+                submittedAt,
+                errorClass,
+                terminalReason,
+                errorMessage,
+                provider,
+                model,
+                tenant,
+                batchId,
+                chain,
+                attempts,
+                job,
+                bytes);
     }
 
     /** Whether the job itself is at hand (decoded, or still encoded). */

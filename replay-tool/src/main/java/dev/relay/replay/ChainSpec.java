@@ -37,7 +37,8 @@ public final class ChainSpec {
                         + "\"; provider names are lower-case letters, digits, '-' and '_'");
             }
             if (model.chars().anyMatch(Character::isWhitespace)) {
-                throw ReplayException.usage("--chain: target " + (i + 1) + " has a model with spaces: \"" + model + "\"");
+                throw ReplayException.usage(
+                        "--chain: target " + (i + 1) + " has a model with spaces: \"" + model + "\"");
             }
             chain.add(new Target(provider, model));
         }
@@ -49,6 +50,8 @@ public final class ChainSpec {
     }
 
     public static String format(List<Target> chain) {
-        return String.join(",", chain.stream().map(t -> t.getProvider() + "/" + t.getModel()).toList());
+        return String.join(
+                ",",
+                chain.stream().map(t -> t.getProvider() + "/" + t.getModel()).toList());
     }
 }

@@ -18,8 +18,14 @@ final class DryRunTable {
             out.printf(ROW, "JOB ID", "GEN", "ERROR CLASS", "CHAIN (AFTER REPLAY)", "TENANT", "BATCH", "FAILED AT");
             replays.stream().limit(limit).forEach(r -> {
                 Candidate c = r.candidate();
-                out.printf(ROW, c.jobId(), c.generation() + ">" + r.newGeneration(), c.errorClass(),
-                        abbreviate(ChainSpec.format(r.chain()), 40), nz(c.tenant()), nz(c.batchId()),
+                out.printf(
+                        ROW,
+                        c.jobId(),
+                        c.generation() + ">" + r.newGeneration(),
+                        c.errorClass(),
+                        abbreviate(ChainSpec.format(r.chain()), 40),
+                        nz(c.tenant()),
+                        nz(c.batchId()),
                         Instant.ofEpochMilli(c.recordTimestamp()).toString());
             });
             if (replays.size() > limit) {
@@ -29,8 +35,12 @@ final class DryRunTable {
     }
 
     static void summary(PrintWriter out, List<Candidate> selected, Plan plan, boolean dryRun, int committed) {
-        out.printf("%nselected %d failed job(s); %s %d; skipped %d%n", selected.size(),
-                dryRun ? "would replay" : "replayed", dryRun ? plan.replays().size() : committed, plan.skips().size());
+        out.printf(
+                "%nselected %d failed job(s); %s %d; skipped %d%n",
+                selected.size(),
+                dryRun ? "would replay" : "replayed",
+                dryRun ? plan.replays().size() : committed,
+                plan.skips().size());
         printCounts(out, "by error class", ReplayReport.countBy(selected, Candidate::errorClass));
         printCounts(out, "by provider (primary)", ReplayReport.countBy(selected, Candidate::provider));
         if (!plan.skips().isEmpty()) {

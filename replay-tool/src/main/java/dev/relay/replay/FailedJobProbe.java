@@ -43,10 +43,10 @@ final class FailedJobProbe {
             throw new IllegalArgumentException("not in the Confluent wire format");
         }
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
-        GenericDatumReader<GenericRecord> reader = readers.computeIfAbsent(id,
-                i -> new GenericDatumReader<>(registry.getById(i), PROJECTION));
-        decoder = DecoderFactory.get().binaryDecoder(bytes, AvroSerde.HEADER_SIZE,
-                bytes.length - AvroSerde.HEADER_SIZE, decoder);
+        GenericDatumReader<GenericRecord> reader =
+                readers.computeIfAbsent(id, i -> new GenericDatumReader<>(registry.getById(i), PROJECTION));
+        decoder = DecoderFactory.get()
+                .binaryDecoder(bytes, AvroSerde.HEADER_SIZE, bytes.length - AvroSerde.HEADER_SIZE, decoder);
         GenericRecord f;
         try {
             f = reader.read(reuse, decoder); // every field is copied out below, so the record can be reused
@@ -58,15 +58,31 @@ final class FailedJobProbe {
         List<Target> chain = new ArrayList<>();
         for (Object t : (List<?>) job.get("chain")) {
             GenericRecord target = (GenericRecord) t;
-            chain.add(new Target(target.get("provider").toString(), target.get("model").toString()));
+            chain.add(new Target(
+                    target.get("provider").toString(), target.get("model").toString()));
         }
         Target primary = chain.isEmpty() ? new Target("", "") : chain.get(0);
         GenericRecord error = (GenericRecord) f.get("error");
-        return new Candidate(str(job.get("jobId")), (Integer) job.get("replayGeneration"), Candidate.Source.FAILED,
-                topic, partition, offset, timestamp, (Long) job.get("submittedAt"),
-                OutcomeClass.valueOf(f.get("finalOutcome").toString()), str(f.get("terminalReason")),
-                error == null ? null : str(error.get("message")), primary.getProvider(), primary.getModel(),
-                str(job.get("tenant")), str(job.get("batchId")), List.copyOf(chain), List.of(), null, null);
+        return new Candidate(
+                str(job.get("jobId")),
+                (Integer) job.get("replayGeneration"),
+                Candidate.Source.FAILED,
+                topic,
+                partition,
+                offset,
+                timestamp,
+                (Long) job.get("submittedAt"),
+                OutcomeClass.valueOf(f.get("finalOutcome").toString()),
+                str(f.get("terminalReason")),
+                error == null ? null : str(error.get("message")),
+                primary.getProvider(),
+                primary.getModel(),
+                str(job.get("tenant")),
+                str(job.get("batchId")),
+                List.copyOf(chain),
+                List.of(),
+                null,
+                null);
     }
 
     private static String str(Object o) {
@@ -77,7 +93,11 @@ final class FailedJobProbe {
     private static Schema projection() {
         Schema full = FailedJob.getClassSchema();
         Schema job = Job.getClassSchema();
-        Schema jobView = Schema.createRecord(job.getName(), null, job.getNamespace(), false,
+        Schema jobView = Schema.createRecord(
+                job.getName(),
+                null,
+                job.getNamespace(),
+                false,
                 copy(job, Set.of("jobId", "submittedAt", "tenant", "batchId", "chain", "replayGeneration")));
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field f : full.getFields()) {
@@ -91,7 +111,9 @@ final class FailedJobProbe {
     }
 
     private static List<Schema.Field> copy(Schema record, Set<String> keep) {
-        return record.getFields().stream().filter(f -> keep.contains(f.name()))
-                .map(f -> new Schema.Field(f, f.schema())).toList();
+        return record.getFields().stream()
+                .filter(f -> keep.contains(f.name()))
+                .map(f -> new Schema.Field(f, f.schema()))
+                .toList();
     }
 }

@@ -10,8 +10,13 @@ import java.util.Set;
  * filter may be {@code model} or {@code provider/model}. {@code errorClasses} match the final outcome class (the
  * class of the error the caller got).
  */
-public record JobFilter(Set<String> jobIds, Set<OutcomeClass> errorClasses, Set<String> providers, Set<String> models,
-        Set<String> batchIds, Set<String> tenants) {
+public record JobFilter(
+        Set<String> jobIds,
+        Set<OutcomeClass> errorClasses,
+        Set<String> providers,
+        Set<String> models,
+        Set<String> batchIds,
+        Set<String> tenants) {
 
     public JobFilter {
         jobIds = Set.copyOf(jobIds);
@@ -45,7 +50,11 @@ public record JobFilter(Set<String> jobIds, Set<OutcomeClass> errorClasses, Set<
     }
 
     public boolean isEmpty() {
-        return jobIds.isEmpty() && errorClasses.isEmpty() && providers.isEmpty() && models.isEmpty()
-                && batchIds.isEmpty() && tenants.isEmpty();
+        return jobIds.isEmpty()
+                && errorClasses.isEmpty()
+                && providers.isEmpty()
+                && models.isEmpty()
+                && batchIds.isEmpty()
+                && tenants.isEmpty();
     }
 }

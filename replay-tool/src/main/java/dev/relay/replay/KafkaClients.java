@@ -82,10 +82,13 @@ public record KafkaClients(String bootstrapServers, String registryUrl, Duration
         }
         try {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
-                    .clusterId().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    .clusterId()
+                    .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw ReplayException.unreachable("broker " + bootstrapServers + " did not answer within "
-                    + timeout.toSeconds() + " s (" + rootMessage(e) + "); is it running? check --bootstrap-servers", e);
+            throw ReplayException.unreachable(
+                    "broker " + bootstrapServers + " did not answer within " + timeout.toSeconds() + " s ("
+                            + rootMessage(e) + "); is it running? check --bootstrap-servers",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ReplayException.unreachable("interrupted while reaching " + bootstrapServers, e);
@@ -104,16 +107,20 @@ public record KafkaClients(String bootstrapServers, String registryUrl, Duration
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
         try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = http.send(
+                    HttpRequest.newBuilder(uri).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding());
             if (response.statusCode() != 200) {
-                throw ReplayException.unreachable("schema registry " + registryUrl + " answered HTTP "
-                        + response.statusCode() + " to GET /subjects; check --registry-url "
-                        + "(Apicurio: http://HOST:PORT/apis/ccompat/v7)", null);
+                throw ReplayException.unreachable(
+                        "schema registry " + registryUrl + " answered HTTP "
+                                + response.statusCode() + " to GET /subjects; check --registry-url "
+                                + "(Apicurio: http://HOST:PORT/apis/ccompat/v7)",
+                        null);
             }
         } catch (java.io.IOException e) {
-            throw ReplayException.unreachable("schema registry " + registryUrl + " did not answer within "
-                    + timeout.toSeconds() + " s (" + e + "); check --registry-url", e);
+            throw ReplayException.unreachable(
+                    "schema registry " + registryUrl + " did not answer within " + timeout.toSeconds() + " s (" + e
+                            + "); check --registry-url",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ReplayException.unreachable("interrupted while reaching " + registryUrl, e);

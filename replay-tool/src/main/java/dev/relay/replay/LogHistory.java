@@ -7,10 +7,10 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +27,11 @@ public final class LogHistory {
     public record LatestResult(JobStatus status, int generation) {}
 
     /** The per-job facts the planner needs. {@code jobs} holds, per id, the Job of each generation seen on relay.jobs. */
-    public record Facts(Map<String, Integer> maxJobGeneration, Map<String, LatestResult> latestResult,
-            Map<String, Map<Integer, Job>> jobs, List<ScanStats> scans) {
+    public record Facts(
+            Map<String, Integer> maxJobGeneration,
+            Map<String, LatestResult> latestResult,
+            Map<String, Map<Integer, Job>> jobs,
+            List<ScanStats> scans) {
 
         public int maxGenerationSeen(String jobId) {
             int fromJobs = maxJobGeneration.getOrDefault(jobId, -1);
@@ -69,7 +72,8 @@ public final class LogHistory {
                 Job job = serdes.job().deserialize(r.topic(), r.value());
                 maxGen.merge(job.getJobId(), job.getReplayGeneration(), Math::max);
                 if (needJobs.contains(job.getJobId())) {
-                    jobs.computeIfAbsent(job.getJobId(), k -> new ConcurrentHashMap<>()).putIfAbsent(job.getReplayGeneration(), job);
+                    jobs.computeIfAbsent(job.getJobId(), k -> new ConcurrentHashMap<>())
+                            .putIfAbsent(job.getReplayGeneration(), job);
                 }
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {
@@ -84,7 +88,9 @@ public final class LogHistory {
             try {
                 JobResult res = serdes.result().deserialize(r.topic(), r.value());
                 // same key, same partition: offset order is write order, so the last one read is the latest
-                latest.merge(res.getJobId(), new LatestResult(res.getStatus(), res.getReplayGeneration()),
+                latest.merge(
+                        res.getJobId(),
+                        new LatestResult(res.getStatus(), res.getReplayGeneration()),
                         (old, now) -> now.generation() >= old.generation() ? now : old);
                 return TopicScanner.Outcome.MATCHED;
             } catch (RuntimeException e) {

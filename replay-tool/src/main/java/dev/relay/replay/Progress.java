@@ -22,9 +22,13 @@ public interface Progress extends AutoCloseable {
             return new Plain(task, 0, plainOut);
         }
         if (terminal) {
-            ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(200)
-                    .showSpeed().build();
+            ProgressBar bar = new ProgressBarBuilder()
+                    .setTaskName(task)
+                    .setInitialMax(total)
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                    .setUpdateIntervalMillis(200)
+                    .showSpeed()
+                    .build();
             return new Progress() {
                 @Override
                 public void step() {
@@ -81,8 +85,9 @@ public interface Progress extends AutoCloseable {
                 double secs = (now - started) / 1e9;
                 double rate = secs > 0 ? done / secs : 0;
                 long etaSecs = rate > 0 ? Math.round((total - done) / rate) : -1;
-                out.printf("%s: %d/%d (%d%%), %.0f/s, ETA %s%n", task, done, total, done * 100 / total, rate,
-                        etaSecs < 0 ? "?" : etaSecs + " s");
+                out.printf(
+                        "%s: %d/%d (%d%%), %.0f/s, ETA %s%n",
+                        task, done, total, done * 100 / total, rate, etaSecs < 0 ? "?" : etaSecs + " s");
                 out.flush();
             }
         }

@@ -3,6 +3,7 @@ package dev.relay.replay;
 import dev.relay.config.ConfigException;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
+import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.Target;
 import dev.relay.schemas.Topics;
 import java.io.IOException;
@@ -21,83 +22,169 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import dev.relay.schemas.OutcomeClass;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code relay replay}: options and their validation; {@link ReplayRun} does the work. */
-@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 120,
-        description = {"Find failed jobs in the log (relay.failed) and send them through the chain again.",
-                "Dry run by default: prints what would be replayed and writes nothing. --execute republishes."},
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpWidth = 120,
+        description = {
+            "Find failed jobs in the log (relay.failed) and send them through the chain again.",
+            "Dry run by default: prints what would be replayed and writes nothing. --execute republishes."
+        },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:nothing matched the selection", "2:usage error (bad option value)",
-                "3:broker or schema registry unreachable", "70:unexpected error",
-                "130:interrupted (run again to finish)"},
-        footer = {"%nExamples:",
-                "  relay replay --config config.json --since 2h --error-class TRANSIENT,RATE_LIMITED",
-                "  relay replay --config config.json --since 2026-11-24T20:00:00Z --until 2026-11-24T21:00:00Z \\",
-                "      --provider openai --chain \"anthropic/claude-sonnet-4-5,gemini/gemini-2.5-flash\" --execute --rate 50",
-                "See docs/replay.md."})
+        exitCodeList = {
+            "0:done",
+            "1:nothing matched the selection",
+            "2:usage error (bad option value)",
+            "3:broker or schema registry unreachable",
+            "70:unexpected error",
+            "130:interrupted (run again to finish)"
+        },
+        footer = {
+            "%nExamples:",
+            "  relay replay --config config.json --since 2h --error-class TRANSIENT,RATE_LIMITED",
+            "  relay replay --config config.json --since 2026-11-24T20:00:00Z --until 2026-11-24T21:00:00Z \\",
+            "      --provider openai --chain \"anthropic/claude-sonnet-4-5,gemini/gemini-2.5-flash\" --execute --rate 50",
+            "See docs/replay.md."
+        })
 final class ReplayCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Relay config.json (kafka section, providers); default $RELAY_CONFIG, else ./config.json if present.")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "Relay config.json (kafka section, providers); default $RELAY_CONFIG, else ./config.json if present.")
     Path config;
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT,...", description = "Overrides kafka.bootstrap_servers.")
+
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "HOST:PORT,...",
+            description = "Overrides kafka.bootstrap_servers.")
     String bootstrapServers;
+
     @Option(names = "--registry-url", paramLabel = "URL", description = "Overrides kafka.schema_registry_url.")
     String registryUrl;
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Overrides kafka.topic_prefix (default relay.).")
+
+    @Option(
+            names = "--topic-prefix",
+            paramLabel = "PREFIX",
+            description = "Overrides kafka.topic_prefix (default relay.).")
     String topicPrefix;
 
-    @Option(names = "--since", paramLabel = "TIME", description = "Failed at or after: ISO-8601 (2026-11-24T20:00:00Z, 2026-11-24) or relative (30m, 2h, 7d).")
+    @Option(
+            names = "--since",
+            paramLabel = "TIME",
+            description = "Failed at or after: ISO-8601 (2026-11-24T20:00:00Z, 2026-11-24) or relative (30m, 2h, 7d).")
     String since;
+
     @Option(names = "--until", paramLabel = "TIME", description = "Failed before (same forms as --since).")
     String until;
+
     @Option(names = "--job-id", paramLabel = "ID", description = "Only this job id (repeatable).")
     List<String> jobIds = new ArrayList<>();
+
     @Option(names = "--job-ids-file", paramLabel = "FILE", description = "Job ids, one per line ('#' comments).")
     Path jobIdsFile;
-    @Option(names = "--error-class", paramLabel = "CLASS", split = ",", description = "Final outcome class: TRANSIENT, RATE_LIMITED, QUOTA, TIMEOUT, NETWORK, AUTH, ...")
+
+    @Option(
+            names = "--error-class",
+            paramLabel = "CLASS",
+            split = ",",
+            description = "Final outcome class: TRANSIENT, RATE_LIMITED, QUOTA, TIMEOUT, NETWORK, AUTH, ...")
     List<String> errorClasses = new ArrayList<>();
+
     @Option(names = "--provider", paramLabel = "NAME", split = ",", description = "A provider in the job's chain.")
     List<String> providers = new ArrayList<>();
-    @Option(names = "--model", paramLabel = "MODEL", split = ",", description = "A model (or provider/model) in the job's chain.")
+
+    @Option(
+            names = "--model",
+            paramLabel = "MODEL",
+            split = ",",
+            description = "A model (or provider/model) in the job's chain.")
     List<String> models = new ArrayList<>();
+
     @Option(names = "--batch-id", paramLabel = "ID", split = ",", description = "Only jobs of this batch.")
     List<String> batchIds = new ArrayList<>();
+
     @Option(names = "--tenant", paramLabel = "TENANT", split = ",", description = "Only jobs of this tenant.")
     List<String> tenants = new ArrayList<>();
-    @Option(names = "--include-failed-results", description = "Also select FAILED results on relay.results (their job is read from relay.jobs).")
+
+    @Option(
+            names = "--include-failed-results",
+            description = "Also select FAILED results on relay.results (their job is read from relay.jobs).")
     boolean includeFailedResults;
 
     @Option(names = "--dry-run", description = "Print what would be replayed; write nothing (the default).")
     boolean dryRun;
+
     @Option(names = "--execute", description = "Republish the selected jobs to relay.jobs.")
     boolean execute;
-    @Option(names = "--chain", paramLabel = "P/M,P/M", description = "Replace the chain: \"anthropic/claude-sonnet-4-5,gemini/gemini-2.5-flash\".")
+
+    @Option(
+            names = "--chain",
+            paramLabel = "P/M,P/M",
+            description = "Replace the chain: \"anthropic/claude-sonnet-4-5,gemini/gemini-2.5-flash\".")
     String chain;
+
     @Option(names = "--rate", paramLabel = "N", description = "At most N jobs per second (default: no limit).")
     double rate;
+
     @Option(names = "--force", description = "Replay even jobs that succeeded since or were replayed already.")
     boolean force;
-    @Option(names = "--reason", paramLabel = "TEXT", description = "Why, recorded in each replayed job's origin (e.g. an incident id).")
+
+    @Option(
+            names = "--reason",
+            paramLabel = "TEXT",
+            description = "Why, recorded in each replayed job's origin (e.g. an incident id).")
     String reason;
-    @Option(names = "--report", paramLabel = "FILE", description = "Write a JSON report: selected, replayed, skipped with reasons.")
+
+    @Option(
+            names = "--report",
+            paramLabel = "FILE",
+            description = "Write a JSON report: selected, replayed, skipped with reasons.")
     Path report;
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s", description = "How long to wait for the broker and registry (default ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "15s",
+            description = "How long to wait for the broker and registry (default ${DEFAULT-VALUE}).")
     String timeout;
-    @Option(names = "--commit-every", paramLabel = "N", defaultValue = "500", description = "Jobs per transaction (default ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--commit-every",
+            paramLabel = "N",
+            defaultValue = "500",
+            description = "Jobs per transaction (default ${DEFAULT-VALUE}).")
     int commitEvery;
-    @Option(names = "--show", paramLabel = "N", defaultValue = "50", description = "Rows of the table to print (default ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--show",
+            paramLabel = "N",
+            defaultValue = "50",
+            description = "Rows of the table to print (default ${DEFAULT-VALUE}).")
     int show;
-    @Option(names = "--scan-threads", paramLabel = "N", description = "Consumers reading partitions in parallel (default: min(4, cores)).")
+
+    @Option(
+            names = "--scan-threads",
+            paramLabel = "N",
+            description = "Consumers reading partitions in parallel (default: min(4, cores)).")
     Integer scanThreads;
-    @Option(names = "--halt-after", hidden = true, defaultValue = "0", description = "Test hook: stop as if killed after N sends.")
+
+    @Option(
+            names = "--halt-after",
+            hidden = true,
+            defaultValue = "0",
+            description = "Test hook: stop as if killed after N sends.")
     long haltAfter;
 
     private final Clock clock;
@@ -108,7 +195,11 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return new ReplayRun(settings(), spec.commandLine().getOut(), spec.commandLine().getErr()).run();
+        return new ReplayRun(
+                        settings(),
+                        spec.commandLine().getOut(),
+                        spec.commandLine().getErr())
+                .run();
     }
 
     /** Validates every option before anything connects, so usage errors answer at once with exit 2. */
@@ -129,7 +220,8 @@ final class ReplayCommand implements Callable<Integer> {
             throw ReplayException.usage("--commit-every: must be 1..100000, was " + commitEvery);
         }
         RelayConfig cfg = loadConfig();
-        String prefix = topicPrefix != null ? topicPrefix : cfg != null ? cfg.kafka().topicPrefix() : Topics.DEFAULT_PREFIX;
+        String prefix =
+                topicPrefix != null ? topicPrefix : cfg != null ? cfg.kafka().topicPrefix() : Topics.DEFAULT_PREFIX;
         int maxHops = cfg != null ? cfg.kafka().maxHops() : Topics.DEFAULT_MAX_HOPS;
         Topics topics = new Topics(prefix, maxHops);
         Set<String> knownProviders = cfg == null ? null : cfg.providers().keySet();
@@ -140,16 +232,34 @@ final class ReplayCommand implements Callable<Integer> {
             }
             providers.forEach(p -> requireKnown("--provider", p, knownProviders));
         }
-        JobFilter filter = new JobFilter(jobIds(), errorClasses(), clean(providers), clean(models), clean(batchIds),
-                clean(tenants));
-        String bootstrap = bootstrapServers != null ? bootstrapServers
+        JobFilter filter = new JobFilter(
+                jobIds(), errorClasses(), clean(providers), clean(models), clean(batchIds), clean(tenants));
+        String bootstrap = bootstrapServers != null
+                ? bootstrapServers
                 : cfg != null ? cfg.kafka().bootstrapServers() : dev.relay.config.KafkaSettings.DEFAULT_BOOTSTRAP;
-        String registry = registryUrl != null ? registryUrl
+        String registry = registryUrl != null
+                ? registryUrl
                 : cfg != null ? cfg.kafka().schemaRegistryUrl() : dev.relay.config.KafkaSettings.DEFAULT_REGISTRY;
         Map<String, String> extra = cfg != null ? cfg.kafka().properties() : Map.of();
-        return new ReplayRun.Settings(new KafkaClients(bootstrap, registry, wait, extra), topics, from, to, filter,
-                includeFailedResults, execute, newChain, rate, force, report, commitEvery, Math.max(0, show),
-                haltAfter, threads(), reason(), clock, options());
+        return new ReplayRun.Settings(
+                new KafkaClients(bootstrap, registry, wait, extra),
+                topics,
+                from,
+                to,
+                filter,
+                includeFailedResults,
+                execute,
+                newChain,
+                rate,
+                force,
+                report,
+                commitEvery,
+                Math.max(0, show),
+                haltAfter,
+                threads(),
+                reason(),
+                clock,
+                options());
     }
 
     private String reason() {
@@ -175,7 +285,9 @@ final class ReplayCommand implements Callable<Integer> {
     /** {@code --config}, else {@code RELAY_CONFIG}, else {@code ./config.json} if it exists (as the other commands). */
     private RelayConfig loadConfig() {
         Path file = config;
-        if (file == null && System.getenv("RELAY_CONFIG") != null && !System.getenv("RELAY_CONFIG").isBlank()) {
+        if (file == null
+                && System.getenv("RELAY_CONFIG") != null
+                && !System.getenv("RELAY_CONFIG").isBlank()) {
             file = Path.of(System.getenv("RELAY_CONFIG"));
         }
         if (file == null && Files.isRegularFile(Path.of("config.json"))) {
@@ -193,15 +305,20 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static String checkDuration(String text) {
-        if (text == null || !text.trim().matches("(?:\\d+(?:ms|s|m|h))+") || text.trim().matches("0+(ms|s|m|h)")) {
-            throw ReplayException.usage("--timeout: cannot read \"" + text + "\"; expected a duration such as 10s, 500ms, 2m");
+        if (text == null
+                || !text.trim().matches("(?:\\d+(?:ms|s|m|h))+")
+                || text.trim().matches("0+(ms|s|m|h)")) {
+            throw ReplayException.usage(
+                    "--timeout: cannot read \"" + text + "\"; expected a duration such as 10s, 500ms, 2m");
         }
         return text.trim();
     }
 
     private Set<OutcomeClass> errorClasses() {
-        Set<String> valid = Arrays.stream(OutcomeClass.values()).filter(c -> c != OutcomeClass.SUCCESS)
-                .map(Enum::name).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> valid = Arrays.stream(OutcomeClass.values())
+                .filter(c -> c != OutcomeClass.SUCCESS)
+                .map(Enum::name)
+                .collect(Collectors.toCollection(TreeSet::new));
         Set<OutcomeClass> out = new LinkedHashSet<>();
         for (String raw : clean(errorClasses)) {
             String name = raw.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
@@ -217,8 +334,10 @@ final class ReplayCommand implements Callable<Integer> {
         Set<String> ids = new LinkedHashSet<>(clean(jobIds));
         if (jobIdsFile != null) {
             try {
-                Files.readAllLines(jobIdsFile).stream().map(String::trim)
-                        .filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(ids::add);
+                Files.readAllLines(jobIdsFile).stream()
+                        .map(String::trim)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                        .forEach(ids::add);
             } catch (IOException e) {
                 throw ReplayException.usage("--job-ids-file: cannot read " + jobIdsFile + ": " + e.getMessage());
             }
@@ -231,13 +350,15 @@ final class ReplayCommand implements Callable<Integer> {
 
     private static void requireKnown(String option, String provider, Set<String> known) {
         if (!known.contains(provider)) {
-            throw ReplayException.usage(option + ": unknown provider \"" + provider + "\"; the config has "
-                    + new TreeSet<>(known));
+            throw ReplayException.usage(
+                    option + ": unknown provider \"" + provider + "\"; the config has " + new TreeSet<>(known));
         }
     }
 
     private static Set<String> clean(List<String> values) {
-        return values.stream().map(String::trim).filter(v -> !v.isEmpty())
+        return values.stream()
+                .map(String::trim)
+                .filter(v -> !v.isEmpty())
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 

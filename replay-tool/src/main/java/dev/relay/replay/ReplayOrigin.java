@@ -33,7 +33,8 @@ public record ReplayOrigin(String runId, Instant at, String by, String origin) {
         metadata.put("replay.by", by);
         metadata.put("replay.at", at.toString());
         metadata.put("replay.previous_generation", Integer.toString(old.getReplayGeneration()));
-        metadata.put("replay.previous_error_class", String.valueOf(replay.candidate().errorClass()));
+        metadata.put(
+                "replay.previous_error_class", String.valueOf(replay.candidate().errorClass()));
         if (old.getOrigin() != null) {
             metadata.put("replay.previous_origin", old.getOrigin());
         }

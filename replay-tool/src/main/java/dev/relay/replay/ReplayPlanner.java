@@ -30,24 +30,25 @@ public final class ReplayPlanner {
         List<Plan.Replay> replays = new ArrayList<>();
         List<Plan.Skip> skips = new ArrayList<>();
         for (Candidate superseded : selection.superseded()) {
-            skips.add(new Plan.Skip(superseded, Plan.Reason.SUPERSEDED,
-                    "a later generation of this job was selected"));
+            skips.add(new Plan.Skip(superseded, Plan.Reason.SUPERSEDED, "a later generation of this job was selected"));
         }
         for (Candidate c : selection.candidates()) {
             Candidate candidate = c.hasJob() ? c : withJobFromLog(c, facts);
             if (!candidate.hasJob()) {
-                skips.add(new Plan.Skip(c, Plan.Reason.JOB_NOT_FOUND,
+                skips.add(new Plan.Skip(
+                        c,
+                        Plan.Reason.JOB_NOT_FOUND,
                         "generation " + c.generation() + " is not on the jobs topic any more"));
                 continue;
             }
             LogHistory.LatestResult latest = facts.latestResult().get(c.jobId());
             int seen = Math.max(facts.maxGenerationSeen(c.jobId()), c.generation());
             if (!force && latest != null && latest.status() == JobStatus.SUCCEEDED) {
-                skips.add(new Plan.Skip(candidate, Plan.Reason.SUCCEEDED,
-                        "generation " + latest.generation() + " succeeded"));
+                skips.add(new Plan.Skip(
+                        candidate, Plan.Reason.SUCCEEDED, "generation " + latest.generation() + " succeeded"));
             } else if (!force && seen > c.generation()) {
-                skips.add(new Plan.Skip(candidate, Plan.Reason.ALREADY_REPLAYED,
-                        "generation " + seen + " is already in the log"));
+                skips.add(new Plan.Skip(
+                        candidate, Plan.Reason.ALREADY_REPLAYED, "generation " + seen + " is already in the log"));
             } else {
                 List<Target> chain = chainOverride.isEmpty() ? candidate.chain() : chainOverride;
                 replays.add(new Plan.Replay(candidate, seen + 1, chain));

@@ -17,9 +17,17 @@ import java.util.function.Function;
  * The JSON report of one run ({@code --report FILE}): the options, what each topic scan read, counts, and one entry
  * per selected, replayed and skipped job (with the reason). Format in docs/replay.md.
  */
-public record ReplayReport(String runId, boolean dryRun, Instant startedAt, Instant finishedAt,
-        Map<String, Object> options, List<ScanStats> scans, List<Candidate> selected, Plan plan,
-        Map<String, Integer> committed, String outcome) {
+public record ReplayReport(
+        String runId,
+        boolean dryRun,
+        Instant startedAt,
+        Instant finishedAt,
+        Map<String, Object> options,
+        List<ScanStats> scans,
+        List<Candidate> selected,
+        Plan plan,
+        Map<String, Integer> committed,
+        String outcome) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -22,9 +22,24 @@ import java.util.stream.Collectors;
  */
 final class ReplayRun {
 
-    record Settings(KafkaClients clients, Topics topics, Instant since, Instant until, JobFilter filter,
-            boolean includeFailedResults, boolean execute, List<Target> chain, double rate, boolean force,
-            Path report, int commitEvery, int show, long haltAfter, int scanThreads, String reason, Clock clock,
+    record Settings(
+            KafkaClients clients,
+            Topics topics,
+            Instant since,
+            Instant until,
+            JobFilter filter,
+            boolean includeFailedResults,
+            boolean execute,
+            List<Target> chain,
+            double rate,
+            boolean force,
+            Path report,
+            int commitEvery,
+            int show,
+            long haltAfter,
+            int scanThreads,
+            String reason,
+            Clock clock,
             Map<String, Object> options) {}
 
     private final Settings s;
@@ -42,11 +57,17 @@ final class ReplayRun {
         String runId = UUID.randomUUID().toString().substring(0, 8);
         s.clients().checkBroker();
         s.clients().checkRegistry();
-        RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(s.clients().registryUrl()));
-        TopicScanner scanner = new TopicScanner(s.clients()::consumer, s.clients().timeout(), s.scanThreads());
+        RelaySerdes serdes =
+                RelaySerdes.create(SchemaRegistryClient.create(s.clients().registryUrl()));
+        TopicScanner scanner =
+                new TopicScanner(s.clients()::consumer, s.clients().timeout(), s.scanThreads());
         try (Republisher publisher = new Republisher(
-                () -> s.clients().producer("relay-replay-" + s.topics().prefix()), serdes, s.topics(),
-                s.commitEvery(), s.rate(), s.haltAfter())) {
+                () -> s.clients().producer("relay-replay-" + s.topics().prefix()),
+                serdes,
+                s.topics(),
+                s.commitEvery(),
+                s.rate(),
+                s.haltAfter())) {
             if (s.execute()) {
                 publisher.open(); // fence any other (or killed) run before reading what was already replayed
             }
@@ -57,15 +78,23 @@ final class ReplayRun {
             if (selected.isEmpty()) {
                 out.println("nothing matched: no failed job " + describeSelection() + ". Widen --since/--until "
                         + "or the filters (--include-failed-results also reads FAILED results).");
-                writeReport(runId, started, selection, List.of(), new Plan(List.of(), List.of()), Map.of(), "NOTHING_MATCHED");
+                writeReport(
+                        runId,
+                        started,
+                        selection,
+                        List.of(),
+                        new Plan(List.of(), List.of()),
+                        Map.of(),
+                        "NOTHING_MATCHED");
                 return ReplayMain.EXIT_NOTHING_MATCHED;
             }
             Set<String> ids = selected.stream().map(Candidate::jobId).collect(Collectors.toSet());
             Set<String> needJobs = new HashSet<>();
             selected.stream().filter(c -> !c.hasJob()).forEach(c -> needJobs.add(c.jobId()));
-            long earliest = selected.stream().mapToLong(Candidate::submittedAt).min().orElseThrow();
-            LogHistory.Facts facts = new LogHistory(scanner, serdes, s.topics())
-                    .read(ids, needJobs, Instant.ofEpochMilli(earliest));
+            long earliest =
+                    selected.stream().mapToLong(Candidate::submittedAt).min().orElseThrow();
+            LogHistory.Facts facts =
+                    new LogHistory(scanner, serdes, s.topics()).read(ids, needJobs, Instant.ofEpochMilli(earliest));
             List<ScanStats> scans = new java.util.ArrayList<>(selection.scans());
             scans.addAll(facts.scans());
             Plan plan = new ReplayPlanner(s.force(), s.chain()).plan(selection, facts);
@@ -75,11 +104,13 @@ final class ReplayRun {
             if (s.execute() && !plan.replays().isEmpty()) {
                 ReplayOrigin origin = ReplayOrigin.of(runId, s.clock().instant(), whoAmI(), s.reason());
                 out.flush();
-                try (Progress progress = Progress.create("replay", plan.replays().size(),
-                        Progress.stdoutIsTerminal(), err)) {
-                    committed = publisher.publish(plan.replays(), origin, progress).committed();
+                try (Progress progress =
+                        Progress.create("replay", plan.replays().size(), Progress.stdoutIsTerminal(), err)) {
+                    committed =
+                            publisher.publish(plan.replays(), origin, progress).committed();
                 } catch (RuntimeException e) {
-                    writeReport(runId, started, scans, selected, plan, publisher.committed(), "FAILED: " + e.getMessage());
+                    writeReport(
+                            runId, started, scans, selected, plan, publisher.committed(), "FAILED: " + e.getMessage());
                     throw e;
                 }
                 outcome = "REPLAYED";
@@ -92,18 +123,40 @@ final class ReplayRun {
         }
     }
 
-    private void writeReport(String runId, Instant started, Selection.Result selection, List<Candidate> selected,
-            Plan plan, Map<String, Integer> committed, String outcome) {
+    private void writeReport(
+            String runId,
+            Instant started,
+            Selection.Result selection,
+            List<Candidate> selected,
+            Plan plan,
+            Map<String, Integer> committed,
+            String outcome) {
         writeReport(runId, started, selection.scans(), selected, plan, committed, outcome);
     }
 
-    private void writeReport(String runId, Instant started, List<ScanStats> scans, List<Candidate> selected,
-            Plan plan, Map<String, Integer> committed, String outcome) {
+    private void writeReport(
+            String runId,
+            Instant started,
+            List<ScanStats> scans,
+            List<Candidate> selected,
+            Plan plan,
+            Map<String, Integer> committed,
+            String outcome) {
         if (s.report() == null) {
             return;
         }
-        new ReplayReport(runId, !s.execute(), started, s.clock().instant(), s.options(), scans, selected, plan,
-                committed, outcome).write(s.report());
+        new ReplayReport(
+                        runId,
+                        !s.execute(),
+                        started,
+                        s.clock().instant(),
+                        s.options(),
+                        scans,
+                        selected,
+                        plan,
+                        committed,
+                        outcome)
+                .write(s.report());
         err.println("report written to " + s.report());
     }
 
@@ -122,9 +175,11 @@ final class ReplayRun {
     }
 
     private static String describe(List<ScanStats> scans) {
-        return scans.stream().map(x -> x.topic() + ": " + x.recordsRead() + " records read ("
-                + x.skippedBeforeStart() + " before the window not read), " + x.recordsMatched() + " matched, "
-                + x.millis() + " ms").collect(Collectors.joining("; "));
+        return scans.stream()
+                .map(x -> x.topic() + ": " + x.recordsRead() + " records read ("
+                        + x.skippedBeforeStart() + " before the window not read), " + x.recordsMatched() + " matched, "
+                        + x.millis() + " ms")
+                .collect(Collectors.joining("; "));
     }
 
     private static String whoAmI() {

@@ -43,8 +43,13 @@ public final class Republisher implements AutoCloseable {
      * @param rate jobs per second, 0 for no limit
      * @param haltAfter test hook: after this many sends, stop as if killed (no commit, no abort); 0 to disable
      */
-    public Republisher(Supplier<Producer<String, byte[]>> producers, RelaySerdes serdes, Topics topics, int commitEvery,
-            double rate, long haltAfter) {
+    public Republisher(
+            Supplier<Producer<String, byte[]>> producers,
+            RelaySerdes serdes,
+            Topics topics,
+            int commitEvery,
+            double rate,
+            long haltAfter) {
         this.producers = producers;
         this.serdes = serdes;
         this.topics = topics;
@@ -60,7 +65,8 @@ public final class Republisher implements AutoCloseable {
             producer.initTransactions();
         } catch (TimeoutException e) {
             close();
-            throw ReplayException.unreachable("the broker's transaction coordinator did not answer: " + e.getMessage(), e);
+            throw ReplayException.unreachable(
+                    "the broker's transaction coordinator did not answer: " + e.getMessage(), e);
         }
     }
 
@@ -81,10 +87,10 @@ public final class Republisher implements AutoCloseable {
                     producer.beginTransaction();
                     txnStarted = System.nanoTime();
                 }
-                Job job = origin.rewrite(new Plan.Replay(replay.candidate().resolve(serdes), replay.newGeneration(),
-                        replay.chain()));
-                producer.send(new ProducerRecord<>(topics.jobs(), job.getJobId(),
-                        serdes.job().serialize(topics.jobs(), job)));
+                Job job = origin.rewrite(
+                        new Plan.Replay(replay.candidate().resolve(serdes), replay.newGeneration(), replay.chain()));
+                producer.send(new ProducerRecord<>(
+                        topics.jobs(), job.getJobId(), serdes.job().serialize(topics.jobs(), job)));
                 pending.add(replay);
                 sent++;
                 if (haltAfter > 0 && sent >= haltAfter) {
@@ -102,12 +108,16 @@ public final class Republisher implements AutoCloseable {
                 commit(pending, progress);
             }
         } catch (TimeoutException e) {
-            throw ReplayException.unreachable("the broker did not answer while publishing (" + committed.size()
-                    + " replays committed, the rest aborted): " + e.getMessage(), e);
+            throw ReplayException.unreachable(
+                    "the broker did not answer while publishing (" + committed.size()
+                            + " replays committed, the rest aborted): " + e.getMessage(),
+                    e);
         } catch (KafkaException e) {
             abortQuietly();
-            throw ReplayException.unreachable("publishing failed (" + committed.size()
-                    + " replays committed, the rest aborted): " + e.getMessage(), e);
+            throw ReplayException.unreachable(
+                    "publishing failed (" + committed.size() + " replays committed, the rest aborted): "
+                            + e.getMessage(),
+                    e);
         }
         return new Outcome(Map.copyOf(committed));
     }

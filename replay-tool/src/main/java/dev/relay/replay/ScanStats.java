@@ -4,8 +4,15 @@ package dev.relay.replay;
  * What one scan of one topic read. {@code skippedBeforeStart} counts the records between the log start and the
  * offset {@code offsetsForTimes} gave for the window start: they were never fetched.
  */
-public record ScanStats(String topic, int partitions, long skippedBeforeStart, long recordsRead, long recordsDecoded,
-        long recordsMatched, long undecodable, long millis) {
+public record ScanStats(
+        String topic,
+        int partitions,
+        long skippedBeforeStart,
+        long recordsRead,
+        long recordsDecoded,
+        long recordsMatched,
+        long undecodable,
+        long millis) {
 
     /** Records fetched per second (0 when nothing was read). */
     public double recordsPerSecond() {

@@ -28,7 +28,9 @@ public final class Selection {
 
     private static final Logger log = LoggerFactory.getLogger(Selection.class);
     private static final Comparator<Candidate> IN_LOG_ORDER = Comparator.comparingLong(Candidate::recordTimestamp)
-            .thenComparing(Candidate::topic).thenComparingInt(Candidate::partition).thenComparingLong(Candidate::offset);
+            .thenComparing(Candidate::topic)
+            .thenComparingInt(Candidate::partition)
+            .thenComparingLong(Candidate::offset);
 
     private final TopicScanner scanner;
     private final RelaySerdes serdes;
@@ -47,20 +49,41 @@ public final class Selection {
         List<ScanStats> scans = new ArrayList<>();
         Undecodable undecodable = new Undecodable(log);
         ThreadLocal<FailedJobProbe> probes = ThreadLocal.withInitial(() -> new FailedJobProbe(serdes.registry()));
-        scans.add(scanner.scan(topics.failed(), since, r -> visit(r, since, until, filter, latest, superseded,
-                () -> {
-                    Candidate light = probes.get().probe(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value());
-                    // the whole record (mostly the prompt) is decoded only if it is republished
-                    return filter.matches(light) ? light.withFailedBytes(r.value()) : null;
-                }, undecodable)));
+        scans.add(scanner.scan(
+                topics.failed(),
+                since,
+                r -> visit(
+                        r,
+                        since,
+                        until,
+                        filter,
+                        latest,
+                        superseded,
+                        () -> {
+                            Candidate light =
+                                    probes.get().probe(r.topic(), r.partition(), r.offset(), r.timestamp(), r.value());
+                            // the whole record (mostly the prompt) is decoded only if it is republished
+                            return filter.matches(light) ? light.withFailedBytes(r.value()) : null;
+                        },
+                        undecodable)));
         if (includeFailedResults) {
-            scans.add(scanner.scan(topics.results(), since, r -> visit(r, since, until, filter, latest, superseded,
-                    () -> {
-                        JobResult res = serdes.result().deserialize(r.topic(), r.value());
-                        return res.getStatus() == JobStatus.FAILED
-                                ? Candidate.fromResult(res, r.topic(), r.partition(), r.offset(), r.timestamp())
-                                : null;
-                    }, undecodable)));
+            scans.add(scanner.scan(
+                    topics.results(),
+                    since,
+                    r -> visit(
+                            r,
+                            since,
+                            until,
+                            filter,
+                            latest,
+                            superseded,
+                            () -> {
+                                JobResult res = serdes.result().deserialize(r.topic(), r.value());
+                                return res.getStatus() == JobStatus.FAILED
+                                        ? Candidate.fromResult(res, r.topic(), r.partition(), r.offset(), r.timestamp())
+                                        : null;
+                            },
+                            undecodable)));
         }
         List<Candidate> candidates = new ArrayList<>(latest.values());
         candidates.sort(IN_LOG_ORDER);
@@ -73,8 +96,14 @@ public final class Selection {
         Candidate decode();
     }
 
-    private static TopicScanner.Outcome visit(ConsumerRecord<String, byte[]> r, Instant since, Instant until,
-            JobFilter filter, Map<String, Candidate> latest, Collection<Candidate> superseded, Decoder decoder,
+    private static TopicScanner.Outcome visit(
+            ConsumerRecord<String, byte[]> r,
+            Instant since,
+            Instant until,
+            JobFilter filter,
+            Map<String, Candidate> latest,
+            Collection<Candidate> superseded,
+            Decoder decoder,
             Undecodable undecodable) {
         if (r.value() == null || !filter.keyMayMatch(r.key()) || !inWindow(r.timestamp(), since, until)) {
             return TopicScanner.Outcome.SKIPPED;
@@ -105,6 +134,7 @@ public final class Selection {
     }
 
     static boolean inWindow(long timestamp, Instant since, Instant until) {
-        return (since == null || timestamp >= since.toEpochMilli()) && (until == null || timestamp < until.toEpochMilli());
+        return (since == null || timestamp >= since.toEpochMilli())
+                && (until == null || timestamp < until.toEpochMilli());
     }
 }

@@ -35,7 +35,12 @@ public final class TopicScanner {
         Outcome visit(ConsumerRecord<String, byte[]> record);
     }
 
-    public enum Outcome { SKIPPED, DECODED, MATCHED, UNDECODABLE }
+    public enum Outcome {
+        SKIPPED,
+        DECODED,
+        MATCHED,
+        UNDECODABLE
+    }
 
     private static final Logger log = LoggerFactory.getLogger(TopicScanner.class);
 
@@ -62,7 +67,9 @@ public final class TopicScanner {
                 throw ReplayException.usage("topic " + topic + " does not exist; check --topic-prefix "
                         + "(or kafka.topic_prefix in the config)");
             }
-            partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            partitions = infos.stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
         } catch (TimeoutException e) {
             throw timedOut(topic, e);
         }
@@ -137,10 +144,13 @@ public final class TopicScanner {
                         }
                         read++;
                         switch (visitor.visit(r)) {
-                            case MATCHED -> { decoded++; matched++; }
+                            case MATCHED -> {
+                                decoded++;
+                                matched++;
+                            }
                             case DECODED -> decoded++;
                             case UNDECODABLE -> bad++;
-                            case SKIPPED -> { }
+                            case SKIPPED -> {}
                         }
                     }
                 }
@@ -159,8 +169,10 @@ public final class TopicScanner {
                     lastPositions = positions;
                 }
                 if (!end.isEmpty() && System.nanoTime() - lastProgress > timeout.toNanos()) {
-                    throw ReplayException.unreachable("no records from " + topic + " for " + timeout.toSeconds()
-                            + " s while " + end.size() + " partition(s) were not read to the end", null);
+                    throw ReplayException.unreachable(
+                            "no records from " + topic + " for " + timeout.toSeconds() + " s while " + end.size()
+                                    + " partition(s) were not read to the end",
+                            null);
                 }
             }
             return new long[] {skipped, read, decoded, matched, bad};
@@ -170,13 +182,19 @@ public final class TopicScanner {
     }
 
     private ReplayException timedOut(String topic, TimeoutException e) {
-        return ReplayException.unreachable("the broker did not answer within " + timeout.toSeconds()
-                + " s while reading " + topic + ": " + e.getMessage(), e);
+        return ReplayException.unreachable(
+                "the broker did not answer within " + timeout.toSeconds() + " s while reading " + topic + ": "
+                        + e.getMessage(),
+                e);
     }
 
     /** Seeks every partition to the window start; returns how many records that skipped. */
-    private long seek(Consumer<String, byte[]> consumer, List<TopicPartition> partitions, Instant from,
-            Map<TopicPartition, Long> begin, Map<TopicPartition, Long> end) {
+    private long seek(
+            Consumer<String, byte[]> consumer,
+            List<TopicPartition> partitions,
+            Instant from,
+            Map<TopicPartition, Long> begin,
+            Map<TopicPartition, Long> end) {
         if (from == null) {
             consumer.seekToBeginning(partitions);
             end.entrySet().removeIf(e -> e.getValue() <= begin.get(e.getKey()));

@@ -22,7 +22,12 @@ final class Undecodable {
     void report(ConsumerRecord<String, byte[]> r, Exception e) {
         long n = seen.incrementAndGet();
         if (n <= WARN_LIMIT) {
-            log.warn("skipping undecodable record {}-{}@{}: {}{}", r.topic(), r.partition(), r.offset(), e.getMessage(),
+            log.warn(
+                    "skipping undecodable record {}-{}@{}: {}{}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    e.getMessage(),
                     n == WARN_LIMIT ? " (further ones are logged at DEBUG; the report counts them)" : "");
         } else {
             log.debug("skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());

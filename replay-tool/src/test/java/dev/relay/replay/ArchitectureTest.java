@@ -14,9 +14,13 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule replayDoesNotKnowTheIngress = noClasses()
-            .that().resideInAPackage("dev.relay.replay..")
-            .should().dependOnClassesThat().resideInAPackage("dev.relay.ingress..");
+            .that()
+            .resideInAPackage("dev.relay.replay..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.relay.ingress..");
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("dev.relay.(**)").should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.relay.(**)").should().beFreeOfCycles();
 }

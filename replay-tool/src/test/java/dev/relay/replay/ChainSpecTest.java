@@ -12,8 +12,11 @@ class ChainSpecTest {
 
     @Test
     void shouldReadTargetsInOrderAndKeepSlashesInModels() {
-        assertThat(ChainSpec.parse("anthropic/claude-sonnet-4-5, gemini/gemini-2.5-flash,openrouter/meta-llama/llama-3-70b", 5))
-                .containsExactly(new Target("anthropic", "claude-sonnet-4-5"), new Target("gemini", "gemini-2.5-flash"),
+        assertThat(ChainSpec.parse(
+                        "anthropic/claude-sonnet-4-5, gemini/gemini-2.5-flash,openrouter/meta-llama/llama-3-70b", 5))
+                .containsExactly(
+                        new Target("anthropic", "claude-sonnet-4-5"),
+                        new Target("gemini", "gemini-2.5-flash"),
                         new Target("openrouter", "meta-llama/llama-3-70b"));
     }
 
@@ -24,8 +27,19 @@ class ChainSpecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "  ", "openai", "openai/", "/gpt-4o", "openai/gpt-4o,,gemini/x", "OpenAI/gpt-4o",
-            "open ai/gpt", "openai/gpt 4o", "openai/gpt-4o,"})
+    @ValueSource(
+            strings = {
+                "",
+                "  ",
+                "openai",
+                "openai/",
+                "/gpt-4o",
+                "openai/gpt-4o,,gemini/x",
+                "OpenAI/gpt-4o",
+                "open ai/gpt",
+                "openai/gpt 4o",
+                "openai/gpt-4o,"
+            })
     void shouldRejectBadSyntaxAsUsageError(String text) {
         assertThatThrownBy(() -> ChainSpec.parse(text, 5))
                 .isInstanceOf(ReplayException.class)

@@ -41,18 +41,22 @@ class FailedJobProbeTest {
 
         FailedJobProbe probe = new FailedJobProbe(serdes.registry());
         Candidate light = probe.probe("p.failed", 1, 42, t.toEpochMilli(), bytes);
-        Candidate full = Candidate.fromFailed(serdes.failed().deserialize("p.failed", bytes), "p.failed", 1, 42,
-                t.toEpochMilli());
+        Candidate full = Candidate.fromFailed(
+                serdes.failed().deserialize("p.failed", bytes), "p.failed", 1, 42, t.toEpochMilli());
 
         assertThat(light.job()).isNull();
-        assertThat(light).usingRecursiveComparison().ignoringFields("job", "attempts", "failedBytes").isEqualTo(full);
+        assertThat(light)
+                .usingRecursiveComparison()
+                .ignoringFields("job", "attempts", "failedBytes")
+                .isEqualTo(full);
         // kept encoded by the scan, decoded whole when republished
         Candidate kept = light.withFailedBytes(bytes);
         assertThat(kept.hasJob()).isTrue();
         assertThat(kept.resolve(serdes)).usingRecursiveComparison().isEqualTo(full);
         assertThat(light.hasJob()).isFalse();
         // twice, to exercise the reused record and decoder
-        assertThat(probe.probe("p.failed", 1, 43, t.toEpochMilli(), bytes).jobId()).isEqualTo("j-1");
+        assertThat(probe.probe("p.failed", 1, 43, t.toEpochMilli(), bytes).jobId())
+                .isEqualTo("j-1");
     }
 
     @Test

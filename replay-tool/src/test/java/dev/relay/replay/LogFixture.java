@@ -81,13 +81,15 @@ final class LogFixture implements AutoCloseable {
     /** Every job on relay.jobs as a read_committed reader (the processor under exactly-once) sees it. */
     List<Job> committedJobs() {
         return readAll(topics.jobs(), "read_committed").stream()
-                .map(r -> serdes.job().deserialize(r.topic(), r.value())).toList();
+                .map(r -> serdes.job().deserialize(r.topic(), r.value()))
+                .toList();
     }
 
     List<ConsumerRecord<String, byte[]>> readAll(String topic, String isolation) {
         try (KafkaConsumer<String, byte[]> c = consumer(isolation)) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> end = c.endOffsets(parts);

@@ -27,11 +27,12 @@ class ProgressTest {
     void shouldDrawTheLibraryBarWithoutFailingWhenNoRealTerminalIsThere() {
         // the bar goes to stderr through jline, which falls back to a dumb terminal here
         assertThatCode(() -> {
-            try (Progress p = Progress.create("replay", 3, true, new PrintWriter(new StringWriter()))) {
-                p.step();
-                p.step();
-                p.step();
-            }
-        }).doesNotThrowAnyException();
+                    try (Progress p = Progress.create("replay", 3, true, new PrintWriter(new StringWriter()))) {
+                        p.step();
+                        p.step();
+                        p.step();
+                    }
+                })
+                .doesNotThrowAnyException();
     }
 }

@@ -53,26 +53,37 @@ class ReplayEndToEndIT {
         Topics topics = STACK.freshTopics();
         // both providers are down (500) until the outage ends
         Reply down = Reply.error(500, "server_error", "internal error (outage)");
-        try (FakeProvider alpha = FakeProvider.start().reply(down); FakeProvider beta = FakeProvider.start().reply(down);
+        try (FakeProvider alpha = FakeProvider.start().reply(down);
+                FakeProvider beta = FakeProvider.start().reply(down);
                 LogFixture log = new LogFixture(STACK.bootstrapServers(), STACK.registryUrl(), topics)) {
             RelayConfig config = config(topics, alpha.baseUrl(), beta.baseUrl());
             try (RelayProcessor processor = RelayProcessor.start(config)) {
                 Instant outage = Instant.now();
                 for (int i = 0; i < JOBS; i++) {
-                    log.job(TestRecords.job("e2e-" + i, 0, "acme", "b-e2e", chain("alpha/model-a", "beta/model-b"),
-                            Instant.now()), Instant.now());
+                    log.job(
+                            TestRecords.job(
+                                    "e2e-" + i,
+                                    0,
+                                    "acme",
+                                    "b-e2e",
+                                    chain("alpha/model-a", "beta/model-b"),
+                                    Instant.now()),
+                            Instant.now());
                 }
                 // a job of another tenant fails too; the filter keeps it out of the replay
-                log.job(TestRecords.job("other-0", 0, "globex", null, chain("alpha/model-a"), Instant.now()),
+                log.job(
+                        TestRecords.job("other-0", 0, "globex", null, chain("alpha/model-a"), Instant.now()),
                         Instant.now());
                 log.flush();
 
-                Map<String, FailedJob> failed = latestByKey(log, topics.failed(),
-                        (k, v) -> log.serdes.failed().deserialize(topics.failed(), v), JOBS + 1);
+                Map<String, FailedJob> failed = latestByKey(
+                        log, topics.failed(), (k, v) -> log.serdes.failed().deserialize(topics.failed(), v), JOBS + 1);
                 assertThat(failed).hasSize(JOBS + 1);
                 assertThat(failed.values()).allSatisfy(f -> {
                     assertThat(f.getFinalOutcome()).isEqualTo(OutcomeClass.TRANSIENT);
-                    assertThat(f.getAttempts()).extracting(AttemptSummary::getProvider).contains("alpha");
+                    assertThat(f.getAttempts())
+                            .extracting(AttemptSummary::getProvider)
+                            .contains("alpha");
                 });
 
                 alpha.reply(Reply.ok("recovered"));
@@ -80,46 +91,75 @@ class ReplayEndToEndIT {
                 Path report = dir.resolve("e2e.json");
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
-                int code = ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true),
-                        "--bootstrap-servers", STACK.bootstrapServers(), "--registry-url", STACK.registryUrl(),
-                        "--topic-prefix", topics.prefix(), "--since", outage.minusSeconds(60).toString(),
-                        "--error-class", "TRANSIENT", "--tenant", "acme", "--execute", "--report", report.toString());
+                int code = ReplayMain.run(
+                        new PrintWriter(out, true),
+                        new PrintWriter(err, true),
+                        "--bootstrap-servers",
+                        STACK.bootstrapServers(),
+                        "--registry-url",
+                        STACK.registryUrl(),
+                        "--topic-prefix",
+                        topics.prefix(),
+                        "--since",
+                        outage.minusSeconds(60).toString(),
+                        "--error-class",
+                        "TRANSIENT",
+                        "--tenant",
+                        "acme",
+                        "--execute",
+                        "--report",
+                        report.toString());
                 assertThat(code).as(err.toString()).isZero();
-                assertThat(new ObjectMapper().readTree(report.toFile()).get("counts").get("replayed").asInt())
+                assertThat(new ObjectMapper()
+                                .readTree(report.toFile())
+                                .get("counts")
+                                .get("replayed")
+                                .asInt())
                         .isEqualTo(JOBS);
 
                 Map<String, JobResult> results = new HashMap<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
                 while (System.nanoTime() < deadline && succeeded(results) < JOBS) {
-                    results = latestByKey(log, topics.results(),
-                            (k, v) -> log.serdes.result().deserialize(topics.results(), v), 0);
+                    results = latestByKey(
+                            log, topics.results(), (k, v) -> log.serdes.result().deserialize(topics.results(), v), 0);
                 }
-                List<JobResult> replayed = results.values().stream().filter(r -> r.getJobId().startsWith("e2e-")).toList();
+                List<JobResult> replayed = results.values().stream()
+                        .filter(r -> r.getJobId().startsWith("e2e-"))
+                        .toList();
                 assertThat(replayed).hasSize(JOBS).allSatisfy(r -> {
                     assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
                     assertThat(r.getReplayGeneration()).isEqualTo(1);
-                    assertThat(r.getAttempts()).extracting(AttemptSummary::getReplayGeneration).contains(0, 1);
-                    assertThat(r.getAttempts()).filteredOn(a -> a.getReplayGeneration() == 0)
+                    assertThat(r.getAttempts())
+                            .extracting(AttemptSummary::getReplayGeneration)
+                            .contains(0, 1);
+                    assertThat(r.getAttempts())
+                            .filteredOn(a -> a.getReplayGeneration() == 0)
                             .allSatisfy(a -> assertThat(a.getOutcome()).isEqualTo(OutcomeClass.TRANSIENT));
-                    assertThat(r.getAttempts()).filteredOn(a -> a.getReplayGeneration() == 1)
-                            .extracting(AttemptSummary::getOutcome).containsExactly(OutcomeClass.SUCCESS);
+                    assertThat(r.getAttempts())
+                            .filteredOn(a -> a.getReplayGeneration() == 1)
+                            .extracting(AttemptSummary::getOutcome)
+                            .containsExactly(OutcomeClass.SUCCESS);
                 });
                 // the other tenant's job was not replayed
                 assertThat(results.get("other-0").getStatus()).isEqualTo(JobStatus.FAILED);
-                assertThat(log.committedJobs()).filteredOn(j -> j.getJobId().equals("other-0"))
-                        .extracting(Job::getReplayGeneration).containsExactly(0);
+                assertThat(log.committedJobs())
+                        .filteredOn(j -> j.getJobId().equals("other-0"))
+                        .extracting(Job::getReplayGeneration)
+                        .containsExactly(0);
             }
         }
     }
 
     private static long succeeded(Map<String, JobResult> results) {
         return results.values().stream()
-                .filter(r -> r.getJobId().startsWith("e2e-") && r.getStatus() == JobStatus.SUCCEEDED).count();
+                .filter(r -> r.getJobId().startsWith("e2e-") && r.getStatus() == JobStatus.SUCCEEDED)
+                .count();
     }
 
     /** The last record per key on a topic (read_committed), waiting up to a minute for {@code atLeast} keys. */
-    private static <T> Map<String, T> latestByKey(LogFixture log, String topic,
-            java.util.function.BiFunction<String, byte[], T> decode, int atLeast) throws InterruptedException {
+    private static <T> Map<String, T> latestByKey(
+            LogFixture log, String topic, java.util.function.BiFunction<String, byte[], T> decode, int atLeast)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
             Map<String, T> latest = new HashMap<>();
@@ -148,10 +188,15 @@ class ReplayEndToEndIT {
                   "circuit_breaker": {"enabled": false},
                   "metrics": {"port": 0}
                 }
-                """.formatted(alphaUrl, betaUrl, STACK.bootstrapServers(), STACK.registryUrl(), topics.prefix(),
-                topics.maxHops(), UUID.randomUUID().toString().substring(0, 8),
-                dir.resolve("streams").toString().replace("\\", "/"));
+                """.formatted(
+                        alphaUrl,
+                        betaUrl,
+                        STACK.bootstrapServers(),
+                        STACK.registryUrl(),
+                        topics.prefix(),
+                        topics.maxHops(),
+                        UUID.randomUUID().toString().substring(0, 8),
+                        dir.resolve("streams").toString().replace("\\", "/"));
         return new ConfigLoader(name -> Optional.empty()).parse(json, "replay-e2e");
     }
-
 }

@@ -58,8 +58,15 @@ class ReplayIT {
     }
 
     private int replay(String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-servers", STACK.bootstrapServers(), "--registry-url",
-                STACK.registryUrl(), "--topic-prefix", topics.prefix(), "--timeout", "10s"));
+        List<String> all = new ArrayList<>(List.of(
+                "--bootstrap-servers",
+                STACK.bootstrapServers(),
+                "--registry-url",
+                STACK.registryUrl(),
+                "--topic-prefix",
+                topics.prefix(),
+                "--timeout",
+                "10s"));
         all.addAll(List.of(args));
         return ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
     }
@@ -92,8 +99,12 @@ class ReplayIT {
         assertThat(replay("--report", file.toString())).isEqualTo(ReplayMain.EXIT_OK);
 
         assertThat(log.endOffsets()).isEqualTo(before);
-        assertThat(out.toString()).contains("dry-0").contains("selected 20 failed job(s); would replay 20")
-                .contains("TRANSIENT").contains("openai").contains("nothing was written");
+        assertThat(out.toString())
+                .contains("dry-0")
+                .contains("selected 20 failed job(s); would replay 20")
+                .contains("TRANSIENT")
+                .contains("openai")
+                .contains("nothing was written");
         JsonNode json = report(file);
         assertThat(json.get("mode").asText()).isEqualTo("dry-run");
         assertThat(json.get("counts").get("would_replay").asInt()).isEqualTo(20);
@@ -107,16 +118,33 @@ class ReplayIT {
         fail("auth-", 5, OutcomeClass.AUTH, null, null, now);
         Path file = dir.resolve("exec.json");
 
-        assertThat(replay("--execute", "--error-class", "TRANSIENT", "--chain", "gemini/gemini-2.5-flash",
-                "--reason", "INC-42 openai outage", "--report", file.toString())).isEqualTo(ReplayMain.EXIT_OK);
+        assertThat(replay(
+                        "--execute",
+                        "--error-class",
+                        "TRANSIENT",
+                        "--chain",
+                        "gemini/gemini-2.5-flash",
+                        "--reason",
+                        "INC-42 openai outage",
+                        "--report",
+                        file.toString()))
+                .isEqualTo(ReplayMain.EXIT_OK);
 
-        List<Job> replayed = log.committedJobs().stream().filter(j -> j.getReplayGeneration() == 1).toList();
-        assertThat(replayed).extracting(Job::getJobId).containsExactlyInAnyOrder(
-                "t-0", "t-1", "t-2", "t-3", "t-4", "t-5", "t-6", "t-7", "t-8", "t-9");
+        List<Job> replayed = log.committedJobs().stream()
+                .filter(j -> j.getReplayGeneration() == 1)
+                .toList();
+        assertThat(replayed)
+                .extracting(Job::getJobId)
+                .containsExactlyInAnyOrder("t-0", "t-1", "t-2", "t-3", "t-4", "t-5", "t-6", "t-7", "t-8", "t-9");
         assertThat(replayed).allSatisfy(j -> {
             assertThat(j.getHop()).isZero();
-            assertThat(j.getAttempts()).hasSize(2).allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
-            assertThat(j.getOrigin()).startsWith("replay:").contains(" by ").contains(" run ")
+            assertThat(j.getAttempts())
+                    .hasSize(2)
+                    .allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
+            assertThat(j.getOrigin())
+                    .startsWith("replay:")
+                    .contains(" by ")
+                    .contains(" run ")
                     .endsWith(": INC-42 openai outage");
             assertThat(j.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
             assertThat(j.getRequest().getMessages().get(0).getContent().get(0).getText())
@@ -133,13 +161,16 @@ class ReplayIT {
         assertThat(log.endOffsets()).isEqualTo(before);
         JsonNode json = report(again);
         assertThat(json.get("counts").get("replayed").asInt()).isZero();
-        assertThat(json.get("skipped")).hasSize(10)
+        assertThat(json.get("skipped"))
+                .hasSize(10)
                 .allSatisfy(s -> assertThat(s.get("reason").asText()).isEqualTo("ALREADY_REPLAYED"));
 
         // --force replays them again, as generation 2
         assertThat(replay("--execute", "--force", "--job-id", "t-3")).isEqualTo(ReplayMain.EXIT_OK);
-        assertThat(log.committedJobs()).filteredOn(j -> j.getJobId().equals("t-3"))
-                .extracting(Job::getReplayGeneration).containsExactly(0, 1, 2);
+        assertThat(log.committedJobs())
+                .filteredOn(j -> j.getJobId().equals("t-3"))
+                .extracting(Job::getReplayGeneration)
+                .containsExactly(0, 1, 2);
     }
 
     @Test
@@ -158,11 +189,14 @@ class ReplayIT {
         assertThat(failedScan.get("skipped_before_window").asLong()).isEqualTo(70);
         assertThat(failedScan.get("records_read").asLong()).isEqualTo(30);
         assertThat(json.get("counts").get("selected").asInt()).isEqualTo(30);
-        assertThat(json.get("selected")).allSatisfy(s -> assertThat(s.get("job_id").asText()).startsWith("new-"));
+        assertThat(json.get("selected"))
+                .allSatisfy(s -> assertThat(s.get("job_id").asText()).startsWith("new-"));
 
         Path window = dir.resolve("window.json");
-        assertThat(replay("--since", "2h", "--until", "1h", "--report", window.toString())).isZero();
-        assertThat(report(window).get("selected")).hasSize(20)
+        assertThat(replay("--since", "2h", "--until", "1h", "--report", window.toString()))
+                .isZero();
+        assertThat(report(window).get("selected"))
+                .hasSize(20)
                 .allSatisfy(s -> assertThat(s.get("job_id").asText()).startsWith("mid-"));
     }
 
@@ -178,7 +212,8 @@ class ReplayIT {
 
         assertThat(selected("--tenant", "acme")).containsExactlyInAnyOrder("a-0", "a-1", "a-2", "a-3", "g-0");
         assertThat(selected("--batch-id", "b2")).containsExactlyInAnyOrder("b-0", "b-1", "b-2");
-        assertThat(selected("--error-class", "RATE_LIMITED,QUOTA")).containsExactlyInAnyOrder("b-0", "b-1", "b-2", "g-0");
+        assertThat(selected("--error-class", "RATE_LIMITED,QUOTA"))
+                .containsExactlyInAnyOrder("b-0", "b-1", "b-2", "g-0");
         assertThat(selected("--provider", "gemini")).containsExactly("g-0");
         assertThat(selected("--model", "anthropic/claude-haiku-4-5", "--tenant", "globex"))
                 .containsExactlyInAnyOrder("b-0", "b-1", "b-2");
@@ -200,24 +235,32 @@ class ReplayIT {
         // failed once, then succeeded (e.g. resubmitted by the caller)
         fail("ok-", 1, OutcomeClass.TRANSIENT, null, null, now);
         Job ok = TestRecords.job("ok-0", 0, null, null, CHAIN, now.minusSeconds(5));
-        log.result(TestRecords.result(ok, JobStatus.SUCCEEDED, OutcomeClass.SUCCESS, now.plusSeconds(1)), now.plusSeconds(1));
+        log.result(
+                TestRecords.result(ok, JobStatus.SUCCEEDED, OutcomeClass.SUCCESS, now.plusSeconds(1)),
+                now.plusSeconds(1));
         log.flush();
 
         Path file = dir.resolve("results.json");
-        assertThat(replay("--include-failed-results", "--execute", "--report", file.toString())).isZero();
+        assertThat(replay("--include-failed-results", "--execute", "--report", file.toString()))
+                .isZero();
         JsonNode json = report(file);
-        assertThat(json.get("replayed")).singleElement()
+        assertThat(json.get("replayed"))
+                .singleElement()
                 .satisfies(r -> assertThat(r.get("job_id").asText()).isEqualTo("res-0"));
         assertThat(json.get("skipped")).singleElement().satisfies(s -> {
             assertThat(s.get("job_id").asText()).isEqualTo("ok-0");
             assertThat(s.get("reason").asText()).isEqualTo("SUCCEEDED");
         });
-        assertThat(log.committedJobs()).filteredOn(j -> j.getReplayGeneration() == 1)
-                .extracting(Job::getJobId).containsExactly("res-0");
+        assertThat(log.committedJobs())
+                .filteredOn(j -> j.getReplayGeneration() == 1)
+                .extracting(Job::getJobId)
+                .containsExactly("res-0");
 
         assertThat(replay("--job-id", "ok-0", "--force", "--execute")).isZero();
-        assertThat(log.committedJobs()).filteredOn(j -> j.getJobId().equals("ok-0"))
-                .extracting(Job::getReplayGeneration).containsExactly(0, 1);
+        assertThat(log.committedJobs())
+                .filteredOn(j -> j.getJobId().equals("ok-0"))
+                .extracting(Job::getReplayGeneration)
+                .containsExactly(0, 1);
     }
 
     @Test
@@ -235,16 +278,20 @@ class ReplayIT {
         assertThat(committed).isPositive().isLessThan(175); // (a transaction also commits after 1 s of work)
 
         Path file = dir.resolve("rerun.json");
-        assertThat(replay("--execute", "--commit-every", "50", "--report", file.toString())).isZero();
+        assertThat(replay("--execute", "--commit-every", "50", "--report", file.toString()))
+                .isZero();
 
-        List<Job> gen1 = log.committedJobs().stream().filter(j -> j.getReplayGeneration() == 1).toList();
+        List<Job> gen1 = log.committedJobs().stream()
+                .filter(j -> j.getReplayGeneration() == 1)
+                .toList();
         Map<String, Long> perId = gen1.stream().collect(Collectors.groupingBy(Job::getJobId, Collectors.counting()));
         assertThat(perId).hasSize(300);
         assertThat(perId.values()).allMatch(n -> n == 1);
         JsonNode json = report(file);
         assertThat(json.get("counts").get("replayed").asInt()).isEqualTo(300 - committed);
         assertThat(json.get("counts").get("skipped").asInt()).isEqualTo(committed);
-        assertThat(json.get("skipped")).allSatisfy(s -> assertThat(s.get("reason").asText()).isEqualTo("ALREADY_REPLAYED"));
+        assertThat(json.get("skipped"))
+                .allSatisfy(s -> assertThat(s.get("reason").asText()).isEqualTo("ALREADY_REPLAYED"));
         // the killed run's open transaction was really written, and aborted: only a read_uncommitted reader sees it
         long uncommitted = log.readAll(topics.jobs(), "read_uncommitted").size();
         assertThat(uncommitted).isEqualTo(300 + 300 + (175 - committed));
@@ -253,9 +300,16 @@ class ReplayIT {
     @Test
     void shouldAnswerWithinTheTimeoutWhenTheBrokerOrRegistryIsDown() {
         long started = System.nanoTime();
-        int code = ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true),
-                "--bootstrap-servers", "127.0.0.1:" + closedPort(), "--registry-url", STACK.registryUrl(),
-                "--timeout", "3s", "--execute");
+        int code = ReplayMain.run(
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                "--bootstrap-servers",
+                "127.0.0.1:" + closedPort(),
+                "--registry-url",
+                STACK.registryUrl(),
+                "--timeout",
+                "3s",
+                "--execute");
         assertThat(code).isEqualTo(ReplayMain.EXIT_UNREACHABLE);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         assertThat(err.toString()).contains("did not answer within 3 s");
@@ -270,17 +324,36 @@ class ReplayIT {
     @Test
     void shouldSaySoWhenTheTopicsDoNotExist() throws Exception {
         String prefix = "nope" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        int code = ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true), "--bootstrap-servers",
-                STACK.bootstrapServers(), "--registry-url", STACK.registryUrl(), "--topic-prefix", prefix,
-                "--timeout", "5s");
+        int code = ReplayMain.run(
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                "--bootstrap-servers",
+                STACK.bootstrapServers(),
+                "--registry-url",
+                STACK.registryUrl(),
+                "--topic-prefix",
+                prefix,
+                "--timeout",
+                "5s");
         assertThat(code).isEqualTo(ReplayMain.EXIT_USAGE);
-        assertThat(err.toString()).contains("topic " + prefix + "failed does not exist").contains("--topic-prefix");
+        assertThat(err.toString())
+                .contains("topic " + prefix + "failed does not exist")
+                .contains("--topic-prefix");
         assertThat(STACK.admin().listTopics().names().get()).noneMatch(t -> t.startsWith(prefix));
     }
 
     private int replayWithRegistry(String url) {
-        return ReplayMain.run(new PrintWriter(out, true), new PrintWriter(err, true), "--bootstrap-servers",
-                STACK.bootstrapServers(), "--registry-url", url, "--topic-prefix", topics.prefix(), "--timeout", "3s");
+        return ReplayMain.run(
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                "--bootstrap-servers",
+                STACK.bootstrapServers(),
+                "--registry-url",
+                url,
+                "--topic-prefix",
+                topics.prefix(),
+                "--timeout",
+                "3s");
     }
 
     private List<String> selected(String... filters) throws Exception {

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplayMainUsageTest {
 
-    private static final String[] NOWHERE = {"--bootstrap-servers", "127.0.0.1:1", "--registry-url", "http://127.0.0.1:1",
-            "--timeout", "1s"};
+    private static final String[] NOWHERE = {
+        "--bootstrap-servers", "127.0.0.1:1", "--registry-url", "http://127.0.0.1:1", "--timeout", "1s"
+    };
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -31,19 +32,24 @@ class ReplayMainUsageTest {
     @Test
     void shouldExplainBadDates() {
         assertThat(run("--since", "yesterday")).isEqualTo(2);
-        assertThat(err.toString()).contains("--since: cannot read \"yesterday\"").contains("2h");
+        assertThat(err.toString())
+                .contains("--since: cannot read \"yesterday\"")
+                .contains("2h");
     }
 
     @Test
     void shouldRefuseAnEmptyWindow() {
-        assertThat(run("--since", "2026-11-24T20:00:00Z", "--until", "2026-11-24T19:00:00Z")).isEqualTo(2);
+        assertThat(run("--since", "2026-11-24T20:00:00Z", "--until", "2026-11-24T19:00:00Z"))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("must be before --until");
     }
 
     @Test
     void shouldNameTheValidErrorClasses() {
         assertThat(run("--error-class", "TRANSIENT,SERVER_ERROR")).isEqualTo(2);
-        assertThat(err.toString()).contains("unknown class \"SERVER_ERROR\"").contains("RATE_LIMITED")
+        assertThat(err.toString())
+                .contains("unknown class \"SERVER_ERROR\"")
+                .contains("RATE_LIMITED")
                 .contains("TRANSIENT");
     }
 
@@ -63,7 +69,9 @@ class ReplayMainUsageTest {
                  "kafka": {"bootstrap_servers": "127.0.0.1:1"}}
                 """);
         assertThat(run("--config", config.toString(), "--provider", "openia")).isEqualTo(2);
-        assertThat(err.toString()).contains("--provider: unknown provider \"openia\"").contains("[anthropic, openai]");
+        assertThat(err.toString())
+                .contains("--provider: unknown provider \"openia\"")
+                .contains("[anthropic, openai]");
         assertThat(run("--config", config.toString(), "--chain", "anthropic/claude-haiku-4-5,gemini/gemini-2.5-flash"))
                 .isEqualTo(2);
         assertThat(err.toString()).contains("--chain: unknown provider \"gemini\"");
@@ -91,8 +99,14 @@ class ReplayMainUsageTest {
         assertThat(err.toString()).contains("--dry-run and --execute exclude each other");
         assertThat(run("--rate", "-3")).isEqualTo(2);
         assertThat(run("--rate", "fast")).isEqualTo(2);
-        assertThat(ReplayMain.run(new PrintWriter(out), new PrintWriter(err), "--bootstrap-servers", "127.0.0.1:1",
-                "--timeout", "soon")).isEqualTo(2);
+        assertThat(ReplayMain.run(
+                        new PrintWriter(out),
+                        new PrintWriter(err),
+                        "--bootstrap-servers",
+                        "127.0.0.1:1",
+                        "--timeout",
+                        "soon"))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("--timeout: cannot read \"soon\"");
         assertThat(run("--no-such-option")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown option: '--no-such-option'");
@@ -109,8 +123,13 @@ class ReplayMainUsageTest {
 
     @Test
     void shouldPrintHelpWithExitCodes() {
-        assertThat(ReplayMain.run(new PrintWriter(out), new PrintWriter(err), "--help")).isZero();
-        assertThat(out.toString()).contains("--since").contains("--execute").contains("Exit codes:")
-                .contains("broker or schema registry unreachable").doesNotContain("--halt-after");
+        assertThat(ReplayMain.run(new PrintWriter(out), new PrintWriter(err), "--help"))
+                .isZero();
+        assertThat(out.toString())
+                .contains("--since")
+                .contains("--execute")
+                .contains("Exit codes:")
+                .contains("broker or schema registry unreachable")
+                .doesNotContain("--halt-after");
     }
 }

@@ -17,8 +17,8 @@ class ReplayPlannerTest {
 
     private static Candidate failed(String id, int generation) {
         Job job = TestRecords.job(id, generation, null, null, chain("openai/gpt-4o", "anthropic/claude-haiku-4-5"), T);
-        return Candidate.fromFailed(TestRecords.failed(job, OutcomeClass.TRANSIENT, T), "relay.failed", 0, 1,
-                T.toEpochMilli());
+        return Candidate.fromFailed(
+                TestRecords.failed(job, OutcomeClass.TRANSIENT, T), "relay.failed", 0, 1, T.toEpochMilli());
     }
 
     private static LogHistory.Facts facts(Map<String, Integer> maxJobGen, Map<String, LogHistory.LatestResult> latest) {
@@ -31,10 +31,13 @@ class ReplayPlannerTest {
 
     @Test
     void shouldReplayAFreshFailureAsTheNextGeneration() {
-        Plan plan = new ReplayPlanner(false, List.of()).plan(selection(failed("a", 0), failed("b", 2)),
-                facts(Map.of("a", 0, "b", 2), Map.of("a", new LogHistory.LatestResult(JobStatus.FAILED, 0))));
+        Plan plan = new ReplayPlanner(false, List.of())
+                .plan(
+                        selection(failed("a", 0), failed("b", 2)),
+                        facts(Map.of("a", 0, "b", 2), Map.of("a", new LogHistory.LatestResult(JobStatus.FAILED, 0))));
         assertThat(plan.skips()).isEmpty();
-        assertThat(plan.replays()).extracting(r -> r.candidate().jobId() + ":" + r.newGeneration())
+        assertThat(plan.replays())
+                .extracting(r -> r.candidate().jobId() + ":" + r.newGeneration())
                 .containsExactly("a:1", "b:3");
         assertThat(plan.replays().get(0).chain()).isEqualTo(failed("a", 0).chain());
     }
@@ -42,18 +45,25 @@ class ReplayPlannerTest {
     @Test
     void shouldSkipWhatWasReplayedOrSucceededUnlessForced() {
         Selection.Result sel = selection(failed("replayed", 0), failed("ok", 0), failed("newer-result", 0));
-        LogHistory.Facts facts = facts(Map.of("replayed", 1),
-                Map.of("ok", new LogHistory.LatestResult(JobStatus.SUCCEEDED, 0),
-                        "newer-result", new LogHistory.LatestResult(JobStatus.FAILED, 1)));
+        LogHistory.Facts facts = facts(
+                Map.of("replayed", 1),
+                Map.of(
+                        "ok",
+                        new LogHistory.LatestResult(JobStatus.SUCCEEDED, 0),
+                        "newer-result",
+                        new LogHistory.LatestResult(JobStatus.FAILED, 1)));
         Plan plan = new ReplayPlanner(false, List.of()).plan(sel, facts);
         assertThat(plan.replays()).isEmpty();
-        assertThat(plan.skips()).extracting(s -> s.candidate().jobId() + ":" + s.reason())
-                .containsExactlyInAnyOrder("replayed:ALREADY_REPLAYED", "ok:SUCCEEDED", "newer-result:ALREADY_REPLAYED");
+        assertThat(plan.skips())
+                .extracting(s -> s.candidate().jobId() + ":" + s.reason())
+                .containsExactlyInAnyOrder(
+                        "replayed:ALREADY_REPLAYED", "ok:SUCCEEDED", "newer-result:ALREADY_REPLAYED");
 
         Plan forced = new ReplayPlanner(true, chain("gemini/gemini-2.5-flash")).plan(sel, facts);
         assertThat(forced.skips()).isEmpty();
         // a forced replay still gets a generation no one has used
-        assertThat(forced.replays()).extracting(r -> r.candidate().jobId() + ":" + r.newGeneration())
+        assertThat(forced.replays())
+                .extracting(r -> r.candidate().jobId() + ":" + r.newGeneration())
                 .containsExactlyInAnyOrder("replayed:2", "ok:1", "newer-result:2");
         assertThat(forced.replays()).allSatisfy(r -> assertThat(r.chain()).isEqualTo(chain("gemini/gemini-2.5-flash")));
     }
@@ -61,16 +71,31 @@ class ReplayPlannerTest {
     @Test
     void shouldReportSupersededAndMissingJobs() {
         var job = TestRecords.job("r", 0, null, null, chain("openai/gpt-4o"), T);
-        Candidate resultOnly = Candidate.fromResult(TestRecords.result(job, JobStatus.FAILED, OutcomeClass.TIMEOUT, T),
-                "relay.results", 0, 1, T.toEpochMilli());
-        Candidate found = Candidate.fromResult(TestRecords.result(
-                TestRecords.job("s", 0, null, null, chain("openai/gpt-4o"), T), JobStatus.FAILED, OutcomeClass.TIMEOUT, T),
-                "relay.results", 0, 2, T.toEpochMilli());
+        Candidate resultOnly = Candidate.fromResult(
+                TestRecords.result(job, JobStatus.FAILED, OutcomeClass.TIMEOUT, T),
+                "relay.results",
+                0,
+                1,
+                T.toEpochMilli());
+        Candidate found = Candidate.fromResult(
+                TestRecords.result(
+                        TestRecords.job("s", 0, null, null, chain("openai/gpt-4o"), T),
+                        JobStatus.FAILED,
+                        OutcomeClass.TIMEOUT,
+                        T),
+                "relay.results",
+                0,
+                2,
+                T.toEpochMilli());
         Selection.Result sel = new Selection.Result(List.of(resultOnly, found), List.of(failed("x", 0)), List.of());
-        LogHistory.Facts facts = new LogHistory.Facts(Map.of("s", 0), Map.of(),
-                Map.of("s", Map.of(0, TestRecords.job("s", 0, null, null, chain("openai/gpt-4o"), T))), List.of());
+        LogHistory.Facts facts = new LogHistory.Facts(
+                Map.of("s", 0),
+                Map.of(),
+                Map.of("s", Map.of(0, TestRecords.job("s", 0, null, null, chain("openai/gpt-4o"), T))),
+                List.of());
         Plan plan = new ReplayPlanner(false, List.of()).plan(sel, facts);
-        assertThat(plan.skips()).extracting(s -> s.candidate().jobId() + ":" + s.reason())
+        assertThat(plan.skips())
+                .extracting(s -> s.candidate().jobId() + ":" + s.reason())
                 .containsExactlyInAnyOrder("x:SUPERSEDED", "r:JOB_NOT_FOUND");
         assertThat(plan.replays()).singleElement().satisfies(r -> {
             assertThat(r.candidate().jobId()).isEqualTo("s");
@@ -95,15 +120,21 @@ class ReplayPlannerTest {
         assertThat(job.getJobId()).isEqualTo("a");
         assertThat(job.getHop()).isZero();
         // earlier generations' attempts are carried, tagged, so the next JobResult lists both generations
-        assertThat(job.getAttempts()).hasSize(2).isEqualTo(c.attempts())
+        assertThat(job.getAttempts())
+                .hasSize(2)
+                .isEqualTo(c.attempts())
                 .allSatisfy(a -> assertThat(a.getReplayGeneration()).isZero());
         assertThat(job.getReplayGeneration()).isEqualTo(1);
         assertThat(job.getOrigin()).isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1");
         assertThat(job.getChain()).isEqualTo(chain("gemini/gemini-2.5-flash"));
-        assertThat(ReplayOrigin.of("run1", T, "alice@ops", "INC-7 openai outage").rewrite(replay).getOrigin())
+        assertThat(ReplayOrigin.of("run1", T, "alice@ops", "INC-7 openai outage")
+                        .rewrite(replay)
+                        .getOrigin())
                 .isEqualTo("replay:2026-11-24T20:00:00Z by alice@ops run run1: INC-7 openai outage");
         assertThat(job.getRequest()).isEqualTo(c.job().getRequest());
-        assertThat(job.getMetadata()).containsEntry("replay.previous_generation", "0")
-                .containsEntry("replay.previous_origin", "http").containsEntry("replay.run_id", "run1");
+        assertThat(job.getMetadata())
+                .containsEntry("replay.previous_generation", "0")
+                .containsEntry("replay.previous_origin", "http")
+                .containsEntry("replay.run_id", "run1");
     }
 }

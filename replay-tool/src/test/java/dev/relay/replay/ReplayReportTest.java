@@ -29,20 +29,32 @@ class ReplayReportTest {
         Candidate a = failed("a", OutcomeClass.TRANSIENT, "openai/gpt-4o");
         Candidate b = failed("b", OutcomeClass.RATE_LIMITED, "openai/gpt-4o");
         Candidate c = failed("c", OutcomeClass.TRANSIENT, "anthropic/claude-haiku-4-5");
-        Plan plan = new Plan(List.of(new Plan.Replay(a, 1, a.chain()), new Plan.Replay(b, 1, b.chain())),
+        Plan plan = new Plan(
+                List.of(new Plan.Replay(a, 1, a.chain()), new Plan.Replay(b, 1, b.chain())),
                 List.of(new Plan.Skip(c, Plan.Reason.SUCCEEDED, "generation 0 succeeded")));
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("since", "2h");
         ScanStats scan = new ScanStats("relay.failed", 4, 10, 3, 3, 3, 0, 12);
         Path file = dir.resolve("sub/report.json");
-        new ReplayReport("run1", false, T, T.plusSeconds(2), options, List.of(scan), List.of(a, b, c), plan,
-                Map.of("a", 1), "REPLAYED").write(file);
+        new ReplayReport(
+                        "run1",
+                        false,
+                        T,
+                        T.plusSeconds(2),
+                        options,
+                        List.of(scan),
+                        List.of(a, b, c),
+                        plan,
+                        Map.of("a", 1),
+                        "REPLAYED")
+                .write(file);
 
         JsonNode json = new ObjectMapper().readTree(file.toFile());
         assertThat(json.get("run_id").asText()).isEqualTo("run1");
         assertThat(json.get("mode").asText()).isEqualTo("execute");
         assertThat(json.get("options").get("since").asText()).isEqualTo("2h");
-        assertThat(json.get("scans").get(0).get("skipped_before_window").asLong()).isEqualTo(10);
+        assertThat(json.get("scans").get(0).get("skipped_before_window").asLong())
+                .isEqualTo(10);
         assertThat(json.get("scans").get(0).get("records_read").asLong()).isEqualTo(3);
         assertThat(json.get("counts").get("selected").asInt()).isEqualTo(3);
         assertThat(json.get("counts").get("replayed").asInt()).isEqualTo(1);
@@ -64,8 +76,8 @@ class ReplayReportTest {
     void shouldListWhatWouldBeReplayedInADryRun() {
         Candidate a = failed("a", OutcomeClass.TRANSIENT, "openai/gpt-4o");
         Plan plan = new Plan(List.of(new Plan.Replay(a, 1, chain("gemini/gemini-2.5-flash"))), List.of());
-        JsonNode json = new ReplayReport("run2", true, T, T, Map.of(), List.of(), List.of(a), plan, Map.of(),
-                "DRY_RUN").toJson();
+        JsonNode json = new ReplayReport("run2", true, T, T, Map.of(), List.of(), List.of(a), plan, Map.of(), "DRY_RUN")
+                .toJson();
         assertThat(json.get("mode").asText()).isEqualTo("dry-run");
         assertThat(json.get("counts").get("would_replay").asInt()).isEqualTo(1);
         assertThat(json.get("replayed").get(0).get("committed").asBoolean()).isFalse();

@@ -29,18 +29,22 @@ class TimeSpecTest {
 
     @Test
     void shouldReadIsoForms() {
-        assertThat(TimeSpec.parse("--since", "2026-11-24T18:00:00Z", CLOCK)).isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
+        assertThat(TimeSpec.parse("--since", "2026-11-24T18:00:00Z", CLOCK))
+                .isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
         assertThat(TimeSpec.parse("--since", "2026-11-24T19:00:00+01:00", CLOCK))
                 .isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
-        assertThat(TimeSpec.parse("--since", "2026-11-24T18:00", CLOCK)).isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
+        assertThat(TimeSpec.parse("--since", "2026-11-24T18:00", CLOCK))
+                .isEqualTo(Instant.parse("2026-11-24T18:00:00Z"));
         assertThat(TimeSpec.parse("--since", "2026-11-24", CLOCK)).isEqualTo(Instant.parse("2026-11-24T00:00:00Z"));
-        assertThat(TimeSpec.parse("--since", "2026-11-24 18:30", CLOCK)).isEqualTo(Instant.parse("2026-11-24T18:30:00Z"));
+        assertThat(TimeSpec.parse("--since", "2026-11-24 18:30", CLOCK))
+                .isEqualTo(Instant.parse("2026-11-24T18:30:00Z"));
         assertThat(TimeSpec.parse("--since", " 2026-11-24T18:00:00.250Z ", CLOCK))
                 .isEqualTo(Instant.parse("2026-11-24T18:00:00.250Z"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "yesterday", "2h ago", "-2h", "2026-13-01", "2026-11-24T25:00", "5x", "h2", "2026/11/24"})
+    @ValueSource(
+            strings = {"", "yesterday", "2h ago", "-2h", "2026-13-01", "2026-11-24T25:00", "5x", "h2", "2026/11/24"})
     void shouldRejectWhatItCannotReadWithTheOptionNameAndTheFormsItReads(String text) {
         assertThatThrownBy(() -> TimeSpec.parse("--since", text, CLOCK))
                 .isInstanceOf(ReplayException.class)

@@ -35,9 +35,26 @@ public final class ChatRequestCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
     /** Fields the ingress and the chain own; never copied into the extension. */
-    private static final Set<String> OWNED = Set.of("model", "fallbacks", "stream", "stream_options", "messages",
-            "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "response_format", "tools",
-            "tool_choice", "user", "callback_url", "metadata", "custom_id", "deadline");
+    private static final Set<String> OWNED = Set.of(
+            "model",
+            "fallbacks",
+            "stream",
+            "stream_options",
+            "messages",
+            "temperature",
+            "top_p",
+            "max_tokens",
+            "max_completion_tokens",
+            "stop",
+            "seed",
+            "response_format",
+            "tools",
+            "tool_choice",
+            "user",
+            "callback_url",
+            "metadata",
+            "custom_id",
+            "deadline");
 
     private ChatRequestCodec() {}
 
@@ -90,7 +107,9 @@ public final class ChatRequestCodec {
         for (Message m : request.getMessages()) {
             ObjectNode out = messages.addObject();
             out.put("role", m.getRole());
-            if (m.getContentIsString() && m.getContent().size() == 1 && "text".equals(m.getContent().get(0).getType())) {
+            if (m.getContentIsString()
+                    && m.getContent().size() == 1
+                    && "text".equals(m.getContent().get(0).getType())) {
                 out.put("content", m.getContent().get(0).getText());
             } else if (m.getContent().isEmpty()) {
                 out.putNull("content");
@@ -121,13 +140,15 @@ public final class ChatRequestCodec {
         if (request.getTemperature() != null) body.put("temperature", request.getTemperature());
         if (request.getTopP() != null) body.put("top_p", request.getTopP());
         if (request.getMaxTokens() != null) body.put("max_tokens", request.getMaxTokens());
-        if (request.getMaxCompletionTokens() != null) body.put("max_completion_tokens", request.getMaxCompletionTokens());
+        if (request.getMaxCompletionTokens() != null)
+            body.put("max_completion_tokens", request.getMaxCompletionTokens());
         if (!request.getStop().isEmpty()) {
             ArrayNode stop = body.putArray("stop");
             request.getStop().forEach(stop::add);
         }
         if (request.getSeed() != null) body.put("seed", request.getSeed());
-        if (request.getResponseFormatJson() != null) body.set("response_format", parse(request.getResponseFormatJson()));
+        if (request.getResponseFormatJson() != null)
+            body.set("response_format", parse(request.getResponseFormatJson()));
         if (request.getToolsJson() != null) body.set("tools", parse(request.getToolsJson()));
         if (request.getToolChoiceJson() != null) body.set("tool_choice", parse(request.getToolChoiceJson()));
         if (request.getUser() != null) body.put("user", request.getUser());
@@ -151,8 +172,8 @@ public final class ChatRequestCodec {
             throw new InvalidRequestException(path + ".role", path + ".role is required and must be a string");
         }
         if (!ROLES.contains(role.asText())) {
-            throw new InvalidRequestException(path + ".role", path + ".role must be one of " + ROLES + ", got '"
-                    + role.asText() + "'");
+            throw new InvalidRequestException(
+                    path + ".role", path + ".role must be one of " + ROLES + ", got '" + role.asText() + "'");
         }
         Message.Builder b = Message.newBuilder().setRole(role.asText());
         JsonNode content = m.get("content");
@@ -163,14 +184,18 @@ public final class ChatRequestCodec {
                 throw new InvalidRequestException(path + ".content", path + ".content is required");
             }
         } else if (content.isTextual()) {
-            parts.add(ContentPart.newBuilder().setType("text").setText(content.asText()).build());
+            parts.add(ContentPart.newBuilder()
+                    .setType("text")
+                    .setText(content.asText())
+                    .build());
         } else if (content.isArray()) {
             isString = false;
             for (int i = 0; i < content.size(); i++) {
                 parts.add(part(content.get(i), path + ".content[" + i + "]"));
             }
         } else {
-            throw new InvalidRequestException(path + ".content", path + ".content must be a string or an array of parts");
+            throw new InvalidRequestException(
+                    path + ".content", path + ".content must be a string or an array of parts");
         }
         b.setContent(parts).setContentIsString(isString);
         b.setName(text(m, "name"));
@@ -195,20 +220,33 @@ public final class ChatRequestCodec {
                 if (!p.path("text").isTextual()) {
                     throw new InvalidRequestException(path + ".text", path + ".text must be a string");
                 }
-                yield ContentPart.newBuilder().setType("text").setText(p.get("text").asText()).build();
+                yield ContentPart.newBuilder()
+                        .setType("text")
+                        .setText(p.get("text").asText())
+                        .build();
             }
             case "image_url" -> {
                 JsonNode img = p.get("image_url");
-                String url = img == null ? null : img.isTextual() ? img.asText() : img.path("url").isTextual()
-                        ? img.get("url").asText() : null;
+                String url = img == null
+                        ? null
+                        : img.isTextual()
+                                ? img.asText()
+                                : img.path("url").isTextual() ? img.get("url").asText() : null;
                 if (url == null) {
                     throw new InvalidRequestException(path + ".image_url", path + ".image_url.url must be a string");
                 }
-                String detail = img.isObject() && img.path("detail").isTextual() ? img.get("detail").asText() : null;
-                yield ContentPart.newBuilder().setType("image_url").setImageUrl(url).setImageDetail(detail).build();
+                String detail = img.isObject() && img.path("detail").isTextual()
+                        ? img.get("detail").asText()
+                        : null;
+                yield ContentPart.newBuilder()
+                        .setType("image_url")
+                        .setImageUrl(url)
+                        .setImageDetail(detail)
+                        .build();
             }
-            default -> throw new InvalidRequestException(path + ".type", path + ".type '" + type
-                    + "' is not supported; use 'text' or 'image_url'");
+            default ->
+                throw new InvalidRequestException(
+                        path + ".type", path + ".type '" + type + "' is not supported; use 'text' or 'image_url'");
         };
     }
 

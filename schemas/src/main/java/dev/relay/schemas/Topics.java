@@ -101,7 +101,8 @@ public record Topics(String prefix, int maxHops) {
     /** Every topic Relay creates. */
     public List<String> all() {
         List<String> all = new ArrayList<>(hopTopics());
-        all.addAll(List.of(results(), attempts(), failed(), deadletter(), webhooks(), status(), files(), batches(), stream()));
+        all.addAll(List.of(
+                results(), attempts(), failed(), deadletter(), webhooks(), status(), files(), batches(), stream()));
         return List.copyOf(all);
     }
 }

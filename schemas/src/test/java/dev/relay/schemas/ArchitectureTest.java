@@ -14,10 +14,13 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule schemasDoNotKnowTheRoles = noClasses()
-            .that().resideInAPackage("dev.relay.schemas..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.relay.processor..", "dev.relay.ingress..",
-                    "dev.relay.replay..");
+            .that()
+            .resideInAPackage("dev.relay.schemas..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.relay.processor..", "dev.relay.ingress..", "dev.relay.replay..");
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices().matching("dev.relay.(**)").should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.relay.(**)").should().beFreeOfCycles();
 }

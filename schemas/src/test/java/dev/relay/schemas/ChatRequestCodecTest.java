@@ -65,14 +65,17 @@ class ChatRequestCodecTest {
     void shouldNameTheOffendingFieldOfAnInvalidRequest() {
         assertThatThrownBy(() -> ChatRequestCodec.fromOpenAi(json("""
                 {"messages":[{"role":"user","content":"x"},{"role":"robot","content":"y"}]}""")))
-                .isInstanceOfSatisfying(ChatRequestCodec.InvalidRequestException.class,
+                .isInstanceOfSatisfying(
+                        ChatRequestCodec.InvalidRequestException.class,
                         e -> assertThat(e.param()).isEqualTo("messages[1].role"));
         assertThatThrownBy(() -> ChatRequestCodec.fromOpenAi(json("""
                 {"messages":[{"role":"user","content":"x"}],"temperature":3}""")))
-                .isInstanceOfSatisfying(ChatRequestCodec.InvalidRequestException.class,
+                .isInstanceOfSatisfying(
+                        ChatRequestCodec.InvalidRequestException.class,
                         e -> assertThat(e.param()).isEqualTo("temperature"));
         assertThatThrownBy(() -> ChatRequestCodec.fromOpenAi(json("{\"messages\":[]}")))
-                .isInstanceOfSatisfying(ChatRequestCodec.InvalidRequestException.class,
+                .isInstanceOfSatisfying(
+                        ChatRequestCodec.InvalidRequestException.class,
                         e -> assertThat(e.param()).isEqualTo("messages"));
     }
 }

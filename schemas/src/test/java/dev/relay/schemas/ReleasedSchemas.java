@@ -18,8 +18,15 @@ final class ReleasedSchemas {
 
     /** Files in dependency order: named types are defined before they are referenced (as in the avro plugin's imports). */
     static final List<String> FILES = List.of(
-            "common/OutcomeClass.avsc", "common/Decision.avsc", "common/Target.avsc", "common/ErrorInfo.avsc",
-            "common/AttemptSummary.avsc", "Job.avsc", "AttemptRecord.avsc", "JobResult.avsc", "FailedJob.avsc");
+            "common/OutcomeClass.avsc",
+            "common/Decision.avsc",
+            "common/Target.avsc",
+            "common/ErrorInfo.avsc",
+            "common/AttemptSummary.avsc",
+            "Job.avsc",
+            "AttemptRecord.avsc",
+            "JobResult.avsc",
+            "FailedJob.avsc");
 
     private ReleasedSchemas() {}
 
@@ -43,8 +50,11 @@ final class ReleasedSchemas {
     /** Every named type reachable from the generated classes: what today's code writes and reads. */
     static Map<String, Schema> current() {
         Map<String, Schema> out = new LinkedHashMap<>();
-        for (Schema root : List.of(Job.getClassSchema(), AttemptRecord.getClassSchema(),
-                JobResult.getClassSchema(), FailedJob.getClassSchema())) {
+        for (Schema root : List.of(
+                Job.getClassSchema(),
+                AttemptRecord.getClassSchema(),
+                JobResult.getClassSchema(),
+                FailedJob.getClassSchema())) {
             collect(root, out);
         }
         return out;
@@ -64,7 +74,7 @@ final class ReleasedSchemas {
                 case ARRAY -> todo.push(s.getElementType());
                 case MAP -> todo.push(s.getValueType());
                 case UNION -> s.getTypes().forEach(todo::push);
-                default -> { }
+                default -> {}
             }
         }
     }
@@ -77,7 +87,8 @@ final class ReleasedSchemas {
         }
         return result.getResult().getIncompatibilities().stream()
                 .map(i -> i.getType() + " at " + named(reader, i.getLocation()) + ": " + i.getMessage())
-                .toList().toString();
+                .toList()
+                .toString();
     }
 
     /** Avro reports {@code /fields/8/type}; add the field names ({@code /fields/8(latencyMs)/type}) for humans. */

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Holds every schema BACKWARD compatible with every released version: the current generated class (reader) must read
@@ -28,7 +28,8 @@ class SchemaEvolutionTest {
         Map<String, Schema> released = ReleasedSchemas.load(version);
         Map<String, Schema> current = ReleasedSchemas.current();
 
-        assertThat(current.keySet()).as("types of %s that no longer exist", version)
+        assertThat(current.keySet())
+                .as("types of %s that no longer exist", version)
                 .containsAll(released.keySet());
         Map<String, String> problems = new LinkedHashMap<>();
         released.forEach((name, writer) -> {
@@ -37,13 +38,19 @@ class SchemaEvolutionTest {
                 problems.put(name, problem);
             }
         });
-        assertThat(problems).as("schemas that cannot read data written by %s", version).isEmpty();
+        assertThat(problems)
+                .as("schemas that cannot read data written by %s", version)
+                .isEmpty();
     }
 
     @Test
     void shouldCoverTheFourTopLevelRecords() {
-        assertThat(ReleasedSchemas.load("0.1.0")).containsKeys("dev.relay.schemas.Job",
-                "dev.relay.schemas.AttemptRecord", "dev.relay.schemas.JobResult", "dev.relay.schemas.FailedJob");
+        assertThat(ReleasedSchemas.load("0.1.0"))
+                .containsKeys(
+                        "dev.relay.schemas.Job",
+                        "dev.relay.schemas.AttemptRecord",
+                        "dev.relay.schemas.JobResult",
+                        "dev.relay.schemas.FailedJob");
     }
 
     @Test
@@ -52,7 +59,8 @@ class SchemaEvolutionTest {
         Schema broken = withField(released, new Schema.Field("priority", Schema.create(Schema.Type.INT)));
 
         assertThat(ReleasedSchemas.backwardProblem(broken, released))
-                .contains("READER_FIELD_MISSING_DEFAULT").contains("priority");
+                .contains("READER_FIELD_MISSING_DEFAULT")
+                .contains("priority");
     }
 
     @Test
@@ -60,21 +68,29 @@ class SchemaEvolutionTest {
         Schema released = ReleasedSchemas.load("0.1.0").get("dev.relay.schemas.AttemptRecord");
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field f : released.getFields()) {
-            fields.add(f.name().equals("latencyMs")
-                    ? new Schema.Field(f.name(), Schema.create(Schema.Type.STRING))
-                    : new Schema.Field(f, f.schema()));
+            fields.add(
+                    f.name().equals("latencyMs")
+                            ? new Schema.Field(f.name(), Schema.create(Schema.Type.STRING))
+                            : new Schema.Field(f, f.schema()));
         }
-        Schema broken = Schema.createRecord(released.getName(), released.getDoc(), released.getNamespace(), false, fields);
+        Schema broken =
+                Schema.createRecord(released.getName(), released.getDoc(), released.getNamespace(), false, fields);
 
-        assertThat(ReleasedSchemas.backwardProblem(broken, released)).contains("TYPE_MISMATCH").contains("latencyMs");
+        assertThat(ReleasedSchemas.backwardProblem(broken, released))
+                .contains("TYPE_MISMATCH")
+                .contains("latencyMs");
     }
 
     @Test
     void shouldAcceptANewOptionalFieldWithADefault() {
         Schema released = ReleasedSchemas.load("0.1.0").get("dev.relay.schemas.Job");
-        Schema evolved = withField(released, new Schema.Field("priority",
-                Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.INT)),
-                null, JsonProperties.NULL_VALUE));
+        Schema evolved = withField(
+                released,
+                new Schema.Field(
+                        "priority",
+                        Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.INT)),
+                        null,
+                        JsonProperties.NULL_VALUE));
 
         assertThat(ReleasedSchemas.backwardProblem(evolved, released)).isNull();
     }

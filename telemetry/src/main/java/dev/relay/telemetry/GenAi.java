@@ -15,6 +15,7 @@ public final class GenAi {
     public static final AttributeKey<String> PROVIDER_NAME = AttributeKey.stringKey("gen_ai.provider.name");
     /** The older name of {@link #PROVIDER_NAME}, still read by many backends. */
     public static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("gen_ai.system");
+
     public static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
     public static final AttributeKey<String> RESPONSE_MODEL = AttributeKey.stringKey("gen_ai.response.model");
     public static final AttributeKey<Long> INPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.input_tokens");
@@ -27,6 +28,7 @@ public final class GenAi {
     public static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("relay.attempt");
     /** The configured key's name ({@code keys[].name}), never its value. */
     public static final AttributeKey<String> KEY_NAME = AttributeKey.stringKey("relay.key_name");
+
     public static final AttributeKey<String> OUTCOME_CLASS = AttributeKey.stringKey("relay.outcome_class");
     public static final AttributeKey<String> DECISION = AttributeKey.stringKey("relay.decision");
 }

@@ -77,9 +77,11 @@ public final class Telemetry implements AutoCloseable {
         if (!settings.enabled()) {
             return NONE;
         }
-        String endpoint = settings.endpoint().endsWith("/v1/traces") ? settings.endpoint()
+        String endpoint = settings.endpoint().endsWith("/v1/traces")
+                ? settings.endpoint()
                 : settings.endpoint().replaceAll("/+$", "") + "/v1/traces";
-        SpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(endpoint).build();
+        SpanExporter exporter =
+                OtlpHttpSpanExporter.builder().setEndpoint(endpoint).build();
         String name = settings.serviceName().isBlank() ? role : settings.serviceName();
         return create(BatchSpanProcessor.builder(exporter).build(), name);
     }
@@ -91,12 +93,15 @@ public final class Telemetry implements AutoCloseable {
 
     private static Telemetry create(SpanProcessor processor, String serviceName) {
         SdkTracerProvider provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.create(
-                        Attributes.of(io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), serviceName))))
+                .setResource(Resource.getDefault()
+                        .merge(Resource.create(Attributes.of(
+                                io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), serviceName))))
                 .addSpanProcessor(processor)
                 .build();
-        OpenTelemetry sdk = OpenTelemetrySdk.builder().setTracerProvider(provider)
-                .setPropagators(ContextPropagators.create(W3C)).build();
+        OpenTelemetry sdk = OpenTelemetrySdk.builder()
+                .setTracerProvider(provider)
+                .setPropagators(ContextPropagators.create(W3C))
+                .build();
         return new Telemetry(sdk, provider);
     }
 

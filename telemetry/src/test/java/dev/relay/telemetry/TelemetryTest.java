@@ -25,8 +25,9 @@ class TelemetryTest {
             }
             span.end();
             String traceparent = new String(headers.lastHeader("traceparent").value(), StandardCharsets.UTF_8);
-            assertThat(traceparent).startsWith("00-" + span.getSpanContext().getTraceId() + "-"
-                    + span.getSpanContext().getSpanId() + "-");
+            assertThat(traceparent)
+                    .startsWith("00-" + span.getSpanContext().getTraceId() + "-"
+                            + span.getSpanContext().getSpanId() + "-");
 
             Context extracted = t.extract(headers);
             assertThat(Span.fromContext(extracted).getSpanContext().getTraceId())
@@ -59,6 +60,7 @@ class TelemetryTest {
         }
         assertThat(headers.toArray()).isEmpty();
         String tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        assertThat(Span.fromContext(off.extractHttp(n -> tp)).getSpanContext().isValid()).isFalse();
+        assertThat(Span.fromContext(off.extractHttp(n -> tp)).getSpanContext().isValid())
+                .isFalse();
     }
 }

@@ -28,7 +28,9 @@ public final class RelayStackExtension implements BeforeAllCallback, BeforeEachC
 
     /** Partitions of the topics {@link #createTopics(Topics)} makes: enough to exercise partitioning, cheap to create. */
     public static final int TEST_PARTITIONS = 2;
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RelayStackExtension.class);
+
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(RelayStackExtension.class);
 
     private volatile TestStack stack;
 
@@ -44,7 +46,8 @@ public final class RelayStackExtension implements BeforeAllCallback, BeforeEachC
 
     private void attach(ExtensionContext context) {
         if (stack == null) {
-            stack = context.getRoot().getStore(NAMESPACE)
+            stack = context.getRoot()
+                    .getStore(NAMESPACE)
                     .getOrComputeIfAbsent(TestStack.class, k -> new TestStack(), TestStack.class);
         }
     }

@@ -27,17 +27,21 @@ interface TestBroker extends AutoCloseable {
             case "testcontainers" -> {
                 try {
                     yield (TestBroker) Class.forName("dev.relay.testkit.ContainerTestBroker")
-                            .getMethod("start").invoke(null);
+                            .getMethod("start")
+                            .invoke(null);
                 } catch (ReflectiveOperationException | LinkageError e) {
                     Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
-                    throw new IllegalStateException("-D" + PROPERTY + "=testcontainers: cannot start a Kafka container "
-                            + "(needs a running Docker engine, and the tests started with -D" + PROPERTY
-                            + "=testcontainers so that Maven's testcontainers profile adds the dependency): " + cause,
+                    throw new IllegalStateException(
+                            "-D" + PROPERTY + "=testcontainers: cannot start a Kafka container "
+                                    + "(needs a running Docker engine, and the tests started with -D" + PROPERTY
+                                    + "=testcontainers so that Maven's testcontainers profile adds the dependency): "
+                                    + cause,
                             cause);
                 }
             }
-            default -> throw new IllegalArgumentException(
-                    "-D" + PROPERTY + "=" + choice + ": expected embedded or testcontainers");
+            default ->
+                throw new IllegalArgumentException(
+                        "-D" + PROPERTY + "=" + choice + ": expected embedded or testcontainers");
         };
     }
 }

@@ -28,7 +28,9 @@ final class TestStack implements ExtensionContext.Store.CloseableResource, AutoC
         if (broker == null) {
             long t0 = System.nanoTime();
             broker = TestBroker.start();
-            LOG.info("Test broker started in {} ms at {}", (System.nanoTime() - t0) / 1_000_000,
+            LOG.info(
+                    "Test broker started in {} ms at {}",
+                    (System.nanoTime() - t0) / 1_000_000,
                     broker.bootstrapServers());
         }
         return broker;
@@ -39,7 +41,9 @@ final class TestStack implements ExtensionContext.Store.CloseableResource, AutoC
         if (registry == null) {
             long t0 = System.nanoTime();
             registry = ApicurioRegistry.start(null, 0);
-            LOG.info("Test registry started in {} ms at {}", (System.nanoTime() - t0) / 1_000_000,
+            LOG.info(
+                    "Test registry started in {} ms at {}",
+                    (System.nanoTime() - t0) / 1_000_000,
                     registry.ccompatUrl());
         }
         return registry;

@@ -20,8 +20,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The harness itself: the broker carries records and transactions, the real registry answers. */
@@ -34,16 +34,22 @@ class StackSmokeIT {
     @Test
     void shouldProduceAndConsumeOneRecordThroughTheBroker() throws Exception {
         Topics topics = STACK.freshTopics();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()),
-                new StringSerializer(), new StringSerializer())) {
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.send(new ProducerRecord<>(topics.jobs(), "job-1", "hello")).get();
         }
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "smoke-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        STACK.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "smoke-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(topics.jobs()));
             List<ConsumerRecord<String, String>> got = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -60,10 +66,14 @@ class StackSmokeIT {
     @Test
     void shouldCommitAndAbortTransactionsAsExactlyOnceV2Needs() throws Exception {
         Topics topics = STACK.freshTopics();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "smoke-tx-" + UUID.randomUUID()),
-                new StringSerializer(), new StringSerializer())) {
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        STACK.bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        "smoke-tx-" + UUID.randomUUID()),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.initTransactions(); // needs the transaction coordinator: __transaction_state with RF 1
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topics.results(), "job-1", "aborted"));
@@ -72,12 +82,18 @@ class StackSmokeIT {
             producer.send(new ProducerRecord<>(topics.results(), "job-1", "committed"));
             producer.commitTransaction();
         }
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "smoke-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        STACK.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "smoke-" + UUID.randomUUID(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(topics.results()));
             List<String> values = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -91,9 +107,12 @@ class StackSmokeIT {
 
     @Test
     void shouldAnswerOnTheConfluentApiOfTheRealRegistry() throws Exception {
-        HttpResponse<String> resp = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(STACK.registryUrl() + "/config")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> resp = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(STACK.registryUrl() + "/config"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(resp.statusCode()).isEqualTo(200);
         assertThat(resp.body()).contains("BACKWARD");
     }

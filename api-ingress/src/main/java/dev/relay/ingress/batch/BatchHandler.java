@@ -8,8 +8,8 @@ import dev.relay.ingress.http.ApiException;
 import dev.relay.ingress.http.Auth;
 import dev.relay.ingress.http.BodyReader;
 import dev.relay.ingress.http.JobSubmitter;
-import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.http.Responses;
+import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.kafka.Catalog;
 import dev.relay.ingress.kafka.FileContents;
 import dev.relay.ingress.kafka.JobPublisher;
@@ -58,8 +58,17 @@ public final class BatchHandler {
     private final ObjectMapper json;
     private final Clock clock;
 
-    public BatchHandler(BodyReader bodies, BatchParser parser, JobPublisher publisher, JobView view, Catalog catalog,
-            FileContents files, Batches batches, ResultRenderer renderer, TargetGuard webhookTargets, ObjectMapper json,
+    public BatchHandler(
+            BodyReader bodies,
+            BatchParser parser,
+            JobPublisher publisher,
+            JobView view,
+            Catalog catalog,
+            FileContents files,
+            Batches batches,
+            ResultRenderer renderer,
+            TargetGuard webhookTargets,
+            ObjectMapper json,
             Clock clock) {
         this.bodies = bodies;
         this.parser = parser;
@@ -78,12 +87,19 @@ public final class BatchHandler {
         String key = ctx.header("Idempotency-Key");
         JobSubmitter.validateKey(key);
         String tenant = Auth.tenant(ctx);
-        String batchId = key == null ? "batch_" + UUID.randomUUID().toString().replace("-", "")
+        String batchId = key == null
+                ? "batch_" + UUID.randomUUID().toString().replace("-", "")
                 : "batch_" + JobSubmitter.derivedId(tenant, "batch\u0000" + key).substring(4);
-        String text = bodies.text(ctx, bodies.maxBytes() * 100, "application/jsonl", "application/x-ndjson",
-                "application/json", "text/plain");
+        String text = bodies.text(
+                ctx,
+                bodies.maxBytes() * 100,
+                "application/jsonl",
+                "application/x-ndjson",
+                "application/json",
+                "text/plain");
         JsonNode request = openAiRequest(ctx, text);
-        if (key != null && (catalog.get(batchId).isPresent() || !view.batch(batchId).isEmpty())) {
+        if (key != null
+                && (catalog.get(batchId).isPresent() || !view.batch(batchId).isEmpty())) {
             ctx.header("Idempotent-Replayed", "true");
             Responses.json(ctx, 200, body(batchId, tenant), json);
             return;
@@ -118,22 +134,31 @@ public final class BatchHandler {
         String fileId = requiredText(req, "input_file_id");
         String endpoint = requiredText(req, "endpoint");
         if (!BatchParser.CHAT_COMPLETIONS.equals(endpoint)) {
-            throw ApiException.invalid("endpoint", "unsupported_value", "endpoint must be "
-                    + BatchParser.CHAT_COMPLETIONS + " (Relay batches chat completions only); got '" + endpoint + "'");
+            throw ApiException.invalid(
+                    "endpoint",
+                    "unsupported_value",
+                    "endpoint must be " + BatchParser.CHAT_COMPLETIONS + " (Relay batches chat completions only); got '"
+                            + endpoint + "'");
         }
         String window = requiredText(req, "completion_window");
         if (!"24h".equals(window)) {
-            throw ApiException.invalid("completion_window", "invalid_value",
-                    "completion_window must be '24h'; got '" + window + "'");
+            throw ApiException.invalid(
+                    "completion_window", "invalid_value", "completion_window must be '24h'; got '" + window + "'");
         }
         ObjectNode metadata = metadata(req.get("metadata"));
-        ObjectNode file = catalog.get(fileId).filter(f -> "file".equals(f.path("object").asText()))
-                .filter(f -> java.util.Objects.equals(Batches.textOrNull(f.path("relay").get("tenant")), tenant))
-                .orElseThrow(() -> new ApiException(404, "invalid_request_error", "input_file_id", "file_not_found",
+        ObjectNode file = catalog.get(fileId)
+                .filter(f -> "file".equals(f.path("object").asText()))
+                .filter(f -> java.util.Objects.equals(
+                        Batches.textOrNull(f.path("relay").get("tenant")), tenant))
+                .orElseThrow(() -> new ApiException(
+                        404,
+                        "invalid_request_error",
+                        "input_file_id",
+                        "file_not_found",
                         "No such File object: " + fileId));
         if (!"batch".equals(file.path("purpose").asText())) {
-            throw ApiException.invalid("input_file_id", "invalid_value", "file " + fileId
-                    + " was not uploaded with purpose 'batch'");
+            throw ApiException.invalid(
+                    "input_file_id", "invalid_value", "file " + fileId + " was not uploaded with purpose 'batch'");
         }
         Instant created = clock.instant();
         Instant deadline = created.plus(COMPLETION_WINDOW);
@@ -185,8 +210,13 @@ public final class BatchHandler {
             record.put("failed_at", clock.millis() / 1000);
             ObjectNode errors = record.putObject("errors");
             errors.put("object", "list");
-            errors.putArray("data").addObject().put("code", "publish_failed").put("message",
-                    "Relay could not hand every item to Kafka; items already published still run: " + e.getMessage());
+            errors.putArray("data")
+                    .addObject()
+                    .put("code", "publish_failed")
+                    .put(
+                            "message",
+                            "Relay could not hand every item to Kafka; items already published still run: "
+                                    + e.getMessage());
             try {
                 catalog.put(record.path("id").asText(), record);
             } catch (RuntimeException again) {
@@ -197,8 +227,14 @@ public final class BatchHandler {
         jobs.forEach(view::onJob);
     }
 
-    private ObjectNode newRecord(String batchId, String tenant, String fileId, String window, ObjectNode metadata,
-            int total, Instant deadline) {
+    private ObjectNode newRecord(
+            String batchId,
+            String tenant,
+            String fileId,
+            String window,
+            ObjectNode metadata,
+            int total,
+            Instant deadline) {
         long now = clock.millis() / 1000;
         ObjectNode r = json.createObjectNode();
         r.put("id", batchId);
@@ -217,8 +253,8 @@ public final class BatchHandler {
         } else {
             r.put("expires_at", deadline.getEpochSecond());
         }
-        for (String f : List.of("finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at",
-                "cancelled_at")) {
+        for (String f :
+                List.of("finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at")) {
             r.putNull(f);
         }
         r.putObject("request_counts").put("total", total).put("completed", 0).put("failed", 0);
@@ -234,12 +270,18 @@ public final class BatchHandler {
             return json.createObjectNode();
         }
         if (!n.isObject() || n.size() > MAX_METADATA) {
-            throw ApiException.invalid("metadata", "invalid_value", "metadata must be an object of at most "
-                    + MAX_METADATA + " string values");
+            throw ApiException.invalid(
+                    "metadata",
+                    "invalid_value",
+                    "metadata must be an object of at most " + MAX_METADATA + " string values");
         }
         n.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual() || e.getKey().length() > 64 || e.getValue().asText().length() > 512) {
-                throw ApiException.invalid("metadata." + e.getKey(), "invalid_value",
+            if (!e.getValue().isTextual()
+                    || e.getKey().length() > 64
+                    || e.getValue().asText().length() > 512) {
+                throw ApiException.invalid(
+                        "metadata." + e.getKey(),
+                        "invalid_value",
                         "metadata values must be strings of at most 512 characters, keys at most 64");
             }
         });
@@ -247,7 +289,9 @@ public final class BatchHandler {
         if (hook != null) {
             TargetGuard.Verdict v = webhookTargets.checkSyntaxAndLiteral(hook.asText());
             if (!v.allowed()) {
-                throw ApiException.invalid("metadata." + BatchWebhooks.METADATA_KEY, "invalid_callback_url",
+                throw ApiException.invalid(
+                        "metadata." + BatchWebhooks.METADATA_KEY,
+                        "invalid_callback_url",
                         "metadata." + BatchWebhooks.METADATA_KEY + " " + v.reason());
             }
         }
@@ -284,7 +328,8 @@ public final class BatchHandler {
         int limit = limit(ctx.queryParam("limit"), 20, 100);
         String after = ctx.queryParam("after");
         List<ObjectNode> all = catalog.list("batch").stream()
-                .filter(r -> java.util.Objects.equals(Batches.textOrNull(r.path("relay").get("tenant")), tenant))
+                .filter(r -> java.util.Objects.equals(
+                        Batches.textOrNull(r.path("relay").get("tenant")), tenant))
                 .toList();
         int start = 0;
         if (after != null) {
@@ -302,7 +347,9 @@ public final class BatchHandler {
         ArrayNode data = out.putArray("data");
         page.forEach(r -> data.add(batches.render(r)));
         out.put("first_id", page.isEmpty() ? null : page.get(0).path("id").asText());
-        out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).path("id").asText());
+        out.put(
+                "last_id",
+                page.isEmpty() ? null : page.get(page.size() - 1).path("id").asText());
         out.put("has_more", start + page.size() < all.size());
         Responses.json(ctx, 200, out, json);
     }
@@ -342,7 +389,9 @@ public final class BatchHandler {
             response.put("request_id", r.getJobId());
             response.set("body", renderer.syncBody(r));
             if (r.getError() != null) {
-                line.putObject("error").put("code", r.getError().getCode()).put("message", r.getError().getMessage());
+                line.putObject("error")
+                        .put("code", r.getError().getCode())
+                        .put("message", r.getError().getMessage());
             } else {
                 line.putNull("error");
             }
@@ -353,7 +402,11 @@ public final class BatchHandler {
 
     private String known(String batchId) {
         if (view.batch(batchId).isEmpty()) {
-            throw new ApiException(404, "invalid_request_error", "batch_id", "batch_not_found",
+            throw new ApiException(
+                    404,
+                    "invalid_request_error",
+                    "batch_id",
+                    "batch_not_found",
                     "No batch found with id '" + batchId + "'.");
         }
         return batchId;
@@ -381,7 +434,10 @@ public final class BatchHandler {
                 default -> queued++;
             }
         }
-        return json.createObjectNode().put("queued", queued).put("running", running).put("succeeded", succeeded)
+        return json.createObjectNode()
+                .put("queued", queued)
+                .put("running", running)
+                .put("succeeded", succeeded)
                 .put("failed", failed);
     }
 
@@ -389,13 +445,19 @@ public final class BatchHandler {
         ObjectNode counts = statusCounts(batchId);
         int succeeded = counts.path("succeeded").asInt();
         int failed = counts.path("failed").asInt();
-        int total = succeeded + failed + counts.path("queued").asInt() + counts.path("running").asInt();
+        int total = succeeded
+                + failed
+                + counts.path("queued").asInt()
+                + counts.path("running").asInt();
         ObjectNode out = json.createObjectNode();
         out.put("id", batchId);
         out.put("object", "batch");
         out.put("endpoint", BatchParser.CHAT_COMPLETIONS);
         out.put("status", succeeded + failed == total ? "completed" : "in_progress");
-        out.putObject("request_counts").put("total", total).put("completed", succeeded).put("failed", failed);
+        out.putObject("request_counts")
+                .put("total", total)
+                .put("completed", succeeded)
+                .put("failed", failed);
         return out;
     }
 }

@@ -78,19 +78,24 @@ public final class BatchParser {
             JsonNode n = parseLine(line, where);
             JsonNode customId = n.get("custom_id");
             if (customId == null || !customId.isTextual() || customId.asText().isEmpty()) {
-                throw ApiException.invalid(where + ".custom_id", "invalid_value", where
-                        + ": custom_id must be a non-empty string");
+                throw ApiException.invalid(
+                        where + ".custom_id", "invalid_value", where + ": custom_id must be a non-empty string");
             }
             if (!customIds.add(customId.asText())) {
-                throw ApiException.invalid(where + ".custom_id", "duplicate_custom_id", where + ": custom_id '"
-                        + customId.asText() + "' appears more than once");
+                throw ApiException.invalid(
+                        where + ".custom_id",
+                        "duplicate_custom_id",
+                        where + ": custom_id '" + customId.asText() + "' appears more than once");
             }
             if (n.has("method") && !"POST".equals(n.get("method").asText())) {
                 throw ApiException.invalid(where + ".method", "invalid_value", where + ": method must be POST");
             }
             if (n.has("url") && !URLS.contains(n.get("url").asText())) {
-                throw ApiException.invalid(where + ".url", "invalid_value", where + ": url must be "
-                        + CHAT_COMPLETIONS + ", the batch's endpoint; got '" + n.get("url").asText() + "'");
+                throw ApiException.invalid(
+                        where + ".url",
+                        "invalid_value",
+                        where + ": url must be " + CHAT_COMPLETIONS + ", the batch's endpoint; got '"
+                                + n.get("url").asText() + "'");
             }
             JsonNode body = n.get("body");
             if (body == null || !body.isObject()) {
@@ -99,11 +104,13 @@ public final class BatchParser {
             String jobId = batchId + "-" + jobs;
             Job job;
             try {
-                job = factory.build(body, new JobFactory.Submission(jobId, tenant,
-                        null, "batch", batchId, customId.asText()), false);
+                job = factory.build(
+                        body,
+                        new JobFactory.Submission(jobId, tenant, null, "batch", batchId, customId.asText()),
+                        false);
             } catch (ApiException e) {
-                throw new ApiException(e.status(), e.type(), prefixed(where, e.param()), e.code(),
-                        where + ": " + e.getMessage());
+                throw new ApiException(
+                        e.status(), e.type(), prefixed(where, e.param()), e.code(), where + ": " + e.getMessage());
             } catch (InvalidRequestException e) {
                 throw ApiException.invalid(prefixed(where, e.param()), "invalid_value", where + ": " + e.getMessage());
             }

@@ -29,6 +29,7 @@ public final class BatchWebhooks implements AutoCloseable {
 
     /** The metadata key a batch names its webhook with. */
     public static final String METADATA_KEY = "webhook_url";
+
     private static final Logger LOG = LoggerFactory.getLogger(BatchWebhooks.class);
     private static final Set<String> DONE = Set.of("delivered", "gave_up", "refused");
 
@@ -43,8 +44,14 @@ public final class BatchWebhooks implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    public BatchWebhooks(Catalog catalog, Batches batches, WebhookSender sender, Optional<String> configUrl,
-            Predicate<String> owns, ObjectMapper json, Clock clock) {
+    public BatchWebhooks(
+            Catalog catalog,
+            Batches batches,
+            WebhookSender sender,
+            Optional<String> configUrl,
+            Predicate<String> owns,
+            ObjectMapper json,
+            Clock clock) {
         this.catalog = catalog;
         this.batches = batches;
         this.sender = sender;
@@ -78,8 +85,11 @@ public final class BatchWebhooks implements AutoCloseable {
         for (ObjectNode record : catalog.list("batch")) {
             String id = record.path("id").asText();
             String url = url(record).orElse(null);
-            if (url == null || DONE.contains(record.path("relay").path("webhook").path("state").asText())
-                    || inFlight.contains(id) || !owns.test(id)) {
+            if (url == null
+                    || DONE.contains(
+                            record.path("relay").path("webhook").path("state").asText())
+                    || inFlight.contains(id)
+                    || !owns.test(id)) {
                 continue;
             }
             ObjectNode batch = batches.render(record);
@@ -106,7 +116,11 @@ public final class BatchWebhooks implements AutoCloseable {
             envelope.set("data", batch);
             WebhookSender.Outcome o = sender.deliver(url, webhookId, envelope.toString(), attempts -> {});
             if (o.state() != WebhookSender.State.DELIVERED) {
-                LOG.warn("batch webhook {} for {} ended {} after {} attempts", webhookId, id, o.state(),
+                LOG.warn(
+                        "batch webhook {} for {} ended {} after {} attempts",
+                        webhookId,
+                        id,
+                        o.state(),
                         o.attempts().size());
             }
             record(id, webhookId, url, o.state().name().toLowerCase(Locale.ROOT), o.attempts());
@@ -131,7 +145,8 @@ public final class BatchWebhooks implements AutoCloseable {
         w.put("state", state);
         w.put("updated_at", clock.millis());
         ArrayNode a = w.putArray("attempts");
-        attempts.forEach(x -> a.addObject().put("at", x.at()).put("status", x.status()).put("error", x.error()));
+        attempts.forEach(
+                x -> a.addObject().put("at", x.at()).put("status", x.status()).put("error", x.error()));
         catalog.put(id, record);
     }
 

@@ -52,13 +52,19 @@ public final class Batches {
 
     /** The batch's catalog record, if it exists and belongs to {@code tenant}. */
     public Optional<ObjectNode> record(String batchId, String tenant) {
-        return catalog.get(batchId).filter(r -> "batch".equals(r.path("object").asText()))
+        return catalog.get(batchId)
+                .filter(r -> "batch".equals(r.path("object").asText()))
                 .filter(r -> Objects.equals(textOrNull(r.path("relay").get("tenant")), tenant));
     }
 
     public ObjectNode known(String batchId, String tenant) {
-        return record(batchId, tenant).orElseThrow(() -> new ApiException(404, "invalid_request_error", "batch_id",
-                "batch_not_found", "No batch found with id '" + batchId + "'."));
+        return record(batchId, tenant)
+                .orElseThrow(() -> new ApiException(
+                        404,
+                        "invalid_request_error",
+                        "batch_id",
+                        "batch_not_found",
+                        "No batch found with id '" + batchId + "'."));
     }
 
     public Progress progress(String batchId, int total) {
@@ -95,13 +101,16 @@ public final class Batches {
         } else if (record.hasNonNull("cancelling_at")) {
             status = p.ended() ? "cancelled" : "cancelling";
             if (p.ended()) {
-                out.put("cancelled_at", Math.max(last, record.path("cancelling_at").asLong()));
+                out.put(
+                        "cancelled_at",
+                        Math.max(last, record.path("cancelling_at").asLong()));
             }
         } else if (p.ended()) {
             status = "completed";
             out.put("finalizing_at", last);
             out.put("completed_at", last);
-        } else if (record.path("expires_at").isNumber() && now > record.path("expires_at").asLong()) {
+        } else if (record.path("expires_at").isNumber()
+                && now > record.path("expires_at").asLong()) {
             status = "expired";
             out.put("expired_at", record.path("expires_at").asLong());
         } else {
@@ -111,10 +120,14 @@ public final class Batches {
         boolean ended = isEnded(status);
         if (ended && !"failed".equals(status)) {
             out.put("output_file_id", p.succeeded() > 0 ? "file-" + id + OUTPUT_SUFFIX : null);
-            out.put("error_file_id", p.failed() > 0 || p.succeeded() + p.failed() < total
-                    ? "file-" + id + ERRORS_SUFFIX : null);
+            out.put(
+                    "error_file_id",
+                    p.failed() > 0 || p.succeeded() + p.failed() < total ? "file-" + id + ERRORS_SUFFIX : null);
         }
-        out.putObject("request_counts").put("total", total).put("completed", p.succeeded()).put("failed", p.failed());
+        out.putObject("request_counts")
+                .put("total", total)
+                .put("completed", p.succeeded())
+                .put("failed", p.failed());
         JsonNode webhook = record.path("relay").get("webhook");
         if (webhook != null) {
             out.set("webhook", webhook.deepCopy());
@@ -138,7 +151,11 @@ public final class Batches {
             if ("cancelling".equals(status)) {
                 return now;
             }
-            throw new ApiException(409, "invalid_request_error", "batch_id", "batch_not_cancellable",
+            throw new ApiException(
+                    409,
+                    "invalid_request_error",
+                    "batch_id",
+                    "batch_not_cancellable",
                     "Cannot cancel a batch with status '" + status + "'.");
         }
         record.put("cancelling_at", clock.millis() / 1000);
@@ -216,13 +233,21 @@ public final class Batches {
             if (!errors || !("expired".equals(status) || "cancelled".equals(status))) {
                 return null;
             }
-            line.put("custom_id", view.state(jobId).flatMap(JobView.JobState::job).map(JobView.JobInfo::customId)
-                    .orElse(null));
+            line.put(
+                    "custom_id",
+                    view.state(jobId)
+                            .flatMap(JobView.JobState::job)
+                            .map(JobView.JobInfo::customId)
+                            .orElse(null));
             line.putNull("response");
             boolean expired = "expired".equals(status);
-            line.putObject("error").put("code", expired ? "batch_expired" : "batch_cancelled").put("message", expired
-                    ? "This request could not be executed before the completion window expired."
-                    : "This request was not executed because the batch was cancelled.");
+            line.putObject("error")
+                    .put("code", expired ? "batch_expired" : "batch_cancelled")
+                    .put(
+                            "message",
+                            expired
+                                    ? "This request could not be executed before the completion window expired."
+                                    : "This request was not executed because the batch was cancelled.");
             return line.toString();
         }
         boolean ok = r.getStatus() == JobStatus.SUCCEEDED;
@@ -249,8 +274,11 @@ public final class Batches {
         f.put("object", "file");
         f.put("bytes", bytes);
         ObjectNode batch = render(record);
-        f.put("created_at", batch.path("completed_at").isNumber() ? batch.path("completed_at").asLong()
-                : clock.millis() / 1000);
+        f.put(
+                "created_at",
+                batch.path("completed_at").isNumber()
+                        ? batch.path("completed_at").asLong()
+                        : clock.millis() / 1000);
         f.put("filename", record.path("id").asText() + (errors ? "_error.jsonl" : "_output.jsonl"));
         f.put("purpose", "batch_output");
         f.put("status", "processed");

@@ -35,6 +35,7 @@ public final class FilesHandler {
 
     /** OpenAI's limits for a batch input file. */
     public static final int MAX_LINES = BatchParser.MAX_LINES;
+
     public static final long MAX_BYTES = 200L * 1024 * 1024;
 
     private final Catalog catalog;
@@ -45,8 +46,8 @@ public final class FilesHandler {
     private final Clock clock;
     private final int maxLineBytes;
 
-    public FilesHandler(Catalog catalog, FileContents files, Batches batches, BodyReader bodies, ObjectMapper json,
-            Clock clock) {
+    public FilesHandler(
+            Catalog catalog, FileContents files, Batches batches, BodyReader bodies, ObjectMapper json, Clock clock) {
         this.catalog = catalog;
         this.files = files;
         this.batches = batches;
@@ -60,7 +61,11 @@ public final class FilesHandler {
     public void upload(Context ctx) {
         String type = ctx.header("Content-Type");
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-            throw new ApiException(415, "invalid_request_error", null, "unsupported_media_type",
+            throw new ApiException(
+                    415,
+                    "invalid_request_error",
+                    null,
+                    "unsupported_media_type",
                     "POST /v1/files takes multipart/form-data with the fields 'file' and 'purpose'; got "
                             + (type == null ? "none" : "'" + type + "'"));
         }
@@ -76,7 +81,9 @@ public final class FilesHandler {
             throw ApiException.invalid("purpose", "missing_required_parameter", "'purpose' is required");
         }
         if (!"batch".equals(purpose)) {
-            throw ApiException.invalid("purpose", "unsupported_value",
+            throw ApiException.invalid(
+                    "purpose",
+                    "unsupported_value",
                     "Relay stores files for the Batch API only: purpose must be 'batch'; got '" + purpose + "'");
         }
         if (file == null) {
@@ -106,7 +113,9 @@ public final class FilesHandler {
         ObjectNode relay = record.putObject("relay");
         relay.put("tenant", Auth.tenant(ctx));
         relay.put("lines", lines);
-        relay.putObject("location").put("partition", location.partition()).put("offset", location.firstOffset())
+        relay.putObject("location")
+                .put("partition", location.partition())
+                .put("offset", location.firstOffset())
                 .put("chunks", location.chunks());
         catalog.put(id, record);
         Responses.json(ctx, 200, visible(record), json);
@@ -122,7 +131,11 @@ public final class FilesHandler {
                     continue;
                 }
                 if (++count > MAX_LINES) {
-                    throw new ApiException(400, "invalid_request_error", "file", "too_many_lines",
+                    throw new ApiException(
+                            400,
+                            "invalid_request_error",
+                            "file",
+                            "too_many_lines",
                             "a batch input file has at most " + MAX_LINES + " lines");
                 }
                 String where = "lines[" + lines.index() + "]";
@@ -130,11 +143,19 @@ public final class FilesHandler {
                 try {
                     n = bodies.parse(line, where);
                 } catch (ApiException e) {
-                    throw new ApiException(400, "invalid_request_error", where, "invalid_jsonl",
+                    throw new ApiException(
+                            400,
+                            "invalid_request_error",
+                            where,
+                            "invalid_jsonl",
                             "the file is not JSONL: " + e.getMessage());
                 }
                 if (!n.isObject()) {
-                    throw new ApiException(400, "invalid_request_error", where, "invalid_jsonl",
+                    throw new ApiException(
+                            400,
+                            "invalid_request_error",
+                            where,
+                            "invalid_jsonl",
                             "the file is not JSONL: " + where + " is not a JSON object");
                 }
             }
@@ -151,7 +172,11 @@ public final class FilesHandler {
     }
 
     private static ApiException tooLarge() {
-        return new ApiException(413, "invalid_request_error", "file", "file_too_large",
+        return new ApiException(
+                413,
+                "invalid_request_error",
+                "file",
+                "file_too_large",
                 "a batch input file is at most " + MAX_BYTES + " bytes (200 MB)");
     }
 
@@ -165,8 +190,8 @@ public final class FilesHandler {
         if (m.contains("max") || m.contains("size") || m.contains("too large")) {
             return tooLarge();
         }
-        return ApiException.invalid("file", "invalid_multipart", "the multipart body could not be read: "
-                + e.getMessage());
+        return ApiException.invalid(
+                "file", "invalid_multipart", "the multipart body could not be read: " + e.getMessage());
     }
 
     public void get(Context ctx) {
@@ -205,7 +230,8 @@ public final class FilesHandler {
         boolean asc = "asc".equals(ctx.queryParam("order"));
         List<ObjectNode> all = new ArrayList<>(catalog.list("file").stream()
                 .filter(r -> Objects.equals(Batches.textOrNull(r.path("relay").get("tenant")), tenant))
-                .filter(r -> purpose == null || purpose.equals(r.path("purpose").asText())).toList());
+                .filter(r -> purpose == null || purpose.equals(r.path("purpose").asText()))
+                .toList());
         if (asc) {
             java.util.Collections.reverse(all);
         }
@@ -225,7 +251,9 @@ public final class FilesHandler {
         ArrayNode data = out.putArray("data");
         page.forEach(r -> data.add(visible(r)));
         out.put("first_id", page.isEmpty() ? null : page.get(0).path("id").asText());
-        out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).path("id").asText());
+        out.put(
+                "last_id",
+                page.isEmpty() ? null : page.get(page.size() - 1).path("id").asText());
         out.put("has_more", start + page.size() < all.size());
         Responses.json(ctx, 200, out, json);
     }
@@ -233,26 +261,34 @@ public final class FilesHandler {
     public void delete(Context ctx) {
         String id = ctx.pathParam("id");
         if (Batches.derived(id).isPresent()) {
-            throw ApiException.invalid("file_id", "invalid_value",
+            throw ApiException.invalid(
+                    "file_id",
+                    "invalid_value",
                     "batch output and error files are derived from the results and cannot be deleted");
         }
         ObjectNode record = stored(id, Auth.tenant(ctx));
         files.delete(id, location(record));
         catalog.remove(id);
-        Responses.json(ctx, 200, json.createObjectNode().put("id", id).put("object", "file").put("deleted", true),
+        Responses.json(
+                ctx,
+                200,
+                json.createObjectNode().put("id", id).put("object", "file").put("deleted", true),
                 json);
     }
 
     private ObjectNode stored(String id, String tenant) {
-        return catalog.get(id).filter(f -> "file".equals(f.path("object").asText()))
+        return catalog.get(id)
+                .filter(f -> "file".equals(f.path("object").asText()))
                 .filter(f -> Objects.equals(Batches.textOrNull(f.path("relay").get("tenant")), tenant))
-                .orElseThrow(() -> new ApiException(404, "invalid_request_error", "file_id", "file_not_found",
-                        "No such File object: " + id));
+                .orElseThrow(() -> new ApiException(
+                        404, "invalid_request_error", "file_id", "file_not_found", "No such File object: " + id));
     }
 
     static FileContents.Location location(ObjectNode record) {
         JsonNode l = record.path("relay").path("location");
-        return new FileContents.Location(l.path("partition").asInt(), l.path("offset").asLong(),
+        return new FileContents.Location(
+                l.path("partition").asInt(),
+                l.path("offset").asLong(),
                 l.path("chunks").asInt());
     }
 

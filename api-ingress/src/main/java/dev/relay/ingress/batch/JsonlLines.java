@@ -67,7 +67,9 @@ public final class JsonlLines {
 
     private void append(int from, int to) {
         if (line.size() + (to - from) > maxLineBytes) {
-            throw ApiException.invalid("lines[" + (index + 1) + "]", "line_too_large",
+            throw ApiException.invalid(
+                    "lines[" + (index + 1) + "]",
+                    "line_too_large",
                     "lines[" + (index + 1) + "] is longer than " + maxLineBytes + " bytes");
         }
         line.write(buf, from, to - from);
@@ -80,11 +82,15 @@ public final class JsonlLines {
             n--;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, 0, n)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b, 0, n))
+                    .toString();
         } catch (CharacterCodingException e) {
-            throw ApiException.invalid("lines[" + index + "]", "invalid_encoding", "lines[" + index
-                    + "] is not valid UTF-8");
+            throw ApiException.invalid(
+                    "lines[" + index + "]", "invalid_encoding", "lines[" + index + "] is not valid UTF-8");
         }
     }
 

@@ -14,9 +14,17 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Assets {
 
     static final String ECHARTS = "/META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
-    private static final Map<String, String> TYPES = Map.of("js", "text/javascript; charset=utf-8",
-            "css", "text/css; charset=utf-8", "html", "text/html; charset=utf-8", "png", "image/png",
-            "svg", "image/svg+xml");
+    private static final Map<String, String> TYPES = Map.of(
+            "js",
+            "text/javascript; charset=utf-8",
+            "css",
+            "text/css; charset=utf-8",
+            "html",
+            "text/html; charset=utf-8",
+            "png",
+            "image/png",
+            "svg",
+            "image/svg+xml");
 
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
 

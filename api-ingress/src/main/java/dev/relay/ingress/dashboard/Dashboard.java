@@ -38,13 +38,21 @@ public final class Dashboard implements AutoCloseable {
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         Admin admin = Admin.create(props);
         QueueLag lag = new QueueLag(admin, topics, kafka.applicationId());
-        ReplayService replay = new ReplayService(new KafkaClients(kafka.bootstrapServers(), kafka.schemaRegistryUrl(),
-                Duration.ofSeconds(15), kafka.properties()), topics, clock);
+        ReplayService replay = new ReplayService(
+                new KafkaClients(
+                        kafka.bootstrapServers(),
+                        kafka.schemaRegistryUrl(),
+                        Duration.ofSeconds(15),
+                        kafka.properties()),
+                topics,
+                clock);
         var ws = config.webhooks();
-        WebhookSender sender = new WebhookSender(ws, new WebhookSigner(ws.secret()),
-                new TargetGuard(ws.allowPrivateTargets()), clock);
-        Redeliveries redeliveries = new Redeliveries(props, sender, view, new ResultRenderer(json), topics, json, clock);
-        DashboardAccess access = new DashboardAccess(config.ingress().apiKeys(), config.ingress().adminKeys());
+        WebhookSender sender =
+                new WebhookSender(ws, new WebhookSigner(ws.secret()), new TargetGuard(ws.allowPrivateTargets()), clock);
+        Redeliveries redeliveries =
+                new Redeliveries(props, sender, view, new ResultRenderer(json), topics, json, clock);
+        DashboardAccess access =
+                new DashboardAccess(config.ingress().apiKeys(), config.ingress().adminKeys());
         new Assets().register(app);
         new DashboardApi(store, config, access, lag::lag, new ReplayRuns(replay, json), redeliveries, json)
                 .register(app);

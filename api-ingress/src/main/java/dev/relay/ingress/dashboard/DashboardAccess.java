@@ -33,12 +33,16 @@ public final class DashboardAccess {
         }
         String bearer = bearer(ctx);
         if (bearer == null) {
-            throw new ApiException(401, "invalid_request_error", null, "missing_api_key",
+            throw new ApiException(
+                    401,
+                    "invalid_request_error",
+                    null,
+                    "missing_api_key",
                     "The dashboard needs an API key. Send it as 'Authorization: Bearer <key>'.");
         }
         if (!matches(apiKeys, bearer) && !matches(adminKeys, bearer)) {
-            throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
-                    "Incorrect API key provided.");
+            throw new ApiException(
+                    401, "invalid_request_error", null, "invalid_api_key", "Incorrect API key provided.");
         }
     }
 
@@ -47,13 +51,21 @@ public final class DashboardAccess {
             return;
         }
         if (adminKeys.isEmpty()) {
-            throw new ApiException(403, "permission_error", null, "admin_key_required",
+            throw new ApiException(
+                    403,
+                    "permission_error",
+                    null,
+                    "admin_key_required",
                     "Replay and redeliver need an admin key, and ingress.admin_keys is not configured.");
         }
         String header = ctx.header(ADMIN_HEADER);
         String candidate = header != null && !header.isBlank() ? header.trim() : bearer(ctx);
         if (candidate == null || !matches(adminKeys, candidate)) {
-            throw new ApiException(403, "permission_error", null, "admin_key_required",
+            throw new ApiException(
+                    403,
+                    "permission_error",
+                    null,
+                    "admin_key_required",
                     "Replay and redeliver need an admin key (ingress.admin_keys) in " + ADMIN_HEADER + ".");
         }
     }

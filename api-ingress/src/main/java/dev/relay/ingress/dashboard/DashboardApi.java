@@ -43,8 +43,13 @@ public final class DashboardApi {
     private final Redeliveries redeliveries;
     private final ObjectMapper json;
 
-    public DashboardApi(LogStore store, RelayConfig config, DashboardAccess access,
-            Supplier<java.util.Map<String, Long>> lag, ReplayRuns replays, Redeliveries redeliveries,
+    public DashboardApi(
+            LogStore store,
+            RelayConfig config,
+            DashboardAccess access,
+            Supplier<java.util.Map<String, Long>> lag,
+            ReplayRuns replays,
+            Redeliveries redeliveries,
             ObjectMapper json) {
         this.store = store;
         this.config = config;
@@ -61,7 +66,9 @@ public final class DashboardApi {
         app.get(PREFIX + "/jobs", this::jobs);
         app.get(PREFIX + "/jobs/{id}", this::job);
         app.get(PREFIX + "/batches", ctx -> ok(ctx, q().batches(intParam(ctx, "limit", 100))));
-        app.get(PREFIX + "/webhooks", ctx -> ok(ctx, q().webhooks(ctx.queryParam("state"), intParam(ctx, "limit", 100))));
+        app.get(
+                PREFIX + "/webhooks",
+                ctx -> ok(ctx, q().webhooks(ctx.queryParam("state"), intParam(ctx, "limit", 100))));
         app.get(PREFIX + "/deadletters", ctx -> ok(ctx, q().deadLetters(intParam(ctx, "limit", 100))));
         app.get(PREFIX + "/providers", this::providers);
         app.get(PREFIX + "/store", this::storeStatus);
@@ -86,11 +93,20 @@ public final class DashboardApi {
     }
 
     static JobQuery query(Context ctx) {
-        return new JobQuery(blank(ctx.queryParam("status")), blank(ctx.queryParam("provider")),
-                blank(ctx.queryParam("model")), blank(ctx.queryParam("class")), intOrNull(ctx, "fallback"),
-                longOrNull(ctx, "from"), longOrNull(ctx, "to"), blank(ctx.queryParam("batch")),
-                blank(ctx.queryParam("tenant")), blank(ctx.queryParam("meta")), blank(ctx.queryParam("q")),
-                longOrNull(ctx, "before"), intParam(ctx, "limit", 50));
+        return new JobQuery(
+                blank(ctx.queryParam("status")),
+                blank(ctx.queryParam("provider")),
+                blank(ctx.queryParam("model")),
+                blank(ctx.queryParam("class")),
+                intOrNull(ctx, "fallback"),
+                longOrNull(ctx, "from"),
+                longOrNull(ctx, "to"),
+                blank(ctx.queryParam("batch")),
+                blank(ctx.queryParam("tenant")),
+                blank(ctx.queryParam("meta")),
+                blank(ctx.queryParam("q")),
+                longOrNull(ctx, "before"),
+                intParam(ctx, "limit", 50));
     }
 
     private void jobs(Context ctx) {
@@ -106,8 +122,9 @@ public final class DashboardApi {
 
     private void job(Context ctx) {
         String id = ctx.pathParam("id");
-        ObjectNode job = q().job(id).orElseThrow(() -> new ApiException(404, "invalid_request_error", null,
-                "job_not_found", "No job " + id + " in the log store."));
+        ObjectNode job = q().job(id)
+                .orElseThrow(() -> new ApiException(
+                        404, "invalid_request_error", null, "job_not_found", "No job " + id + " in the log store."));
         ok(ctx, job);
     }
 
@@ -139,7 +156,9 @@ public final class DashboardApi {
                 r.forEach(rules::add);
             }
         });
-        out.set("status", q().overview(System.currentTimeMillis() - 60_000, 60_000).get("providers"));
+        out.set(
+                "status",
+                q().overview(System.currentTimeMillis() - 60_000, 60_000).get("providers"));
         ok(ctx, out);
     }
 
@@ -164,19 +183,29 @@ public final class DashboardApi {
         Set<String> ids = new LinkedHashSet<>();
         body.path("job_ids").forEach(n -> ids.add(n.asText()));
         if (ids.isEmpty() || ids.size() > JobQuery.MAX_LIMIT) {
-            throw new ApiException(400, "invalid_request_error", "job_ids", "invalid_selection",
+            throw new ApiException(
+                    400,
+                    "invalid_request_error",
+                    "job_ids",
+                    "invalid_selection",
                     "job_ids: select 1 to " + JobQuery.MAX_LIMIT + " jobs.");
         }
         List<Target> chain;
         try {
             String spec = body.path("chain").asText("");
-            chain = spec.isBlank() ? List.of() : ChainSpec.parse(spec, config.kafka().maxHops() + 1);
+            chain = spec.isBlank()
+                    ? List.of()
+                    : ChainSpec.parse(spec, config.kafka().maxHops() + 1);
         } catch (ReplayException e) {
             throw new ApiException(400, "invalid_request_error", "chain", "invalid_chain", e.getMessage());
         }
         for (Target t : chain) {
             if (!config.providers().containsKey(t.getProvider())) {
-                throw new ApiException(400, "invalid_request_error", "chain", "unknown_provider",
+                throw new ApiException(
+                        400,
+                        "invalid_request_error",
+                        "chain",
+                        "unknown_provider",
                         "chain: provider \"" + t.getProvider() + "\" is not configured.");
             }
         }
@@ -207,8 +236,15 @@ public final class DashboardApi {
 
     private void replayStatus(Context ctx) {
         String run = ctx.pathParam("run");
-        ok(ctx, replays.status(run).orElseThrow(() -> new ApiException(404, "invalid_request_error", null,
-                "run_not_found", "No replay run " + run + " on this instance.")));
+        ok(
+                ctx,
+                replays.status(run)
+                        .orElseThrow(() -> new ApiException(
+                                404,
+                                "invalid_request_error",
+                                null,
+                                "run_not_found",
+                                "No replay run " + run + " on this instance.")));
     }
 
     private void redeliver(Context ctx) {
@@ -248,7 +284,11 @@ public final class DashboardApi {
         try {
             return Long.parseLong(s.trim());
         } catch (NumberFormatException e) {
-            throw new ApiException(400, "invalid_request_error", name, "invalid_parameter",
+            throw new ApiException(
+                    400,
+                    "invalid_request_error",
+                    name,
+                    "invalid_parameter",
                     name + ": expected a number, got \"" + s + "\"");
         }
     }

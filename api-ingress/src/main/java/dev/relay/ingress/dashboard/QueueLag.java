@@ -38,13 +38,15 @@ public final class QueueLag {
         Map<String, Long> out = new LinkedHashMap<>();
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(3, TimeUnit.SECONDS);
-            Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-            var described = admin.describeTopics(topics.hopTopics()).allTopicNames().get(3, TimeUnit.SECONDS);
-            described.forEach((name, d) -> d.partitions().forEach(p ->
-                    ask.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(ask).all()
+                    .partitionsToOffsetAndMetadata()
                     .get(3, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+            var described =
+                    admin.describeTopics(topics.hopTopics()).allTopicNames().get(3, TimeUnit.SECONDS);
+            described.forEach((name, d) ->
+                    d.partitions().forEach(p -> ask.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+                    admin.listOffsets(ask).all().get(3, TimeUnit.SECONDS);
             for (String t : topics.hopTopics()) {
                 out.put(t, 0L);
             }

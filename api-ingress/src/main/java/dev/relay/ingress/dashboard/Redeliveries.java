@@ -35,8 +35,14 @@ public final class Redeliveries implements AutoCloseable {
     private final ObjectMapper json;
     private final Clock clock;
 
-    public Redeliveries(Map<String, Object> clientProps, WebhookSender sender, JobView view, ResultRenderer renderer,
-            Topics topics, ObjectMapper json, Clock clock) {
+    public Redeliveries(
+            Map<String, Object> clientProps,
+            WebhookSender sender,
+            JobView view,
+            ResultRenderer renderer,
+            Topics topics,
+            ObjectMapper json,
+            Clock clock) {
         Map<String, Object> p = new HashMap<>(clientProps);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -52,13 +58,23 @@ public final class Redeliveries implements AutoCloseable {
 
     /** Starts the redelivery in the background; fails at once when the job has no result or no callback. */
     public String start(String jobId) {
-        JobView.JobState state = view.state(jobId).orElseThrow(() -> new ApiException(404, "invalid_request_error",
-                null, "job_not_found", "No job " + jobId + " is known to this instance."));
-        JobResult r = state.result().orElseThrow(() -> new ApiException(409, "invalid_request_error", null,
-                "job_not_finished", "Job " + jobId + " has no result yet; its webhook is sent when it finishes."));
+        JobView.JobState state = view.state(jobId)
+                .orElseThrow(() -> new ApiException(
+                        404,
+                        "invalid_request_error",
+                        null,
+                        "job_not_found",
+                        "No job " + jobId + " is known to this instance."));
+        JobResult r = state.result()
+                .orElseThrow(() -> new ApiException(
+                        409,
+                        "invalid_request_error",
+                        null,
+                        "job_not_finished",
+                        "Job " + jobId + " has no result yet; its webhook is sent when it finishes."));
         if (r.getCallbackUrl() == null) {
-            throw new ApiException(409, "invalid_request_error", null, "no_callback",
-                    "Job " + jobId + " has no callback_url.");
+            throw new ApiException(
+                    409, "invalid_request_error", null, "no_callback", "Job " + jobId + " has no callback_url.");
         }
         String webhookId = "whk_" + r.getJobId() + "_g" + r.getReplayGeneration();
         ObjectNode envelope = json.createObjectNode();
@@ -69,8 +85,8 @@ public final class Redeliveries implements AutoCloseable {
         Thread.ofVirtual().name("dashboard-redeliver-" + jobId).start(() -> {
             try {
                 record(r, webhookId, "pending", List.of());
-                WebhookSender.Outcome o = sender.deliver(r.getCallbackUrl(), webhookId, body,
-                        attempts -> record(r, webhookId, "pending", attempts));
+                WebhookSender.Outcome o = sender.deliver(
+                        r.getCallbackUrl(), webhookId, body, attempts -> record(r, webhookId, "pending", attempts));
                 record(r, webhookId, o.state().name().toLowerCase(java.util.Locale.ROOT), o.attempts());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -88,7 +104,8 @@ public final class Redeliveries implements AutoCloseable {
         n.put("updated_at", clock.millis());
         n.put("redelivered", true);
         ArrayNode a = n.putArray("attempts");
-        attempts.forEach(x -> a.addObject().put("at", x.at()).put("status", x.status()).put("error", x.error()));
+        attempts.forEach(
+                x -> a.addObject().put("at", x.at()).put("status", x.status()).put("error", x.error()));
         states.send(new ProducerRecord<>(topics.webhooks(), r.getJobId(), n.toString()));
     }
 

@@ -23,7 +23,11 @@ public final class Auth {
         }
         String header = ctx.header("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new ApiException(401, "invalid_request_error", null, "missing_api_key",
+            throw new ApiException(
+                    401,
+                    "invalid_request_error",
+                    null,
+                    "missing_api_key",
                     "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
         }
         String candidate = header.substring(7).trim();
@@ -33,8 +37,7 @@ public final class Auth {
                 return;
             }
         }
-        throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
-                "Incorrect API key provided.");
+        throw new ApiException(401, "invalid_request_error", null, "invalid_api_key", "Incorrect API key provided.");
     }
 
     public static String tenant(Context ctx) {

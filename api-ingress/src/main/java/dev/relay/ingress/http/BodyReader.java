@@ -26,7 +26,8 @@ public final class BodyReader {
 
     public BodyReader(ObjectMapper json, long maxBytes) {
         // trailing tokens: Jackson stops after the first value, so "{...} xyz" would otherwise pass
-        this.strictJson = json.copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        this.strictJson = json.copy()
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.maxBytes = maxBytes;
     }
@@ -56,15 +57,21 @@ public final class BodyReader {
         try {
             JsonNode node = strictJson.readTree(text);
             if (node == null || node.isMissingNode()) {
-                throw ApiException.invalid(null, "invalid_json", (where == null ? "" : where + ": ")
-                        + "the request body is empty; expected JSON");
+                throw ApiException.invalid(
+                        null,
+                        "invalid_json",
+                        (where == null ? "" : where + ": ") + "the request body is empty; expected JSON");
             }
             return node;
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
-            throw ApiException.invalid(null, "invalid_json", (where == null ? "" : where + ": ")
-                    + "the request body is not valid JSON" + (loc == null ? "" : " (line " + loc.getLineNr()
-                    + ", column " + loc.getColumnNr() + ")") + ": " + e.getOriginalMessage());
+            throw ApiException.invalid(
+                    null,
+                    "invalid_json",
+                    (where == null ? "" : where + ": ")
+                            + "the request body is not valid JSON"
+                            + (loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")")
+                            + ": " + e.getOriginalMessage());
         }
     }
 
@@ -75,13 +82,21 @@ public final class BodyReader {
             if (a.equals(mediaType)) {
                 if (header.toLowerCase(Locale.ROOT).contains("charset=")
                         && !header.toLowerCase(Locale.ROOT).replace(" ", "").contains("charset=utf-8")) {
-                    throw new ApiException(415, "invalid_request_error", null, "unsupported_charset",
+                    throw new ApiException(
+                            415,
+                            "invalid_request_error",
+                            null,
+                            "unsupported_charset",
                             "only UTF-8 request bodies are accepted; got Content-Type '" + header + "'");
                 }
                 return;
             }
         }
-        throw new ApiException(415, "invalid_request_error", null, "unsupported_media_type",
+        throw new ApiException(
+                415,
+                "invalid_request_error",
+                null,
+                "unsupported_media_type",
                 "Content-Type must be " + String.join(" or ", allowed) + "; got "
                         + (header == null ? "none" : "'" + header + "'"));
     }
@@ -89,10 +104,12 @@ public final class BodyReader {
     private static String utf8(Context ctx, long limit) {
         byte[] bytes = readLimited(ctx, limit);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw ApiException.invalid(null, "invalid_encoding", "the request body is not valid UTF-8");
         }
@@ -110,12 +127,17 @@ public final class BodyReader {
             }
             return bytes;
         } catch (IOException e) {
-            throw ApiException.invalid(null, "unreadable_body", "the request body could not be read: " + e.getMessage());
+            throw ApiException.invalid(
+                    null, "unreadable_body", "the request body could not be read: " + e.getMessage());
         }
     }
 
     private static ApiException tooLarge(long limit) {
-        return new ApiException(413, "invalid_request_error", null, "request_too_large",
+        return new ApiException(
+                413,
+                "invalid_request_error",
+                null,
+                "request_too_large",
                 "the request body is larger than the limit of " + limit + " bytes (ingress.max_body_bytes)");
     }
 }

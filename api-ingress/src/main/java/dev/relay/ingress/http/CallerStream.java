@@ -81,7 +81,8 @@ final class CallerStream {
                 if (shownCall == null) {
                     yield List.of(); // nothing of it was shown: not this caller's concern
                 }
-                String why = c.getError() == null ? "the call failed"
+                String why = c.getError() == null
+                        ? "the call failed"
                         : c.getError().getOutcome() + ": " + c.getError().getMessage();
                 yield interrupted(c, why);
             }
@@ -115,9 +116,13 @@ final class CallerStream {
         bytes += text.length();
         if (bytes > maxBytes) {
             done = true;
-            return List.of(new Out.Error(error("server_error", "stream_too_long", "the stream of job " + jobId
-                    + " passed the ingress's max_stream_bytes (" + maxBytes + "); the whole answer is at GET /v1/jobs/"
-                    + jobId)));
+            return List.of(new Out.Error(error(
+                    "server_error",
+                    "stream_too_long",
+                    "the stream of job " + jobId
+                            + " passed the ingress's max_stream_bytes (" + maxBytes
+                            + "); the whole answer is at GET /v1/jobs/"
+                            + jobId)));
         }
         return List.of(new Out.Event(r.offset(), text));
     }
@@ -125,17 +130,24 @@ final class CallerStream {
     /** Ends the stream: the shown call did not finish. */
     List<Out> interrupted(StreamChunk c, String why) {
         done = true;
-        return List.of(new Out.Error(error("server_error", "stream_interrupted", "the stream of job " + jobId
-                + " from " + c.getProvider() + "/" + c.getModel() + " was interrupted after content was sent (" + why
-                + "); the job goes on down its chain: its whole answer will be at GET /v1/jobs/" + jobId
-                + " and GET /v1/jobs/" + jobId + "/stream")));
+        return List.of(new Out.Error(error(
+                "server_error",
+                "stream_interrupted",
+                "the stream of job " + jobId
+                        + " from " + c.getProvider() + "/" + c.getModel() + " was interrupted after content was sent ("
+                        + why
+                        + "); the job goes on down its chain: its whole answer will be at GET /v1/jobs/" + jobId
+                        + " and GET /v1/jobs/" + jobId + "/stream")));
     }
 
     /** Ends the stream when the shown call never finished in the records (its END or ABORT is missing). */
     List<Out> interruptedWithoutEnd() {
         done = true;
-        return List.of(new Out.Error(error("server_error", "stream_interrupted", "the stream of job " + jobId
-                + " ended without its last chunk; the whole answer is at GET /v1/jobs/" + jobId)));
+        return List.of(new Out.Error(error(
+                "server_error",
+                "stream_interrupted",
+                "the stream of job " + jobId + " ended without its last chunk; the whole answer is at GET /v1/jobs/"
+                        + jobId)));
     }
 
     String error(String type, String code, String message) {

@@ -34,21 +34,25 @@ public final class ChainParser {
         JsonNode fallbacks = body.get("fallbacks");
         if (fallbacks != null && !fallbacks.isNull()) {
             if (!fallbacks.isArray()) {
-                throw ApiException.invalid("fallbacks", "invalid_type",
-                        "'fallbacks' must be an array of \"provider/model\" strings");
+                throw ApiException.invalid(
+                        "fallbacks", "invalid_type", "'fallbacks' must be an array of \"provider/model\" strings");
             }
             for (int i = 0; i < fallbacks.size(); i++) {
                 JsonNode f = fallbacks.get(i);
                 String param = "fallbacks[" + i + "]";
                 if (!f.isTextual()) {
-                    throw ApiException.invalid(param, "invalid_type", "'" + param + "' must be a string \"provider/model\"");
+                    throw ApiException.invalid(
+                            param, "invalid_type", "'" + param + "' must be a string \"provider/model\"");
                 }
                 chain.add(target(f.asText(), param));
             }
         }
         if (chain.size() > maxChainLength) {
-            throw ApiException.invalid("fallbacks", "chain_too_long", "the chain has " + chain.size()
-                    + " targets (model plus fallbacks); at most " + maxChainLength + " are allowed (kafka.max_fallbacks + 1)");
+            throw ApiException.invalid(
+                    "fallbacks",
+                    "chain_too_long",
+                    "the chain has " + chain.size() + " targets (model plus fallbacks); at most " + maxChainLength
+                            + " are allowed (kafka.max_fallbacks + 1)");
         }
         return chain;
     }
@@ -56,14 +60,20 @@ public final class ChainParser {
     private Target target(String text, String param) {
         int slash = text.indexOf('/');
         if (slash <= 0 || slash == text.length() - 1 || !text.equals(text.strip())) {
-            throw ApiException.invalid(param, "invalid_model", "'" + param + "' must be \"provider/model\", got \""
-                    + text + "\"");
+            throw ApiException.invalid(
+                    param, "invalid_model", "'" + param + "' must be \"provider/model\", got \"" + text + "\"");
         }
         String provider = text.substring(0, slash);
         if (!providers.contains(provider)) {
-            throw ApiException.invalid(param, "unknown_provider", "'" + param + "' names provider \"" + provider
-                    + "\", which is not configured; configured: " + new java.util.TreeSet<>(providers));
+            throw ApiException.invalid(
+                    param,
+                    "unknown_provider",
+                    "'" + param + "' names provider \"" + provider + "\", which is not configured; configured: "
+                            + new java.util.TreeSet<>(providers));
         }
-        return Target.newBuilder().setProvider(provider).setModel(text.substring(slash + 1)).build();
+        return Target.newBuilder()
+                .setProvider(provider)
+                .setModel(text.substring(slash + 1))
+                .build();
     }
 }

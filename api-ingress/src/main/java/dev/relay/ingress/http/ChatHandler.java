@@ -29,14 +29,25 @@ public final class ChatHandler {
     private final AtomicInteger waiting = new AtomicInteger();
     private final StreamHandler streams;
 
-    public ChatHandler(BodyReader bodies, JobSubmitter submitter, ResultRenderer renderer, Timeouts timeouts,
-            ErrorMapper errors, ObjectMapper json) {
+    public ChatHandler(
+            BodyReader bodies,
+            JobSubmitter submitter,
+            ResultRenderer renderer,
+            Timeouts timeouts,
+            ErrorMapper errors,
+            ObjectMapper json) {
         this(bodies, submitter, renderer, timeouts, errors, json, null);
     }
 
     /** {@code streams} answers requests with {@code stream: true} (null: refused with a 400). */
-    public ChatHandler(BodyReader bodies, JobSubmitter submitter, ResultRenderer renderer, Timeouts timeouts,
-            ErrorMapper errors, ObjectMapper json, StreamHandler streams) {
+    public ChatHandler(
+            BodyReader bodies,
+            JobSubmitter submitter,
+            ResultRenderer renderer,
+            Timeouts timeouts,
+            ErrorMapper errors,
+            ObjectMapper json,
+            StreamHandler streams) {
         this.streams = streams;
         this.bodies = bodies;
         this.submitter = submitter;
@@ -61,16 +72,21 @@ public final class ChatHandler {
             streams.chat(ctx, body);
             return;
         }
-        JobSubmitter.Accepted accepted = submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), false,
-                true);
+        JobSubmitter.Accepted accepted =
+                submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), false, true);
         ctx.header(JOB_ID_HEADER, accepted.jobId());
         waiting.incrementAndGet();
         try {
             JobResult result = accepted.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             Responses.json(ctx, renderer.status(result), renderer.syncBody(result), json);
         } catch (TimeoutException e) {
-            ObjectNode body504 = errors.body(504, "timeout", null, "result_timeout", "no result within "
-                    + timeout.toMillis() + " ms; the job is still running: GET /v1/jobs/" + accepted.jobId());
+            ObjectNode body504 = errors.body(
+                    504,
+                    "timeout",
+                    null,
+                    "result_timeout",
+                    "no result within " + timeout.toMillis() + " ms; the job is still running: GET /v1/jobs/"
+                            + accepted.jobId());
             body504.put("job_id", accepted.jobId());
             body504.putObject("extra_fields").put("job_id", accepted.jobId());
             Responses.json(ctx, 504, body504, json);

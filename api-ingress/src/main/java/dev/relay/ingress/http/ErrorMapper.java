@@ -63,7 +63,8 @@ public final class ErrorMapper {
         if (api.status() >= 500) {
             LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
         }
-        Responses.json(ctx, api.status(), body(api.status(), api.type(), api.param(), api.code(), api.getMessage()), json);
+        Responses.json(
+                ctx, api.status(), body(api.status(), api.type(), api.param(), api.code(), api.getMessage()), json);
     }
 
     static ApiException toApi(Exception e) {
@@ -74,15 +75,20 @@ public final class ErrorMapper {
             return ApiException.invalid(bad.param(), "invalid_value", bad.getMessage());
         }
         if (e instanceof JobPublisher.PublishException p) {
-            return new ApiException(503, "server_error", null, "service_unavailable",
-                    "the job was not accepted (Kafka or the schema registry is unavailable); retry later: " + p.getMessage());
+            return new ApiException(
+                    503,
+                    "server_error",
+                    null,
+                    "service_unavailable",
+                    "the job was not accepted (Kafka or the schema registry is unavailable); retry later: "
+                            + p.getMessage());
         }
         if (e instanceof HttpResponseException http) {
             int status = http.getStatus();
-            return new ApiException(status, status >= 500 ? "server_error" : "invalid_request_error", null,
-                    null, http.getMessage());
+            return new ApiException(
+                    status, status >= 500 ? "server_error" : "invalid_request_error", null, null, http.getMessage());
         }
-        return new ApiException(500, "server_error", null, "internal_error",
-                "the ingress failed to handle this request; see its log");
+        return new ApiException(
+                500, "server_error", null, "internal_error", "the ingress failed to handle this request; see its log");
     }
 }

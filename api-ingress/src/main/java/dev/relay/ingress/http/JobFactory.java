@@ -20,8 +20,8 @@ import java.util.Map;
 public final class JobFactory {
 
     /** Where a job came from and who sent it. */
-    public record Submission(String jobId, String tenant, String idempotencyKey, String origin, String batchId,
-            String customId) {}
+    public record Submission(
+            String jobId, String tenant, String idempotencyKey, String origin, String batchId, String customId) {}
 
     private static final int MAX_METADATA = 16;
 
@@ -67,7 +67,8 @@ public final class JobFactory {
         if (!jobFields) {
             for (String f : List.of("callback_url", "custom_id", "deadline")) {
                 if (body.has(f)) {
-                    throw ApiException.invalid(f, "unsupported_parameter", "'" + f + "' is only accepted by POST /v1/jobs");
+                    throw ApiException.invalid(
+                            f, "unsupported_parameter", "'" + f + "' is only accepted by POST /v1/jobs");
                 }
             }
         } else {
@@ -110,7 +111,9 @@ public final class JobFactory {
             try {
                 at = Instant.parse(n.asText());
             } catch (DateTimeParseException e) {
-                throw ApiException.invalid("deadline", "invalid_value",
+                throw ApiException.invalid(
+                        "deadline",
+                        "invalid_value",
                         "'deadline' must be an RFC 3339 time (2026-01-01T00:00:00Z) or epoch seconds");
             }
         } else {
@@ -134,8 +137,12 @@ public final class JobFactory {
         }
         Map<String, String> out = new LinkedHashMap<>();
         n.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual() || e.getKey().length() > 64 || e.getValue().asText().length() > 512) {
-                throw ApiException.invalid("metadata." + e.getKey(), "invalid_value",
+            if (!e.getValue().isTextual()
+                    || e.getKey().length() > 64
+                    || e.getValue().asText().length() > 512) {
+                throw ApiException.invalid(
+                        "metadata." + e.getKey(),
+                        "invalid_value",
                         "metadata values must be strings of at most 512 characters, keys at most 64");
             }
             out.put(e.getKey(), e.getValue().asText());
@@ -149,8 +156,10 @@ public final class JobFactory {
             return null;
         }
         if (!n.isTextual() || n.asText().isEmpty() || n.asText().length() > max) {
-            throw ApiException.invalid(field, "invalid_value", "'" + field + "' must be a non-empty string of at most "
-                    + max + " characters");
+            throw ApiException.invalid(
+                    field,
+                    "invalid_value",
+                    "'" + field + "' must be a non-empty string of at most " + max + " characters");
         }
         return n.asText();
     }

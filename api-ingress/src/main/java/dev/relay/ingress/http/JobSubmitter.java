@@ -46,7 +46,12 @@ public final class JobSubmitter {
     }
 
     /** With {@code telemetry}, each published job gets its {@code relay.job} span, the parent of its attempts. */
-    public JobSubmitter(JobFactory factory, JobPublisher publisher, JobView view, Clock clock, Duration window,
+    public JobSubmitter(
+            JobFactory factory,
+            JobPublisher publisher,
+            JobView view,
+            Clock clock,
+            Duration window,
             Telemetry telemetry) {
         this.telemetry = telemetry;
         this.factory = factory;
@@ -56,7 +61,8 @@ public final class JobSubmitter {
         this.window = window;
     }
 
-    public Accepted submit(JsonNode body, String tenant, String idempotencyKey, boolean jobFields, boolean waitForResult) {
+    public Accepted submit(
+            JsonNode body, String tenant, String idempotencyKey, boolean jobFields, boolean waitForResult) {
         return submit(body, tenant, idempotencyKey, jobFields, waitForResult, null, null);
     }
 
@@ -64,13 +70,19 @@ public final class JobSubmitter {
      * As above, for a request that may stream: {@code stream} is its StreamSpec, and {@code beforePublish} (may be
      * null) is told the job id before the job is published, so a chunk reader can subscribe first.
      */
-    public Accepted submit(JsonNode body, String tenant, String idempotencyKey, boolean jobFields, boolean waitForResult,
-            dev.relay.schemas.StreamSpec stream, java.util.function.Consumer<String> beforePublish) {
+    public Accepted submit(
+            JsonNode body,
+            String tenant,
+            String idempotencyKey,
+            boolean jobFields,
+            boolean waitForResult,
+            dev.relay.schemas.StreamSpec stream,
+            java.util.function.Consumer<String> beforePublish) {
         validateKey(idempotencyKey);
         if (idempotencyKey == null) {
             String id = "job_" + UUID.randomUUID().toString().replace("-", "");
-            Job job = factory.build(body, new JobFactory.Submission(id, tenant, null, "http", null, null), jobFields,
-                    stream);
+            Job job = factory.build(
+                    body, new JobFactory.Submission(id, tenant, null, "http", null, null), jobFields, stream);
             if (beforePublish != null) {
                 beforePublish.accept(id);
             }
@@ -78,8 +90,11 @@ public final class JobSubmitter {
         }
         String derived = derivedId(tenant, idempotencyKey);
         // Validate first: a bad body with a known key is still a 400, not the earlier job.
-        Job candidate = factory.build(body, new JobFactory.Submission(derived, tenant, idempotencyKey, "http", null,
-                null), jobFields, stream);
+        Job candidate = factory.build(
+                body,
+                new JobFactory.Submission(derived, tenant, idempotencyKey, "http", null, null),
+                jobFields,
+                stream);
         Object lock = keyLocks.computeIfAbsent(derived, k -> new Object());
         try {
             synchronized (lock) {
@@ -88,21 +103,30 @@ public final class JobSubmitter {
                     String id = existing.get();
                     Optional<String> first = view.requestFingerprint(id);
                     if (first.isPresent() && !first.get().equals(JobView.fingerprintOf(candidate))) {
-                        throw new ApiException(422, "invalid_request_error", "Idempotency-Key", "idempotency_key_reused",
-                                "Idempotency-Key '" + idempotencyKey + "' was already used for a different request (job "
+                        throw new ApiException(
+                                422,
+                                "invalid_request_error",
+                                "Idempotency-Key",
+                                "idempotency_key_reused",
+                                "Idempotency-Key '" + idempotencyKey
+                                        + "' was already used for a different request (job "
                                         + id + "); a repeat must send the same messages, parameters, model and "
                                         + "fallbacks, or use a new key");
                     }
                     CompletableFuture<JobResult> f = null;
                     if (waitForResult) {
-                        f = view.result(id).map(CompletableFuture::completedFuture).orElseGet(() -> view.awaitResult(id));
+                        f = view.result(id)
+                                .map(CompletableFuture::completedFuture)
+                                .orElseGet(() -> view.awaitResult(id));
                     }
                     return new Accepted(id, false, f);
                 }
                 Job job = candidate;
                 if (view.result(derived).isPresent()) {
                     // The key was used before the window: a new job, under a new id.
-                    job = Job.newBuilder(candidate).setJobId(derived + "_" + clock.millis()).build();
+                    job = Job.newBuilder(candidate)
+                            .setJobId(derived + "_" + clock.millis())
+                            .build();
                 }
                 if (beforePublish != null) {
                     beforePublish.accept(job.getJobId());
@@ -120,14 +144,22 @@ public final class JobSubmitter {
             return byKey;
         }
         long cutoff = clock.millis() - window.toMillis();
-        return view.result(derived).filter(r -> r.getSubmittedAt().toEpochMilli() >= cutoff).map(JobResult::getJobId);
+        return view.result(derived)
+                .filter(r -> r.getSubmittedAt().toEpochMilli() >= cutoff)
+                .map(JobResult::getJobId);
     }
 
     private Accepted publish(Job job, boolean waitForResult) {
         CompletableFuture<JobResult> f = waitForResult ? view.awaitResult(job.getJobId()) : null;
-        Span span = telemetry.enabled() ? telemetry.tracer().spanBuilder("relay.job").setSpanKind(SpanKind.PRODUCER)
-                .setAttribute(GenAi.JOB_ID, job.getJobId())
-                .setAttribute(AttributeKey.stringKey("messaging.system"), "kafka").startSpan() : Span.getInvalid();
+        Span span = telemetry.enabled()
+                ? telemetry
+                        .tracer()
+                        .spanBuilder("relay.job")
+                        .setSpanKind(SpanKind.PRODUCER)
+                        .setAttribute(GenAi.JOB_ID, job.getJobId())
+                        .setAttribute(AttributeKey.stringKey("messaging.system"), "kafka")
+                        .startSpan()
+                : Span.getInvalid();
         try (Scope scope = span.makeCurrent()) {
             publisher.publish(List.of(job));
         } catch (RuntimeException e) {
@@ -145,12 +177,17 @@ public final class JobSubmitter {
 
     public static String derivedId(String tenant, String key) {
         String seed = "relay-idempotency\u0000" + (tenant == null ? "" : tenant) + "\u0000" + key;
-        return "job_" + UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString().replace("-", "");
+        return "job_"
+                + UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8))
+                        .toString()
+                        .replace("-", "");
     }
 
     public static void validateKey(String key) {
         if (key != null && (key.isBlank() || key.length() > MAX_IDEMPOTENCY_KEY)) {
-            throw ApiException.invalid("Idempotency-Key", "invalid_header",
+            throw ApiException.invalid(
+                    "Idempotency-Key",
+                    "invalid_header",
                     "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
         }
     }

@@ -15,14 +15,19 @@ public final class JobsHandler {
     private final ObjectMapper json;
     private final StreamHandler streams;
 
-    public JobsHandler(BodyReader bodies, JobSubmitter submitter, JobView view, ResultRenderer renderer,
-            ObjectMapper json) {
+    public JobsHandler(
+            BodyReader bodies, JobSubmitter submitter, JobView view, ResultRenderer renderer, ObjectMapper json) {
         this(bodies, submitter, view, renderer, json, null);
     }
 
     /** {@code streams} gives a job with {@code stream: true} its StreamSpec (null: refused with a 400). */
-    public JobsHandler(BodyReader bodies, JobSubmitter submitter, JobView view, ResultRenderer renderer,
-            ObjectMapper json, StreamHandler streams) {
+    public JobsHandler(
+            BodyReader bodies,
+            JobSubmitter submitter,
+            JobView view,
+            ResultRenderer renderer,
+            ObjectMapper json,
+            StreamHandler streams) {
         this.streams = streams;
         this.bodies = bodies;
         this.submitter = submitter;
@@ -34,8 +39,8 @@ public final class JobsHandler {
     public void submit(Context ctx) {
         var body = bodies.jsonObject(ctx);
         var spec = StreamRequests.wanted(body) && streams != null ? streams.spec(ctx, body) : null;
-        JobSubmitter.Accepted a = submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), true, false,
-                spec, null);
+        JobSubmitter.Accepted a =
+                submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), true, false, spec, null);
         ObjectNode out = json.createObjectNode();
         out.put("id", a.jobId());
         out.put("object", "relay.job");
@@ -49,8 +54,9 @@ public final class JobsHandler {
 
     public void get(Context ctx) {
         String id = ctx.pathParam("id");
-        JobView.JobState state = view.state(id).orElseThrow(() -> new ApiException(404, "invalid_request_error",
-                "id", "job_not_found", "no job with id '" + id + "'"));
+        JobView.JobState state = view.state(id)
+                .orElseThrow(() -> new ApiException(
+                        404, "invalid_request_error", "id", "job_not_found", "no job with id '" + id + "'"));
         Responses.json(ctx, 200, renderer.job(state), json);
     }
 }

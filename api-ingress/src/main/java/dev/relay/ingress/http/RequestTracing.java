@@ -29,7 +29,9 @@ public final class RequestTracing {
         if (!telemetry.enabled() || !ctx.method().name().equals("POST")) {
             return;
         }
-        Span span = telemetry.tracer().spanBuilder("POST " + ctx.path())
+        Span span = telemetry
+                .tracer()
+                .spanBuilder("POST " + ctx.path())
                 .setParent(telemetry.extractHttp(ctx::header))
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(AttributeKey.stringKey("http.request.method"), "POST")

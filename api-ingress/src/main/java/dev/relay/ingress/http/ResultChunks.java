@@ -22,7 +22,8 @@ final class ResultChunks {
         JsonNode choice = completion.path("choices").path(0);
         JsonNode message = choice.path("message");
         ObjectNode first = base(completion, json);
-        ObjectNode delta = first.withArray("choices").addObject().put("index", 0).putObject("delta");
+        ObjectNode delta =
+                first.withArray("choices").addObject().put("index", 0).putObject("delta");
         ((ObjectNode) first.get("choices").get(0)).putNull("finish_reason");
         delta.put("role", "assistant");
         delta.put("content", message.path("content").asText(""));

@@ -95,7 +95,9 @@ public final class ResultRenderer {
             out.put("completed_at", r.getCompletedAt().toEpochMilli() / 1000);
             out.put("http_status", status(r));
             out.set("response", r.getStatus() == JobStatus.SUCCEEDED ? parse(r.getResponseJson()) : null);
-            out.set("error", r.getStatus() == JobStatus.FAILED ? errorBody(r.getError()).get("error") : null);
+            out.set(
+                    "error",
+                    r.getStatus() == JobStatus.FAILED ? errorBody(r.getError()).get("error") : null);
             out.set("extra_fields", extraFields(r));
         }
         ArrayNode attempts = out.putArray("attempts");

@@ -35,8 +35,9 @@ public final class ServerErrors extends ErrorHandler {
     }
 
     @Override
-    protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request,
-            HttpServletResponse response, int code, String message) throws IOException {
+    protected void generateAcceptableResponse(
+            Request baseRequest, HttpServletRequest request, HttpServletResponse response, int code, String message)
+            throws IOException {
         byte[] body = errors.serverError(code, message);
         baseRequest.setHandled(true);
         response.setContentType("application/json");

@@ -49,8 +49,15 @@ public final class StreamHandler {
     private final Timeouts timeouts;
     private final AtomicInteger open = new AtomicInteger();
 
-    public StreamHandler(JobSubmitter submitter, JobView view, StreamSource source, ResultRenderer renderer,
-            ErrorMapper errors, ObjectMapper json, IngressSettings settings, Timeouts timeouts) {
+    public StreamHandler(
+            JobSubmitter submitter,
+            JobView view,
+            StreamSource source,
+            ResultRenderer renderer,
+            ErrorMapper errors,
+            ObjectMapper json,
+            IngressSettings settings,
+            Timeouts timeouts) {
         this.submitter = submitter;
         this.view = view;
         this.source = source;
@@ -78,7 +85,13 @@ public final class StreamHandler {
         AtomicReference<StreamSource.Subscription> sub = new AtomicReference<>();
         JobSubmitter.Accepted a;
         try {
-            a = submitter.submit(body, Auth.tenant(ctx), ctx.header("Idempotency-Key"), false, true, spec,
+            a = submitter.submit(
+                    body,
+                    Auth.tenant(ctx),
+                    ctx.header("Idempotency-Key"),
+                    false,
+                    true,
+                    spec,
                     id -> sub.set(source.subscribe(id)));
         } catch (RuntimeException e) {
             closeQuietly(sub.get());
@@ -109,10 +122,13 @@ public final class StreamHandler {
 
     private void attach(Context ctx, String id, Long after, boolean httpErrors, Duration firstEvent)
             throws InterruptedException {
-        JobView.JobState state = view.state(id).orElseThrow(() -> new ApiException(404, "invalid_request_error", "id",
-                "job_not_found", "no job with id '" + id + "'"));
+        JobView.JobState state = view.state(id)
+                .orElseThrow(() -> new ApiException(
+                        404, "invalid_request_error", "id", "job_not_found", "no job with id '" + id + "'"));
         JobView.JobInfo info = state.job().orElse(null);
-        int generation = info != null ? info.generation() : state.result().map(JobResult::getReplayGeneration).orElse(0);
+        int generation = info != null
+                ? info.generation()
+                : state.result().map(JobResult::getReplayGeneration).orElse(0);
         Optional<JobResult> ended = state.result().filter(r -> r.getReplayGeneration() >= generation);
         StreamSpec spec = info == null ? null : info.stream();
         boolean usage = spec != null && spec.getIncludeUsage();
@@ -120,15 +136,18 @@ public final class StreamHandler {
             answerFromResult(ctx, null, ended.get(), usage, httpErrors);
             return;
         }
-        CompletableFuture<JobResult> result = ended.map(CompletableFuture::completedFuture)
-                .orElseGet(() -> view.awaitResult(id));
+        CompletableFuture<JobResult> result =
+                ended.map(CompletableFuture::completedFuture).orElseGet(() -> view.awaitResult(id));
         if (spec == null) { // a job without streaming: its answer as a stream once it ends
             try (StreamSource.Subscription none = StreamSource.NONE.subscribe(id)) {
                 serve(ctx, id, generation, false, none, result, null, httpErrors, firstEvent);
             }
             return;
         }
-        try (StreamSource.Subscription s = source.replay(id, spec.getReplyPartition(), after == null ? -1 : after,
+        try (StreamSource.Subscription s = source.replay(
+                id,
+                spec.getReplyPartition(),
+                after == null ? -1 : after,
                 info.submittedAt() - CLOCK_MARGIN.toMillis())) {
             serve(ctx, id, generation, usage, s, result, after, httpErrors, firstEvent);
         }
@@ -138,8 +157,16 @@ public final class StreamHandler {
      * Writes the job's stream to the caller until it ends. The response is committed at the first thing to send, so
      * a job that fails before any content can still answer with an HTTP error status ({@code httpErrors}).
      */
-    private void serve(Context ctx, String jobId, int generation, boolean includeUsage, StreamSource.Subscription sub,
-            CompletableFuture<JobResult> result, Long after, boolean httpErrors, Duration firstEvent)
+    private void serve(
+            Context ctx,
+            String jobId,
+            int generation,
+            boolean includeUsage,
+            StreamSource.Subscription sub,
+            CompletableFuture<JobResult> result,
+            Long after,
+            boolean httpErrors,
+            Duration firstEvent)
             throws InterruptedException {
         open.incrementAndGet();
         CallerStream stream = new CallerStream(jobId, includeUsage, settings.maxStreamBytes(), json);
@@ -185,9 +212,14 @@ public final class StreamHandler {
                     return;
                 }
                 if (out == null && now - start > firstEvent.toNanos()) {
-                    ObjectNode body = errors.body(504, "timeout", null, "result_timeout", "no chunk within "
-                            + firstEvent.toMillis() + " ms; the job is still running: GET /v1/jobs/" + jobId
-                            + "/stream");
+                    ObjectNode body = errors.body(
+                            504,
+                            "timeout",
+                            null,
+                            "result_timeout",
+                            "no chunk within "
+                                    + firstEvent.toMillis() + " ms; the job is still running: GET /v1/jobs/" + jobId
+                                    + "/stream");
                     body.put("job_id", jobId);
                     Responses.json(ctx, 504, body, json);
                     return;
@@ -250,7 +282,9 @@ public final class StreamHandler {
             }
             return v;
         } catch (NumberFormatException e) {
-            throw ApiException.invalid("Last-Event-ID", "invalid_header",
+            throw ApiException.invalid(
+                    "Last-Event-ID",
+                    "invalid_header",
                     "Last-Event-ID must be the id of an event of this stream (a non-negative integer), got '" + header
                             + "'");
         }

@@ -26,7 +26,9 @@ public final class StreamRequests {
             }
             JsonNode usage = options.get("include_usage");
             if (usage != null && !usage.isNull() && !usage.isBoolean()) {
-                throw ApiException.invalid("stream_options.include_usage", "invalid_type",
+                throw ApiException.invalid(
+                        "stream_options.include_usage",
+                        "invalid_type",
                         "'stream_options.include_usage' must be a boolean");
             }
         }
@@ -43,11 +45,18 @@ public final class StreamRequests {
             buffered = switch (mode.trim().toLowerCase(Locale.ROOT)) {
                 case IngressSettings.STREAM_BUFFERED -> true;
                 case IngressSettings.STREAM_LIVE -> false;
-                default -> throw ApiException.invalid(MODE_HEADER, "invalid_header",
-                        MODE_HEADER + " must be live or buffered, got '" + mode + "'");
+                default ->
+                    throw ApiException.invalid(
+                            MODE_HEADER,
+                            "invalid_header",
+                            MODE_HEADER + " must be live or buffered, got '" + mode + "'");
             };
         }
         boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
-        return StreamSpec.newBuilder().setReplyPartition(partition).setBuffered(buffered).setIncludeUsage(usage).build();
+        return StreamSpec.newBuilder()
+                .setReplyPartition(partition)
+                .setBuffered(buffered)
+                .setIncludeUsage(usage)
+                .build();
     }
 }

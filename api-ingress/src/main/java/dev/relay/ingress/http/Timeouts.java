@@ -23,7 +23,9 @@ public final class Timeouts {
         }
         Matcher m = VALUE.matcher(header.trim());
         if (!m.matches()) {
-            throw ApiException.invalid(HEADER, "invalid_header",
+            throw ApiException.invalid(
+                    HEADER,
+                    "invalid_header",
                     HEADER + " must be a duration such as 30s, 500ms, 2m or a number of seconds; got '" + header + "'");
         }
         long n = Long.parseLong(m.group(1));

@@ -33,8 +33,10 @@ public interface Catalog extends AutoCloseable {
     }
 
     /** Orders records newest first (created_at, then id), as OpenAI's list endpoints do. */
-    Comparator<ObjectNode> NEWEST_FIRST = Comparator.<ObjectNode>comparingLong(n -> n.path("created_at").asLong())
-            .thenComparing(n -> n.path("id").asText()).reversed();
+    Comparator<ObjectNode> NEWEST_FIRST = Comparator.<ObjectNode>comparingLong(
+                    n -> n.path("created_at").asLong())
+            .thenComparing(n -> n.path("id").asText())
+            .reversed();
 
     /** A catalog in a heap map: for tests of the HTTP layer. */
     final class InMemory implements Catalog {
@@ -57,8 +59,11 @@ public interface Catalog extends AutoCloseable {
 
         @Override
         public List<ObjectNode> list(String object) {
-            return records.values().stream().filter(n -> object.equals(n.path("object").asText()))
-                    .map(ObjectNode::deepCopy).sorted(NEWEST_FIRST).toList();
+            return records.values().stream()
+                    .filter(n -> object.equals(n.path("object").asText()))
+                    .map(ObjectNode::deepCopy)
+                    .sorted(NEWEST_FIRST)
+                    .toList();
         }
 
         @Override

@@ -30,15 +30,34 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class JobView {
 
     /** What the ingress keeps of an accepted job. */
-    public record JobInfo(String jobId, String tenant, String idempotencyKey, String batchId, String customId,
-            long submittedAt, int generation, List<Target> chain, String callbackUrl, Map<String, String> metadata,
-            String requestFingerprint, StreamSpec stream) {
+    public record JobInfo(
+            String jobId,
+            String tenant,
+            String idempotencyKey,
+            String batchId,
+            String customId,
+            long submittedAt,
+            int generation,
+            List<Target> chain,
+            String callbackUrl,
+            Map<String, String> metadata,
+            String requestFingerprint,
+            StreamSpec stream) {
 
         static JobInfo of(Job j) {
-            return new JobInfo(j.getJobId(), j.getTenant(), j.getIdempotencyKey(), j.getBatchId(), j.getCustomId(),
-                    j.getSubmittedAt().toEpochMilli(), j.getReplayGeneration(), List.copyOf(j.getChain()),
-                    j.getCallbackUrl(), Map.copyOf(j.getMetadata()),
-                    j.getIdempotencyKey() == null ? null : fingerprintOf(j), j.getStream());
+            return new JobInfo(
+                    j.getJobId(),
+                    j.getTenant(),
+                    j.getIdempotencyKey(),
+                    j.getBatchId(),
+                    j.getCustomId(),
+                    j.getSubmittedAt().toEpochMilli(),
+                    j.getReplayGeneration(),
+                    List.copyOf(j.getChain()),
+                    j.getCallbackUrl(),
+                    Map.copyOf(j.getMetadata()),
+                    j.getIdempotencyKey() == null ? null : fingerprintOf(j),
+                    j.getStream());
         }
     }
 
@@ -65,8 +84,13 @@ public final class JobView {
     }
 
     /** Everything known about one job id. */
-    public record JobState(String jobId, String status, Optional<JobInfo> job, Optional<JobResult> result,
-            List<AttemptRecord> liveAttempts, Optional<String> webhookJson) {}
+    public record JobState(
+            String jobId,
+            String status,
+            Optional<JobInfo> job,
+            Optional<JobResult> result,
+            List<AttemptRecord> liveAttempts,
+            Optional<String> webhookJson) {}
 
     private final Map<String, JobInfo> jobs = new ConcurrentHashMap<>();
     private final ResultStore results;
@@ -96,7 +120,8 @@ public final class JobView {
         JobInfo info = JobInfo.of(job);
         jobs.merge(info.jobId(), info, (old, neu) -> neu.generation() >= old.generation() ? neu : old);
         if (info.batchId() != null) {
-            batches.computeIfAbsent(info.batchId(), b -> ConcurrentHashMap.newKeySet()).add(info.jobId());
+            batches.computeIfAbsent(info.batchId(), b -> ConcurrentHashMap.newKeySet())
+                    .add(info.jobId());
         }
         if (info.idempotencyKey() != null) {
             idempotency.putIfAbsent(idempotencyKey(info.tenant(), info.idempotencyKey()), info.jobId());
@@ -113,7 +138,8 @@ public final class JobView {
     }
 
     public void onAttempt(AttemptRecord attempt) {
-        attempts.computeIfAbsent(attempt.getJobId(), k -> new CopyOnWriteArrayList<>()).add(attempt);
+        attempts.computeIfAbsent(attempt.getJobId(), k -> new CopyOnWriteArrayList<>())
+                .add(attempt);
     }
 
     public void onWebhookState(String jobId, String json) {
@@ -163,8 +189,13 @@ public final class JobView {
         } else {
             status = "queued";
         }
-        return Optional.of(new JobState(jobId, status, Optional.ofNullable(job), Optional.ofNullable(result),
-                List.copyOf(live), Optional.ofNullable(webhooks.get(jobId))));
+        return Optional.of(new JobState(
+                jobId,
+                status,
+                Optional.ofNullable(job),
+                Optional.ofNullable(result),
+                List.copyOf(live),
+                Optional.ofNullable(webhooks.get(jobId))));
     }
 
     /** Job ids of a batch, as far as this view knows them. */

@@ -73,7 +73,9 @@ public final class KafkaCatalog implements Catalog {
         if (infos == null || infos.isEmpty()) {
             throw new IllegalStateException("topic " + topic + " does not exist; create Relay's topics first");
         }
-        List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        List<TopicPartition> parts = infos.stream()
+                .map(i -> new TopicPartition(topic, i.partition()))
+                .toList();
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
         endsAtStart = consumer.endOffsets(parts);
@@ -166,8 +168,11 @@ public final class KafkaCatalog implements Catalog {
 
     @Override
     public List<ObjectNode> list(String object) {
-        return records.values().stream().filter(n -> object.equals(n.path("object").asText()))
-                .map(ObjectNode::deepCopy).sorted(NEWEST_FIRST).toList();
+        return records.values().stream()
+                .filter(n -> object.equals(n.path("object").asText()))
+                .map(ObjectNode::deepCopy)
+                .sorted(NEWEST_FIRST)
+                .toList();
     }
 
     @Override

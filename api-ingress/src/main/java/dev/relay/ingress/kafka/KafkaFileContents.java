@@ -38,6 +38,7 @@ public final class KafkaFileContents implements FileContents {
 
     /** Below the broker's default 1 MB message limit, with room for the record's overhead. */
     public static final int CHUNK_BYTES = 512 * 1024;
+
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Map<String, Object> clientProps;
@@ -124,8 +125,8 @@ public final class KafkaFileContents implements FileContents {
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "relay-ingress-file-reader");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, CHUNK_BYTES * 4);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         TopicPartition tp = new TopicPartition(topic, location.partition());
         consumer.assign(List.of(tp));
         consumer.seek(tp, location.firstOffset());
@@ -189,8 +190,8 @@ public final class KafkaFileContents implements FileContents {
                         continue;
                     }
                     if (!r.key().equals(key(fileId, next)) || r.value() == null) {
-                        throw new IOException("file " + fileId + ": expected chunk " + next + " at offset "
-                                + r.offset() + ", found " + r.key() + (r.value() == null ? " (deleted)" : ""));
+                        throw new IOException("file " + fileId + ": expected chunk " + next + " at offset " + r.offset()
+                                + ", found " + r.key() + (r.value() == null ? " (deleted)" : ""));
                     }
                     ready.add(r.value());
                     next++;

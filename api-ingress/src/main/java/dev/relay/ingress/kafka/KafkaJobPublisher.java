@@ -3,6 +3,7 @@ package dev.relay.ingress.kafka;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.AvroSerde;
+import dev.relay.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import dev.relay.telemetry.Telemetry;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -30,7 +30,8 @@ public final class KafkaJobPublisher implements JobPublisher {
     private final String topic;
     private final Duration sendTimeout;
 
-    public KafkaJobPublisher(Map<String, Object> clientProps, AvroSerde<Job> serde, Topics topics, Duration sendTimeout) {
+    public KafkaJobPublisher(
+            Map<String, Object> clientProps, AvroSerde<Job> serde, Topics topics, Duration sendTimeout) {
         Map<String, Object> p = new java.util.HashMap<>(clientProps);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -58,8 +59,8 @@ public final class KafkaJobPublisher implements JobPublisher {
         List<Future<RecordMetadata>> sends = new ArrayList<>(jobs.size());
         for (int i = 0; i < jobs.size(); i++) {
             // the current trace context (the job's span, when tracing is on) goes with the record: W3C traceparent
-            sends.add(producer.send(new ProducerRecord<>(topic, null, jobs.get(i).getJobId(), values.get(i),
-                    Telemetry.currentHeaders())));
+            sends.add(producer.send(new ProducerRecord<>(
+                    topic, null, jobs.get(i).getJobId(), values.get(i), Telemetry.currentHeaders())));
         }
         long deadline = System.nanoTime() + sendTimeout.toNanos();
         try {
@@ -78,5 +79,4 @@ public final class KafkaJobPublisher implements JobPublisher {
     public void close() {
         producer.close(Duration.ofSeconds(5));
     }
-
 }

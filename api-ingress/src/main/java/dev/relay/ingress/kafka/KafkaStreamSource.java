@@ -44,8 +44,8 @@ public final class KafkaStreamSource implements StreamSource {
     private volatile boolean running = true;
 
     /** {@code configured} is {@code ingress.stream_partition}, or a negative number to pick one at random. */
-    public KafkaStreamSource(Map<String, Object> clientProps, AvroSerde<StreamChunk> serde, String topic,
-            int configured) {
+    public KafkaStreamSource(
+            Map<String, Object> clientProps, AvroSerde<StreamChunk> serde, String topic, int configured) {
         this.props = new HashMap<>(clientProps);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5); // a chunk waits at most this for a fetch to return
@@ -55,7 +55,9 @@ public final class KafkaStreamSource implements StreamSource {
         this.topic = topic;
         this.live = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         int partitions = live.partitionsFor(topic, Duration.ofSeconds(30)).size();
-        this.partition = configured >= 0 ? configured % partitions : ThreadLocalRandom.current().nextInt(partitions);
+        this.partition = configured >= 0
+                ? configured % partitions
+                : ThreadLocalRandom.current().nextInt(partitions);
         TopicPartition tp = new TopicPartition(topic, partition);
         live.assign(List.of(tp));
         live.seekToEnd(List.of(tp));
@@ -111,8 +113,8 @@ public final class KafkaStreamSource implements StreamSource {
     public Subscription subscribe(String jobId) {
         LinkedBlockingQueue<ChunkRecord> queue = new LinkedBlockingQueue<>();
         waiting.compute(jobId, (k, list) -> {
-            List<LinkedBlockingQueue<ChunkRecord>> l = list == null ? new java.util.concurrent.CopyOnWriteArrayList<>()
-                    : list;
+            List<LinkedBlockingQueue<ChunkRecord>> l =
+                    list == null ? new java.util.concurrent.CopyOnWriteArrayList<>() : list;
             l.add(queue);
             return l;
         });
@@ -139,7 +141,8 @@ public final class KafkaStreamSource implements StreamSource {
 
     @Override
     public Subscription replay(String jobId, int replayPartition, long fromOffset, long fromTimeMs) {
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> c =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         TopicPartition tp = new TopicPartition(topic, replayPartition);
         try {
             c.assign(List.of(tp));
@@ -147,7 +150,9 @@ public final class KafkaStreamSource implements StreamSource {
             if (start < 0) {
                 OffsetAndTimestamp at = c.offsetsForTimes(Map.of(tp, Math.max(0, fromTimeMs)), Duration.ofSeconds(10))
                         .get(tp);
-                start = at != null ? at.offset() : c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
+                start = at != null
+                        ? at.offset()
+                        : c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
             }
             c.seek(tp, start);
         } catch (RuntimeException e) {

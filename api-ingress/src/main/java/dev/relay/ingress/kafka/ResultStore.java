@@ -62,10 +62,13 @@ public interface ResultStore extends AutoCloseable {
 
         @Override
         public void merge(JobResult result) {
-            results.merge(result.getJobId(), result,
+            results.merge(
+                    result.getJobId(),
+                    result,
                     (old, neu) -> neu.getReplayGeneration() >= old.getReplayGeneration() ? neu : old);
             if (result.getBatchId() != null) {
-                batches.computeIfAbsent(result.getBatchId(), b -> ConcurrentHashMap.newKeySet()).add(result.getJobId());
+                batches.computeIfAbsent(result.getBatchId(), b -> ConcurrentHashMap.newKeySet())
+                        .add(result.getJobId());
             }
         }
 

@@ -66,10 +66,11 @@ public final class RocksResultStore implements ResultStore {
     private final boolean persistent;
     /** Readers hold it shared; close() takes it exclusively, so no call reaches a closed native handle. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+
     private boolean closed;
 
-    private RocksResultStore(Path dir, FileChannel ownerChannel, FileLock owner, Options options, RocksDB db,
-            boolean persistent) {
+    private RocksResultStore(
+            Path dir, FileChannel ownerChannel, FileLock owner, Options options, RocksDB db, boolean persistent) {
         this.persistent = persistent;
         this.dir = dir;
         this.ownerChannel = ownerChannel;
@@ -85,10 +86,11 @@ public final class RocksResultStore implements ResultStore {
             deleteOrphans(parent);
             Path dir = parent.resolve(DIR_PREFIX + UUID.randomUUID().toString().substring(0, 8));
             Files.createDirectories(dir);
-            FileChannel channel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            FileChannel channel =
+                    FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.lock();
-            Options options = new Options().setCreateIfMissing(true).setCompressionType(CompressionType.LZ4_COMPRESSION);
+            Options options =
+                    new Options().setCreateIfMissing(true).setCompressionType(CompressionType.LZ4_COMPRESSION);
             try {
                 RocksDB db = RocksDB.open(options, dir.resolve("db").toString());
                 log.info("job results kept on disk in {}", dir);
@@ -123,19 +125,24 @@ public final class RocksResultStore implements ResultStore {
             }
             if (lock == null) {
                 channel.close();
-                log.info("{} is in use by another ingress: this one reads the results topic into a store of its own",
+                log.info(
+                        "{} is in use by another ingress: this one reads the results topic into a store of its own",
                         dir);
                 return openFresh(parent);
             }
-            Options options = new Options().setCreateIfMissing(true).setCompressionType(CompressionType.LZ4_COMPRESSION);
+            Options options =
+                    new Options().setCreateIfMissing(true).setCompressionType(CompressionType.LZ4_COMPRESSION);
             try {
                 RocksDB db = RocksDB.open(options, dir.resolve("db").toString());
                 RocksResultStore store = new RocksResultStore(dir, channel, lock, options, db, true);
                 byte[] stored = db.get(IDENTITY_KEY);
                 byte[] wanted = identity.getBytes(StandardCharsets.UTF_8);
                 if (stored != null && !Arrays.equals(stored, wanted)) {
-                    log.info("the results kept in {} belong to {}, not {}: starting it again", dir,
-                            new String(stored, StandardCharsets.UTF_8), identity);
+                    log.info(
+                            "the results kept in {} belong to {}, not {}: starting it again",
+                            dir,
+                            new String(stored, StandardCharsets.UTF_8),
+                            identity);
                     store.clear();
                 }
                 db.put(IDENTITY_KEY, wanted);
@@ -160,9 +167,11 @@ public final class RocksResultStore implements ResultStore {
         try (RocksIterator it = open().newIterator()) {
             for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
                 byte[] key = it.key();
-                int partition = Integer.parseInt(new String(key, prefix.length, key.length - prefix.length,
-                        StandardCharsets.UTF_8));
-                out.put(new TopicPartition(topic, partition), ByteBuffer.wrap(it.value()).getLong());
+                int partition = Integer.parseInt(
+                        new String(key, prefix.length, key.length - prefix.length, StandardCharsets.UTF_8));
+                out.put(
+                        new TopicPartition(topic, partition),
+                        ByteBuffer.wrap(it.value()).getLong());
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -176,9 +185,12 @@ public final class RocksResultStore implements ResultStore {
             return;
         }
         lifecycle.readLock().lock();
-        try (WriteBatch batch = new WriteBatch(); WriteOptions write = new WriteOptions()) {
+        try (WriteBatch batch = new WriteBatch();
+                WriteOptions write = new WriteOptions()) {
             for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
-                batch.put(positionKey(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
+                batch.put(
+                        positionKey(e.getKey()),
+                        ByteBuffer.allocate(8).putLong(e.getValue()).array());
             }
             open().write(write, batch);
         } catch (RocksDBException e) {
@@ -226,8 +238,8 @@ public final class RocksResultStore implements ResultStore {
                 return;
             }
             ByteBuffer buf = result.toByteBuffer();
-            byte[] value = Arrays.copyOfRange(buf.array(), buf.arrayOffset() + buf.position(),
-                    buf.arrayOffset() + buf.limit());
+            byte[] value = Arrays.copyOfRange(
+                    buf.array(), buf.arrayOffset() + buf.position(), buf.arrayOffset() + buf.limit());
             db.put(resultKey(id), value);
             if (result.getBatchId() != null) {
                 db.put(batchKey(result.getBatchId(), id), new byte[0]);
@@ -305,7 +317,8 @@ public final class RocksResultStore implements ResultStore {
 
     private static void deleteOrphans(Path parent) throws IOException {
         try (Stream<Path> children = Files.list(parent)) {
-            for (Path child : children.filter(p -> p.getFileName().toString().startsWith(DIR_PREFIX)).toList()) {
+            for (Path child : children.filter(p -> p.getFileName().toString().startsWith(DIR_PREFIX))
+                    .toList()) {
                 if (orphaned(child)) {
                     log.info("deleting {}, left behind by an ingress that did not close", child);
                     deleteTree(child);

@@ -54,6 +54,7 @@ public final class ViewConsumer implements AutoCloseable {
      * much; this instance records its own jobs as it publishes them.
      */
     static final int WINDOW_FETCH_WAIT_MS = 500;
+
     static final int WINDOW_FETCH_MIN_BYTES = 1 << 20;
 
     private final JobView view;
@@ -71,8 +72,14 @@ public final class ViewConsumer implements AutoCloseable {
     private long lastPrune; // after the constructor, only the windowed reader's thread touches it
 
     /** {@code store} is the one {@code view} keeps its results in: the results reader resumes from its positions. */
-    public ViewConsumer(Map<String, Object> clientProps, JobView view, ResultStore store, RelaySerdes serdes,
-            Topics topics, Clock clock, Duration window) {
+    public ViewConsumer(
+            Map<String, Object> clientProps,
+            JobView view,
+            ResultStore store,
+            RelaySerdes serdes,
+            Topics topics,
+            Clock clock,
+            Duration window) {
         this.view = view;
         this.store = store;
         this.serdes = serdes;
@@ -84,8 +91,8 @@ public final class ViewConsumer implements AutoCloseable {
             updateLag(c);
             checkpoint(c);
         });
-        this.windowed = new Reader("relay-ingress-view", clientProps, WINDOW_FETCH_WAIT_MS, WINDOW_FETCH_MIN_BYTES,
-                c -> maybePrune());
+        this.windowed = new Reader(
+                "relay-ingress-view", clientProps, WINDOW_FETCH_WAIT_MS, WINDOW_FETCH_MIN_BYTES, c -> maybePrune());
     }
 
     /** Assigns and positions, then reads in the background; returns when the view has caught up (or the timeout). */
@@ -125,7 +132,8 @@ public final class ViewConsumer implements AutoCloseable {
     private void resume(List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
         Map<TopicPartition, Long> stored = store.positions(topics.results());
         if (stored.entrySet().stream().anyMatch(e -> e.getValue() > ends.getOrDefault(e.getKey(), -1L))) {
-            LOG.warn("the stored results are ahead of topic {} (was it created again?): reading it from the start",
+            LOG.warn(
+                    "the stored results are ahead of topic {} (was it created again?): reading it from the start",
                     topics.results());
             store.clear();
             stored = Map.of();
@@ -140,8 +148,11 @@ public final class ViewConsumer implements AutoCloseable {
         }
         checkpointed = Map.copyOf(stored);
         catchUpRecords.set(toRead);
-        LOG.info("reading {} from {}: {} records to catch up", topics.results(),
-                stored.isEmpty() ? "the beginning" : "the stored positions", toRead);
+        LOG.info(
+                "reading {} from {}: {} records to catch up",
+                topics.results(),
+                stored.isEmpty() ? "the beginning" : "the stored positions",
+                toRead);
     }
 
     /** Records the results reader's positions in the store when they moved (after the poll's results were merged). */
@@ -228,7 +239,11 @@ public final class ViewConsumer implements AutoCloseable {
         volatile Map<TopicPartition, Long> endsAtStart = Map.of();
         volatile boolean running = true;
 
-        Reader(String name, Map<String, Object> clientProps, int fetchWaitMs, int fetchMinBytes,
+        Reader(
+                String name,
+                Map<String, Object> clientProps,
+                int fetchWaitMs,
+                int fetchMinBytes,
                 Consumer<KafkaConsumer<String, byte[]>> afterPoll) {
             this.afterPoll = afterPoll;
             Map<String, Object> p = new HashMap<>(clientProps);
@@ -249,7 +264,9 @@ public final class ViewConsumer implements AutoCloseable {
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalStateException("topic " + topic + " does not exist; create Relay's topics first");
             }
-            return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            return infos.stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
         }
 
         boolean caughtUp() {

@@ -8,8 +8,20 @@ import java.util.List;
  * {@code metadata} is {@code key=value}; {@code text} searches the stored prompt's words (full-text); {@code before} pages backwards
  * (the submitted-at of the last row seen).
  */
-public record JobQuery(String status, String provider, String model, String failureClass, Integer fallbackIndex,
-        Long from, Long to, String batchId, String tenant, String metadata, String text, Long before, int limit) {
+public record JobQuery(
+        String status,
+        String provider,
+        String model,
+        String failureClass,
+        Integer fallbackIndex,
+        Long from,
+        Long to,
+        String batchId,
+        String tenant,
+        String metadata,
+        String text,
+        Long before,
+        int limit) {
 
     public static final int MAX_LIMIT = 500;
 
@@ -22,8 +34,20 @@ public record JobQuery(String status, String provider, String model, String fail
     }
 
     public JobQuery withStatus(String s) {
-        return new JobQuery(s, provider, model, failureClass, fallbackIndex, from, to, batchId, tenant, metadata, text,
-                before, limit);
+        return new JobQuery(
+                s,
+                provider,
+                model,
+                failureClass,
+                fallbackIndex,
+                from,
+                to,
+                batchId,
+                tenant,
+                metadata,
+                text,
+                before,
+                limit);
     }
 
     /** The WHERE clause (never empty: "1=1" at least) and its parameters, in order, in SQLite's or PostgreSQL's SQL. */
@@ -67,8 +91,11 @@ public record JobQuery(String status, String provider, String model, String fail
             if (sqlite) {
                 // every word must occur; each is quoted, so FTS5's query syntax never sees the user's text
                 terms.add("j.rowid IN (SELECT rowid FROM prompt_fts WHERE prompt_fts MATCH ?)");
-                args.add(String.join(" ", java.util.Arrays.stream(text.trim().split("\\s+"))
-                        .map(w -> "\"" + w.replace("\"", "\"\"") + "\"").toList()));
+                args.add(String.join(
+                        " ",
+                        java.util.Arrays.stream(text.trim().split("\\s+"))
+                                .map(w -> "\"" + w.replace("\"", "\"\"") + "\"")
+                                .toList()));
             } else {
                 terms.add("to_tsvector('simple', COALESCE(j.prompt, '')) @@ plainto_tsquery('simple', ?)");
                 args.add(text.trim());

@@ -13,8 +13,8 @@ import java.util.Map;
 public final class LogBatch {
 
     /** A record of the dead letter topic: only where it was and why, never its bytes. */
-    public record DeadLetter(String topic, int partition, long offset, String key, long at, String headersJson,
-            int sizeBytes) {}
+    public record DeadLetter(
+            String topic, int partition, long offset, String key, long at, String headersJson, int sizeBytes) {}
 
     /** A JSON value of the webhooks or status topic, by key. */
     public record Keyed(String key, String json) {}
@@ -70,7 +70,12 @@ public final class LogBatch {
     }
 
     public int size() {
-        return jobs.size() + attempts.size() + results.size() + failed.size() + deadLetters.size() + webhooks.size()
+        return jobs.size()
+                + attempts.size()
+                + results.size()
+                + failed.size()
+                + deadLetters.size()
+                + webhooks.size()
                 + statuses.size();
     }
 

@@ -60,8 +60,8 @@ public final class LogDatabase implements AutoCloseable {
             }
             return sqlite(settings.sqlitePath(stateDir));
         } catch (SQLException e) {
-            throw new IllegalStateException("logs_store: cannot open the " + settings.type() + " database: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "logs_store: cannot open the " + settings.type() + " database: " + e.getMessage(), e);
         }
     }
 

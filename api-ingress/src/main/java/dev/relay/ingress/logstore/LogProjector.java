@@ -63,8 +63,13 @@ public final class LogProjector implements AutoCloseable {
     private Set<TopicPartition> assigned = Set.of();
     private Map<TopicPartition, Long> endAtStart;
 
-    public LogProjector(Map<String, Object> clientProps, Admin admin, LogWriter writer, RelaySerdes serdes,
-            Topics topics, Clock clock) {
+    public LogProjector(
+            Map<String, Object> clientProps,
+            Admin admin,
+            LogWriter writer,
+            RelaySerdes serdes,
+            Topics topics,
+            Clock clock) {
         Map<String, Object> c = new HashMap<>(clientProps);
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -108,8 +113,14 @@ public final class LogProjector implements AutoCloseable {
     }
 
     List<String> sourceTopics() {
-        return List.of(topics.jobs(), topics.attempts(), topics.results(), topics.failed(), topics.deadletter(),
-                topics.webhooks(), topics.status());
+        return List.of(
+                topics.jobs(),
+                topics.attempts(),
+                topics.results(),
+                topics.failed(),
+                topics.deadletter(),
+                topics.webhooks(),
+                topics.status());
     }
 
     private void run() {
@@ -177,14 +188,19 @@ public final class LogProjector implements AutoCloseable {
             } else if (t.equals(topics.status())) {
                 b.status(r.key(), new String(r.value(), StandardCharsets.UTF_8));
             } else if (t.equals(topics.deadletter())) {
-                b.deadLetter(new LogBatch.DeadLetter(t, r.partition(), r.offset(), r.key(), r.timestamp(),
-                        headers(r), r.value().length));
+                b.deadLetter(new LogBatch.DeadLetter(
+                        t, r.partition(), r.offset(), r.key(), r.timestamp(), headers(r), r.value().length));
             }
         } catch (RuntimeException e) {
             long n = undecodable.incrementAndGet();
             if (n <= 10 || n % 1000 == 0) {
-                LOG.warn("log store: skipping undecodable record {}-{}@{} ({} so far): {}", t, r.partition(),
-                        r.offset(), n, e.toString());
+                LOG.warn(
+                        "log store: skipping undecodable record {}-{}@{} ({} so far): {}",
+                        t,
+                        r.partition(),
+                        r.offset(),
+                        n,
+                        e.toString());
             }
         }
     }
@@ -224,8 +240,11 @@ public final class LogProjector implements AutoCloseable {
         consumer.seekToBeginning(fromStart);
         assigned = Set.copyOf(all);
         endAtStart = null;
-        LOG.info("log store follows {} partitions of {} topics ({} from the beginning)", all.size(),
-                sourceTopics().size(), fromStart.size());
+        LOG.info(
+                "log store follows {} partitions of {} topics ({} from the beginning)",
+                all.size(),
+                sourceTopics().size(),
+                fromStart.size());
     }
 
     private void checkCaughtUp() {
@@ -268,7 +287,8 @@ public final class LogProjector implements AutoCloseable {
 
     private Map<String, Long> retentions() throws Exception {
         List<ConfigResource> res = List.of(topics.attempts(), topics.jobs(), topics.deadletter()).stream()
-                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t))
+                .toList();
         Map<String, Long> out = new HashMap<>();
         Map<ConfigResource, Config> configs = admin.describeConfigs(res).all().get(10, TimeUnit.SECONDS);
         configs.forEach((r, c) -> {

@@ -21,8 +21,15 @@ import java.util.TreeMap;
 /** The dashboard's reads of the log store, as JSON. Columns holding JSON text come back as JSON. */
 public final class LogQueries {
 
-    private static final Set<String> JSON_COLUMNS = Set.of("chain", "metadata", "request_json", "response_json",
-            "error_json", "attempts_json", "headers_json", "status_json");
+    private static final Set<String> JSON_COLUMNS = Set.of(
+            "chain",
+            "metadata",
+            "request_json",
+            "response_json",
+            "error_json",
+            "attempts_json",
+            "headers_json",
+            "status_json");
     private static final String LIST_COLUMNS = "j.job_id, j.submitted_at, j.status, j.provider, j.model, "
             + "j.fallback_index, j.failure_class, j.latency_ms, j.attempt_count, j.tenant, j.batch_id, j.custom_id, "
             + "j.chain, j.job_generation, j.terminal_reason, SUBSTR(j.prompt, 1, 160) AS prompt";
@@ -64,8 +71,13 @@ public final class LogQueries {
                 return Optional.empty();
             }
             ObjectNode job = (ObjectNode) rows.get(0);
-            job.set("attempts", rows(c, "SELECT * FROM attempts WHERE job_id = ? "
-                    + "ORDER BY generation, hop, attempt, started_at", List.of(jobId)));
+            job.set(
+                    "attempts",
+                    rows(
+                            c,
+                            "SELECT * FROM attempts WHERE job_id = ? "
+                                    + "ORDER BY generation, hop, attempt, started_at",
+                            List.of(jobId)));
             ArrayNode hooks = rows(c, "SELECT * FROM webhooks WHERE job_id = ?", List.of(jobId));
             job.set("webhook", hooks.isEmpty() ? null : hooks.get(0));
             return Optional.of(job);
@@ -78,21 +90,38 @@ public final class LogQueries {
             ObjectNode out = json.createObjectNode();
             out.put("since", since);
             out.put("bucket_ms", bucketMs);
-            out.set("series", rows(c, "SELECT (submitted_at / ?) * ? AS t, COUNT(*) AS total, "
-                    + "SUM(CASE WHEN status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded, "
-                    + "SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed, "
-                    + "SUM(CASE WHEN fallback_index > 0 AND status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS fell_back "
-                    + "FROM jobs WHERE submitted_at >= ? GROUP BY 1 ORDER BY 1",
-                    List.of(bucketMs, bucketMs, since)));
-            out.set("totals", rows(c, "SELECT status, COUNT(*) AS n FROM jobs WHERE submitted_at >= ? GROUP BY status",
-                    List.of(since)));
+            out.set(
+                    "series",
+                    rows(
+                            c,
+                            "SELECT (submitted_at / ?) * ? AS t, COUNT(*) AS total, "
+                                    + "SUM(CASE WHEN status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded, "
+                                    + "SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed, "
+                                    + "SUM(CASE WHEN fallback_index > 0 AND status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS fell_back "
+                                    + "FROM jobs WHERE submitted_at >= ? GROUP BY 1 ORDER BY 1",
+                            List.of(bucketMs, bucketMs, since)));
+            out.set(
+                    "totals",
+                    rows(
+                            c,
+                            "SELECT status, COUNT(*) AS n FROM jobs WHERE submitted_at >= ? GROUP BY status",
+                            List.of(since)));
             out.set("latency", latency(c, since));
-            out.set("last_errors", rows(c, "SELECT a.provider, a.outcome, a.started_at FROM attempts a "
-                    + "JOIN (SELECT provider, MAX(started_at) AS m FROM attempts WHERE outcome <> 'SUCCESS' "
-                    + "AND started_at >= ? GROUP BY provider) x ON a.provider = x.provider AND a.started_at = x.m "
-                    + "WHERE a.outcome <> 'SUCCESS'", List.of(since)));
-            out.set("providers", rows(c, "SELECT provider, status_json, updated_at FROM provider_status "
-                    + "ORDER BY provider", List.of()));
+            out.set(
+                    "last_errors",
+                    rows(
+                            c,
+                            "SELECT a.provider, a.outcome, a.started_at FROM attempts a "
+                                    + "JOIN (SELECT provider, MAX(started_at) AS m FROM attempts WHERE outcome <> 'SUCCESS' "
+                                    + "AND started_at >= ? GROUP BY provider) x ON a.provider = x.provider AND a.started_at = x.m "
+                                    + "WHERE a.outcome <> 'SUCCESS'",
+                            List.of(since)));
+            out.set(
+                    "providers",
+                    rows(
+                            c,
+                            "SELECT provider, status_json, updated_at FROM provider_status " + "ORDER BY provider",
+                            List.of()));
             return out;
         });
     }
@@ -105,43 +134,56 @@ public final class LogQueries {
             s.setLong(1, since);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    byProvider.computeIfAbsent(rs.getString(1), p -> new ArrayList<>()).add(rs.getLong(2));
+                    byProvider
+                            .computeIfAbsent(rs.getString(1), p -> new ArrayList<>())
+                            .add(rs.getLong(2));
                 }
             }
         }
         ArrayNode out = json.createArrayNode();
         byProvider.forEach((p, l) -> {
             l.sort(null);
-            out.addObject().put("provider", p).put("calls", l.size()).put("p50", pct(l, 0.50)).put("p95", pct(l, 0.95));
+            out.addObject()
+                    .put("provider", p)
+                    .put("calls", l.size())
+                    .put("p50", pct(l, 0.50))
+                    .put("p95", pct(l, 0.95));
         });
         return out;
     }
 
     private static long pct(List<Long> sorted, double q) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1 < 0 ? 0
-                : (int) Math.ceil(q * sorted.size()) - 1));
+        return sorted.get(Math.min(
+                sorted.size() - 1,
+                (int) Math.ceil(q * sorted.size()) - 1 < 0 ? 0 : (int) Math.ceil(q * sorted.size()) - 1));
     }
 
     /** Every batch with its items counted by status. */
     public ArrayNode batches(int limit) {
-        return db.read(c -> rows(c, "SELECT batch_id, COUNT(*) AS total, "
-                + "SUM(CASE WHEN status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded, "
-                + "SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed, "
-                + "SUM(CASE WHEN status = 'PENDING' THEN 1 ELSE 0 END) AS pending, "
-                + "MIN(submitted_at) AS first_at, MAX(completed_at) AS last_at "
-                + "FROM jobs WHERE batch_id IS NOT NULL GROUP BY batch_id ORDER BY MIN(submitted_at) DESC LIMIT "
-                + Math.max(1, Math.min(limit, 500)), List.of()));
+        return db.read(c -> rows(
+                c,
+                "SELECT batch_id, COUNT(*) AS total, "
+                        + "SUM(CASE WHEN status = 'SUCCEEDED' THEN 1 ELSE 0 END) AS succeeded, "
+                        + "SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed, "
+                        + "SUM(CASE WHEN status = 'PENDING' THEN 1 ELSE 0 END) AS pending, "
+                        + "MIN(submitted_at) AS first_at, MAX(completed_at) AS last_at "
+                        + "FROM jobs WHERE batch_id IS NOT NULL GROUP BY batch_id ORDER BY MIN(submitted_at) DESC LIMIT "
+                        + Math.max(1, Math.min(limit, 500)),
+                List.of()));
     }
 
     public ArrayNode webhooks(String state, int limit) {
         String where = state == null || state.isBlank() ? "" : " WHERE state = ?";
-        return db.read(c -> rows(c, "SELECT * FROM webhooks" + where + " ORDER BY updated_at DESC LIMIT "
-                + Math.max(1, Math.min(limit, 500)), where.isEmpty() ? List.of() : List.of(state)));
+        return db.read(c -> rows(
+                c,
+                "SELECT * FROM webhooks" + where + " ORDER BY updated_at DESC LIMIT "
+                        + Math.max(1, Math.min(limit, 500)),
+                where.isEmpty() ? List.of() : List.of(state)));
     }
 
     public ArrayNode deadLetters(int limit) {
-        return db.read(c -> rows(c, "SELECT * FROM deadletters ORDER BY at DESC LIMIT "
-                + Math.max(1, Math.min(limit, 500)), List.of()));
+        return db.read(c -> rows(
+                c, "SELECT * FROM deadletters ORDER BY at DESC LIMIT " + Math.max(1, Math.min(limit, 500)), List.of()));
     }
 
     /** Rows counted per table, for health and tests. */
@@ -149,7 +191,8 @@ public final class LogQueries {
         return db.read(c -> {
             Map<String, Long> out = new HashMap<>();
             for (String t : List.of("jobs", "attempts", "webhooks", "deadletters", "provider_status")) {
-                try (var s = c.createStatement(); var rs = s.executeQuery("SELECT COUNT(*) FROM " + t)) {
+                try (var s = c.createStatement();
+                        var rs = s.executeQuery("SELECT COUNT(*) FROM " + t)) {
                     rs.next();
                     out.put(t, rs.getLong(1));
                 }

@@ -40,8 +40,8 @@ public final class LogStore implements AutoCloseable {
         Admin admin = null;
         try {
             admin = Admin.create(props);
-            LogProjector projector = new LogProjector(props, admin, new LogWriter(db, config.logsStore().storeContent()),
-                    serdes, topics, clock);
+            LogProjector projector = new LogProjector(
+                    props, admin, new LogWriter(db, config.logsStore().storeContent()), serdes, topics, clock);
             projector.start();
             return new LogStore(db, projector, new LogQueries(db, new ObjectMapper()), admin);
         } catch (RuntimeException e) {

@@ -31,7 +31,8 @@ public final class LogWriter {
 
     static final int PROMPT_CHARS = 16_384;
 
-    private static final String UPSERT_JOB = """
+    private static final String UPSERT_JOB =
+            """
             INSERT INTO jobs (job_id, submitted_at, tenant, batch_id, custom_id, origin, chain, metadata, prompt,
               request_json, callback_url, job_generation, status)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING')
@@ -240,7 +241,9 @@ public final class LogWriter {
         int n = 0;
         try {
             n += update(c, "DELETE FROM attempts WHERE started_at < ?", attemptsBefore);
-            n += update(c, "UPDATE jobs SET prompt = NULL, request_json = NULL WHERE submitted_at < ? AND prompt IS NOT NULL",
+            n += update(
+                    c,
+                    "UPDATE jobs SET prompt = NULL, request_json = NULL WHERE submitted_at < ? AND prompt IS NOT NULL",
                     contentBefore);
             n += update(c, "DELETE FROM deadletters WHERE at < ?", deadLettersBefore);
             c.commit();
@@ -265,7 +268,8 @@ public final class LogWriter {
     public Map<String, Map<Integer, Long>> offsets() throws SQLException {
         Map<String, Map<Integer, Long>> out = new TreeMap<>();
         Connection c = db.writer();
-        try (var s = c.createStatement(); var rs = s.executeQuery("SELECT topic, part, next_offset FROM offsets")) {
+        try (var s = c.createStatement();
+                var rs = s.executeQuery("SELECT topic, part, next_offset FROM offsets")) {
             while (rs.next()) {
                 out.computeIfAbsent(rs.getString(1), t -> new TreeMap<>()).put(rs.getInt(2), rs.getLong(3));
             }

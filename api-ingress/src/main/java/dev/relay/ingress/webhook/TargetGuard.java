@@ -131,8 +131,14 @@ public final class TargetGuard {
         boolean ula = a instanceof Inet6Address && (b[0] & 0xfe) == 0xfc;
         boolean cgnat = b.length == 4 && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
         boolean zeroNet = b.length == 4 && b[0] == 0;
-        if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
-                || a.isMulticastAddress() || ula || cgnat || zeroNet) {
+        if (a.isLoopbackAddress()
+                || a.isSiteLocalAddress()
+                || a.isLinkLocalAddress()
+                || a.isAnyLocalAddress()
+                || a.isMulticastAddress()
+                || ula
+                || cgnat
+                || zeroNet) {
             return Verdict.refuse("points at a private, loopback or link-local address (" + a.getHostAddress()
                     + "); set webhooks.allow_private_targets to allow it");
         }

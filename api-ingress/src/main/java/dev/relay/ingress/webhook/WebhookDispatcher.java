@@ -65,9 +65,15 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final java.util.Set<Integer> assigned = ConcurrentHashMap.newKeySet();
     private volatile int partitions = 1;
 
-    public WebhookDispatcher(Map<String, Object> clientProps, AvroSerde<JobResult> serde, Topics topics,
-            WebhookSender sender, Function<JobResult, JsonNode> payload, Function<String, Optional<String>> knownState,
-            ObjectMapper json, Clock clock) {
+    public WebhookDispatcher(
+            Map<String, Object> clientProps,
+            AvroSerde<JobResult> serde,
+            Topics topics,
+            WebhookSender sender,
+            Function<JobResult, JsonNode> payload,
+            Function<String, Optional<String>> knownState,
+            ObjectMapper json,
+            Clock clock) {
         Map<String, Object> c = new HashMap<>(clientProps);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "ingress-webhooks");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -87,11 +93,14 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.knownState = knownState;
         this.json = json;
         this.clock = clock;
-        this.thread = Thread.ofPlatform().name("relay-ingress-webhooks").daemon().unstarted(this::run);
+        this.thread =
+                Thread.ofPlatform().name("relay-ingress-webhooks").daemon().unstarted(this::run);
     }
 
     public void start() {
-        partitions = Math.max(1, consumer.partitionsFor(topics.results(), Duration.ofSeconds(30)).size());
+        partitions = Math.max(
+                1,
+                consumer.partitionsFor(topics.results(), Duration.ofSeconds(30)).size());
         consumer.subscribe(List.of(topics.results()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
@@ -117,7 +126,8 @@ public final class WebhookDispatcher implements AutoCloseable {
      */
     public boolean owns(String key) {
         int p = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-                key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+                        key.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                % partitions;
         return assigned.contains(p);
     }
 
@@ -176,7 +186,12 @@ public final class WebhookDispatcher implements AutoCloseable {
         try {
             result = serde.deserialize(r.topic(), r.value());
         } catch (RuntimeException e) {
-            LOG.warn("webhooks: skipping undecodable result {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+            LOG.warn(
+                    "webhooks: skipping undecodable result {}-{}@{}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    e.toString());
             return;
         }
         if (result.getCallbackUrl() == null) {
@@ -189,43 +204,56 @@ public final class WebhookDispatcher implements AutoCloseable {
         ConcurrentSkipListSet<Long> pending = inFlight.computeIfAbsent(tp, t -> new ConcurrentSkipListSet<>());
         pending.add(r.offset());
         String body = envelope(result).toString();
-        Thread delivery = Thread.ofVirtual().name("webhook-" + result.getJobId()).unstarted(() -> {
-            try {
-                record(result, webhookId, "pending", List.of());
-                WebhookSender.Outcome o = sender.deliver(result.getCallbackUrl(), webhookId, body,
-                        attempts -> record(result, webhookId, "pending", attempts));
-                switch (o.state()) {
-                    case DELIVERED -> delivered.incrementAndGet();
-                    case GAVE_UP -> gaveUp.incrementAndGet();
-                    case REFUSED -> refused.incrementAndGet();
-                }
-                if (o.state() != WebhookSender.State.DELIVERED) {
-                    LOG.warn("webhook {} for job {} ended {} after {} attempts", webhookId, result.getJobId(),
-                            o.state(), o.attempts().size());
-                }
-                record(result, webhookId, o.state().name().toLowerCase(java.util.Locale.ROOT), o.attempts());
-                pending.remove(r.offset());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.error("webhook {} failed unexpectedly; it stays uncommitted", webhookId, e);
-            } finally {
-                deliveries.remove(Thread.currentThread());
-            }
-        });
+        Thread delivery = Thread.ofVirtual()
+                .name("webhook-" + result.getJobId())
+                .unstarted(() -> {
+                    try {
+                        record(result, webhookId, "pending", List.of());
+                        WebhookSender.Outcome o = sender.deliver(
+                                result.getCallbackUrl(),
+                                webhookId,
+                                body,
+                                attempts -> record(result, webhookId, "pending", attempts));
+                        switch (o.state()) {
+                            case DELIVERED -> delivered.incrementAndGet();
+                            case GAVE_UP -> gaveUp.incrementAndGet();
+                            case REFUSED -> refused.incrementAndGet();
+                        }
+                        if (o.state() != WebhookSender.State.DELIVERED) {
+                            LOG.warn(
+                                    "webhook {} for job {} ended {} after {} attempts",
+                                    webhookId,
+                                    result.getJobId(),
+                                    o.state(),
+                                    o.attempts().size());
+                        }
+                        record(result, webhookId, o.state().name().toLowerCase(java.util.Locale.ROOT), o.attempts());
+                        pending.remove(r.offset());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        LOG.error("webhook {} failed unexpectedly; it stays uncommitted", webhookId, e);
+                    } finally {
+                        deliveries.remove(Thread.currentThread());
+                    }
+                });
         deliveries.add(delivery);
         delivery.start();
     }
 
     private boolean alreadyEnded(JobResult result, String webhookId) {
-        return knownState.apply(result.getJobId()).map(s -> {
-            try {
-                JsonNode n = json.readTree(s);
-                return webhookId.equals(n.path("webhook_id").asText()) && !"pending".equals(n.path("state").asText());
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        }).orElse(false);
+        return knownState
+                .apply(result.getJobId())
+                .map(s -> {
+                    try {
+                        JsonNode n = json.readTree(s);
+                        return webhookId.equals(n.path("webhook_id").asText())
+                                && !"pending".equals(n.path("state").asText());
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                })
+                .orElse(false);
     }
 
     private JsonNode envelope(JobResult r) {
@@ -244,7 +272,8 @@ public final class WebhookDispatcher implements AutoCloseable {
         n.put("state", state);
         n.put("updated_at", clock.millis());
         ArrayNode a = n.putArray("attempts");
-        attempts.forEach(x -> a.addObject().put("at", x.at()).put("status", x.status()).put("error", x.error()));
+        attempts.forEach(
+                x -> a.addObject().put("at", x.at()).put("status", x.status()).put("error", x.error()));
         states.send(new ProducerRecord<>(topics.webhooks(), r.getJobId(), n.toString()));
     }
 

@@ -40,7 +40,11 @@ public final class WebhookSender implements AutoCloseable {
     public record Attempt(long at, int status, String error) {}
 
     /** How a delivery ended. */
-    public enum State { DELIVERED, GAVE_UP, REFUSED }
+    public enum State {
+        DELIVERED,
+        GAVE_UP,
+        REFUSED
+    }
 
     public record Outcome(State state, List<Attempt> attempts) {}
 
@@ -98,15 +102,16 @@ public final class WebhookSender implements AutoCloseable {
                 return new Outcome(State.GAVE_UP, List.copyOf(attempts));
             }
             Thread.sleep(sleep);
-            backoff = backoff.multipliedBy(2).compareTo(settings.backoffMax()) > 0 ? settings.backoffMax()
+            backoff = backoff.multipliedBy(2).compareTo(settings.backoffMax()) > 0
+                    ? settings.backoffMax()
                     : backoff.multipliedBy(2);
         }
     }
 
-    private Attempt once(String url, String webhookId, String body) throws InterruptedException,
-            TargetGuard.Refused {
+    private Attempt once(String url, String webhookId, String body) throws InterruptedException, TargetGuard.Refused {
         long now = clock.millis();
-        Request req = http.newRequest(url).method(HttpMethod.POST)
+        Request req = http.newRequest(url)
+                .method(HttpMethod.POST)
                 .timeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .body(new StringRequestContent("application/json", body, StandardCharsets.UTF_8));
         req.headers(h -> signer.headers(webhookId, now / 1000, body).forEach(h::put));
@@ -122,7 +127,10 @@ public final class WebhookSender implements AutoCloseable {
             }
             return new Attempt(now, 0, cause.getClass().getSimpleName() + ": " + cause.getMessage());
         } catch (TimeoutException e) {
-            return new Attempt(now, 0, "TimeoutException: no answer within " + settings.timeout().toMillis() + " ms");
+            return new Attempt(
+                    now,
+                    0,
+                    "TimeoutException: no answer within " + settings.timeout().toMillis() + " ms");
         }
     }
 
@@ -131,7 +139,8 @@ public final class WebhookSender implements AutoCloseable {
         Thread.startVirtualThread(() -> {
             try {
                 promise.succeeded(guard.allowedAddresses(host).stream()
-                        .map(a -> new InetSocketAddress(a, port)).toList());
+                        .map(a -> new InetSocketAddress(a, port))
+                        .toList());
             } catch (TargetGuard.Refused | RuntimeException e) {
                 promise.failed(e);
             }

@@ -63,7 +63,9 @@ class BatchBadInputTest {
     }
 
     static Http.Response upload(Http http, String purpose, String jsonl) {
-        return http.post("/v1/files", multipart(purpose, jsonl.getBytes(StandardCharsets.UTF_8)),
+        return http.post(
+                "/v1/files",
+                multipart(purpose, jsonl.getBytes(StandardCharsets.UTF_8)),
                 Map.of("Content-Type", "multipart/form-data; boundary=" + BOUNDARY));
     }
 
@@ -97,12 +99,13 @@ class BatchBadInputTest {
 
     @Test
     void shouldRefuseAFileThatIsNotJsonlNamingTheLine() {
-        JsonNode e = refused(upload(http, "batch", line("a", "x") + "\n" + "not json\n"), 400, "lines[1]",
-                "invalid_jsonl");
+        JsonNode e =
+                refused(upload(http, "batch", line("a", "x") + "\n" + "not json\n"), 400, "lines[1]", "invalid_jsonl");
         assertThat(e.get("message").asText()).contains("lines[1]");
         refused(upload(http, "batch", line("a", "x") + "\n[1,2]"), 400, "lines[1]", "invalid_jsonl");
         refused(upload(http, "batch", ""), 400, "file", "empty_file");
-        assertThat(backend.catalog().list("file")).noneMatch(f -> f.path("relay").path("lines").asInt() == 0);
+        assertThat(backend.catalog().list("file"))
+                .noneMatch(f -> f.path("relay").path("lines").asInt() == 0);
     }
 
     @Test
@@ -114,55 +117,91 @@ class BatchBadInputTest {
     @Test
     void shouldRefuseAnUploadWithoutPurposeBatchOrWithoutAFile() {
         refused(upload(http, "fine-tune", line("a", "x")), 400, "purpose", "unsupported_value");
-        Http.Response noFile = http.post("/v1/files", ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; "
-                + "name=\"purpose\"\r\n\r\nbatch\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8),
+        Http.Response noFile = http.post(
+                "/v1/files",
+                ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; " + "name=\"purpose\"\r\n\r\nbatch\r\n--"
+                                + BOUNDARY + "--\r\n")
+                        .getBytes(StandardCharsets.UTF_8),
                 Map.of("Content-Type", "multipart/form-data; boundary=" + BOUNDARY));
         refused(noFile, 400, "file", "missing_required_parameter");
-        refused(http.post("/v1/files", "{}".getBytes(), Map.of("Content-Type", "application/json")), 415, null,
+        refused(
+                http.post("/v1/files", "{}".getBytes(), Map.of("Content-Type", "application/json")),
+                415,
+                null,
                 "unsupported_media_type");
     }
 
     @Test
     void shouldRefuseALineWithoutCustomId() {
-        refused(batchWithLine(3, "{\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{}}"), 400,
-                "lines[3].custom_id", "invalid_value");
+        refused(
+                batchWithLine(3, "{\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{}}"),
+                400,
+                "lines[3].custom_id",
+                "invalid_value");
     }
 
     @Test
     void shouldRefuseADuplicateCustomId() {
-        JsonNode e = refused(batchWithLine(7, line("req-2", "again")), 400, "lines[7].custom_id",
-                "duplicate_custom_id");
+        JsonNode e =
+                refused(batchWithLine(7, line("req-2", "again")), 400, "lines[7].custom_id", "duplicate_custom_id");
         assertThat(e.get("message").asText()).contains("req-2");
     }
 
     @Test
     void shouldRefuseAUrlOtherThanTheEndpoint() {
-        refused(batchWithLine(5, line("req-5", "x").replace("/v1/chat/completions", "/v1/embeddings")), 400,
-                "lines[5].url", "invalid_value");
+        refused(
+                batchWithLine(5, line("req-5", "x").replace("/v1/chat/completions", "/v1/embeddings")),
+                400,
+                "lines[5].url",
+                "invalid_value");
     }
 
     @Test
     void shouldRefuseAnInvalidBodyNamingItsField() {
-        JsonNode e = refused(batchWithLine(41, "{\"custom_id\":\"x\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
-                + "\"body\":{\"model\":\"openai/gpt-4o-mini\",\"messages\":\"hello\"}}"), 400, "lines[41].body.messages",
+        JsonNode e = refused(
+                batchWithLine(
+                        41,
+                        "{\"custom_id\":\"x\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+                                + "\"body\":{\"model\":\"openai/gpt-4o-mini\",\"messages\":\"hello\"}}"),
+                400,
+                "lines[41].body.messages",
                 "invalid_value");
         assertThat(e.get("message").asText()).startsWith("lines[41]");
-        refused(batchWithLine(2, line("req-2", "x").replace("openai/gpt-4o-mini", "nope/x")), 400,
-                "lines[2].body.model", "unknown_provider");
+        refused(
+                batchWithLine(2, line("req-2", "x").replace("openai/gpt-4o-mini", "nope/x")),
+                400,
+                "lines[2].body.model",
+                "unknown_provider");
     }
 
     @Test
     void shouldRefuseAnUnknownFileAWrongWindowAndAWrongEndpoint() {
-        refused(http.postJson("/v1/batches", createBody("file-unknown", "24h"), Map.of()), 404, "input_file_id",
+        refused(
+                http.postJson("/v1/batches", createBody("file-unknown", "24h"), Map.of()),
+                404,
+                "input_file_id",
                 "file_not_found");
         String id = upload(http, "batch", lines(2)).json().get("id").asText();
-        refused(http.postJson("/v1/batches", createBody(id, "1h"), Map.of()), 400, "completion_window",
+        refused(
+                http.postJson("/v1/batches", createBody(id, "1h"), Map.of()),
+                400,
+                "completion_window",
                 "invalid_value");
-        refused(http.postJson("/v1/batches", createBody(id, "24h").replace("/v1/chat/completions", "/v1/embeddings"),
-                Map.of()), 400, "endpoint", "unsupported_value");
-        refused(http.postJson("/v1/batches", "{\"input_file_id\":\"" + id + "\"}", Map.of()), 400, "endpoint",
+        refused(
+                http.postJson(
+                        "/v1/batches",
+                        createBody(id, "24h").replace("/v1/chat/completions", "/v1/embeddings"),
+                        Map.of()),
+                400,
+                "endpoint",
+                "unsupported_value");
+        refused(
+                http.postJson("/v1/batches", "{\"input_file_id\":\"" + id + "\"}", Map.of()),
+                400,
+                "endpoint",
                 "missing_required_parameter");
-        assertThat(backend.catalog().list("batch")).noneMatch(b -> b.path("input_file_id").asText().equals(id));
+        assertThat(backend.catalog().list("batch"))
+                .noneMatch(b -> b.path("input_file_id").asText().equals(id));
     }
 
     @Test
@@ -172,11 +211,14 @@ class BatchBadInputTest {
         String id = created.json().get("id").asText();
         backend.view().onResult(TestResults.succeededAt(backend.published.get(0), 0, 200));
         backend.published.clear();
-        assertThat(http.get("/v1/batches/" + id, Map.of()).json().get("status").asText()).isEqualTo("completed");
+        assertThat(http.get("/v1/batches/" + id, Map.of()).json().get("status").asText())
+                .isEqualTo("completed");
 
-        refused(http.post("/v1/batches/" + id + "/cancel", new byte[0], Map.of()), 409, "batch_id",
+        refused(
+                http.post("/v1/batches/" + id + "/cancel", new byte[0], Map.of()),
+                409,
+                "batch_id",
                 "batch_not_cancellable");
-        refused(http.post("/v1/batches/batch_nope/cancel", new byte[0], Map.of()), 404, "batch_id",
-                "batch_not_found");
+        refused(http.post("/v1/batches/batch_nope/cancel", new byte[0], Map.of()), 404, "batch_id", "batch_not_found");
     }
 }

@@ -49,11 +49,18 @@ class BatchSdkTest {
 
     @BeforeAll
     static void start() {
-        backend = new InMemoryBackend().answering(job ->
-                job.getRequest().getMessages().get(0).getContent().get(0).getText().equals("fail")
-                        ? TestResults.failedAll(job, 429) : TestResults.succeededAt(job, 1, 429));
-        ingress = RelayIngress.start(TestConfigs.config("", ", \"api_keys\": [\"env.RELAY_KEY\"]", ""), backend,
-                Clock.systemUTC());
+        backend = new InMemoryBackend()
+                .answering(job -> job.getRequest()
+                                .getMessages()
+                                .get(0)
+                                .getContent()
+                                .get(0)
+                                .getText()
+                                .equals("fail")
+                        ? TestResults.failedAll(job, 429)
+                        : TestResults.succeededAt(job, 1, 429));
+        ingress = RelayIngress.start(
+                TestConfigs.config("", ", \"api_keys\": [\"env.RELAY_KEY\"]", ""), backend, Clock.systemUTC());
     }
 
     @AfterAll
@@ -62,8 +69,11 @@ class BatchSdkTest {
     }
 
     private static OpenAIClient client() {
-        return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + ingress.port() + "/v1")
-                .apiKey(TestConfigs.API_KEY).maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + ingress.port() + "/v1")
+                .apiKey(TestConfigs.API_KEY)
+                .maxRetries(0)
+                .build();
     }
 
     static String line(String customId, String prompt) {
@@ -73,61 +83,80 @@ class BatchSdkTest {
     }
 
     private static List<JsonNode> lines(HttpResponse response) throws IOException {
-        try (response; InputStream in = response.body()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(l -> {
-                try {
-                    return JSON.readTree(l);
-                } catch (IOException e) {
-                    throw new AssertionError(l, e);
-                }
-            }).toList();
+        try (response;
+                InputStream in = response.body()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .map(l -> {
+                        try {
+                            return JSON.readTree(l);
+                        } catch (IOException e) {
+                            throw new AssertionError(l, e);
+                        }
+                    })
+                    .toList();
         }
     }
 
     @Test
     void shouldRunTheBatchApiFlowThroughTheSdk() throws IOException {
         OpenAIClient client = client();
-        String jsonl = IntStream.range(0, 20).mapToObj(i -> line("req-" + i, i % 5 == 0 ? "fail" : "hello " + i))
-                .collect(Collectors.joining("\n")) + "\n";
+        String jsonl = IntStream.range(0, 20)
+                        .mapToObj(i -> line("req-" + i, i % 5 == 0 ? "fail" : "hello " + i))
+                        .collect(Collectors.joining("\n"))
+                + "\n";
 
-        FileObject file = client.files().create(FileCreateParams.builder()
-                .file(jsonl.getBytes(StandardCharsets.UTF_8)).purpose(FilePurpose.BATCH).build());
+        FileObject file = client.files()
+                .create(FileCreateParams.builder()
+                        .file(jsonl.getBytes(StandardCharsets.UTF_8))
+                        .purpose(FilePurpose.BATCH)
+                        .build());
         assertThat(file.id()).startsWith("file-");
         assertThat(file.bytes()).isEqualTo(jsonl.getBytes(StandardCharsets.UTF_8).length);
         assertThat(file.purpose().asString()).isEqualTo("batch");
         assertThat(new String(client.files().content(file.id()).body().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo(jsonl);
 
-        Batch created = client.batches().create(BatchCreateParams.builder().inputFileId(file.id())
-                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
-                .completionWindow(BatchCreateParams.CompletionWindow._24H)
-                .metadata(BatchCreateParams.Metadata.builder().putAdditionalProperty("team", JsonValue.from("search"))
-                        .build())
-                .build());
+        Batch created = client.batches()
+                .create(BatchCreateParams.builder()
+                        .inputFileId(file.id())
+                        .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                        .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                        .metadata(BatchCreateParams.Metadata.builder()
+                                .putAdditionalProperty("team", JsonValue.from("search"))
+                                .build())
+                        .build());
         assertThat(created.inputFileId()).isEqualTo(file.id());
         assertThat(created.requestCounts().orElseThrow().total()).isEqualTo(20);
-        assertThat(created.expiresAt()).hasValueSatisfying(t -> assertThat(t - created.createdAt())
-                .isEqualTo(Duration.ofHours(24).toSeconds()));
+        assertThat(created.expiresAt())
+                .hasValueSatisfying(t -> assertThat(t - created.createdAt())
+                        .isEqualTo(Duration.ofHours(24).toSeconds()));
 
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
-                client.batches().retrieve(created.id()).status().equals(Batch.Status.COMPLETED));
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> client.batches().retrieve(created.id()).status().equals(Batch.Status.COMPLETED));
         Batch done = client.batches().retrieve(created.id());
         assertThat(done.requestCounts().orElseThrow().completed()).isEqualTo(16);
         assertThat(done.requestCounts().orElseThrow().failed()).isEqualTo(4);
         assertThat(done.completedAt()).isPresent();
-        assertThat(done.metadata().orElseThrow()._additionalProperties()).containsEntry("team", JsonValue.from("search"));
+        assertThat(done.metadata().orElseThrow()._additionalProperties())
+                .containsEntry("team", JsonValue.from("search"));
 
         List<JsonNode> output = lines(client.files().content(done.outputFileId().orElseThrow()));
         assertThat(output).hasSize(16).allSatisfy(l -> {
             assertThat(l.at("/response/status_code").asInt()).isEqualTo(200);
-            assertThat(l.at("/response/body/choices/0/message/content").asText()).isEqualTo("hello from anthropic");
+            assertThat(l.at("/response/body/choices/0/message/content").asText())
+                    .isEqualTo("hello from anthropic");
             assertThat(l.get("error").isNull()).isTrue();
         });
         assertThat(output.stream().map(l -> l.get("custom_id").asText()).toList())
-                .containsExactlyElementsOf(IntStream.range(0, 20).filter(i -> i % 5 != 0).mapToObj(i -> "req-" + i)
+                .containsExactlyElementsOf(IntStream.range(0, 20)
+                        .filter(i -> i % 5 != 0)
+                        .mapToObj(i -> "req-" + i)
                         .toList());
         List<JsonNode> errors = lines(client.files().content(done.errorFileId().orElseThrow()));
-        assertThat(errors).extracting(l -> l.get("custom_id").asText())
+        assertThat(errors)
+                .extracting(l -> l.get("custom_id").asText())
                 .containsExactly("req-0", "req-5", "req-10", "req-15");
         assertThat(errors).allSatisfy(l -> {
             assertThat(l.at("/response/status_code").asInt()).isEqualTo(429);
@@ -137,20 +166,31 @@ class BatchSdkTest {
         assertThat(outputFile.purpose().asString()).isEqualTo("batch_output");
         assertThat(outputFile.bytes()).isPositive();
 
-        assertThatThrownBy(() -> client.batches().cancel(created.id())).isInstanceOf(
-                com.openai.errors.OpenAIServiceException.class).hasMessageContaining("completed");
-        assertThat(backend.published.stream().filter(j -> created.id().equals(j.getBatchId()))).hasSize(20)
+        assertThatThrownBy(() -> client.batches().cancel(created.id()))
+                .isInstanceOf(com.openai.errors.OpenAIServiceException.class)
+                .hasMessageContaining("completed");
+        assertThat(backend.published.stream().filter(j -> created.id().equals(j.getBatchId())))
+                .hasSize(20)
                 .allSatisfy(j -> assertThat(j.getDeadline()).isNotNull());
     }
 
     @Test
     void shouldListBatchesNewestFirstPageByPageAndFilesToo() {
         OpenAIClient client = client();
-        FileObject file = client.files().create(FileCreateParams.builder()
-                .file(line("a", "hi").getBytes(StandardCharsets.UTF_8)).purpose(FilePurpose.BATCH).build());
-        List<String> ids = IntStream.range(0, 3).mapToObj(i -> client.batches().create(BatchCreateParams.builder()
-                .inputFileId(file.id()).endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
-                .completionWindow(BatchCreateParams.CompletionWindow._24H).build()).id()).toList();
+        FileObject file = client.files()
+                .create(FileCreateParams.builder()
+                        .file(line("a", "hi").getBytes(StandardCharsets.UTF_8))
+                        .purpose(FilePurpose.BATCH)
+                        .build());
+        List<String> ids = IntStream.range(0, 3)
+                .mapToObj(i -> client.batches()
+                        .create(BatchCreateParams.builder()
+                                .inputFileId(file.id())
+                                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                                .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                                .build())
+                        .id())
+                .toList();
 
         var first = client.batches().list(BatchListParams.builder().limit(2).build());
         assertThat(first.data()).hasSize(2);
@@ -169,13 +209,22 @@ class BatchSdkTest {
     void shouldCancelABatchWhoseItemsHaveNotEnded() {
         InMemoryBackend quiet = new InMemoryBackend();
         try (RelayIngress other = RelayIngress.start(TestConfigs.config("", "", ""), quiet, Clock.systemUTC())) {
-            OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + other.port() + "/v1")
-                    .apiKey("unused").maxRetries(0).build();
-            FileObject file = client.files().create(FileCreateParams.builder()
-                    .file(line("a", "hi").getBytes(StandardCharsets.UTF_8)).purpose(FilePurpose.BATCH).build());
-            Batch b = client.batches().create(BatchCreateParams.builder().inputFileId(file.id())
-                    .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
-                    .completionWindow(BatchCreateParams.CompletionWindow._24H).build());
+            OpenAIClient client = OpenAIOkHttpClient.builder()
+                    .baseUrl("http://127.0.0.1:" + other.port() + "/v1")
+                    .apiKey("unused")
+                    .maxRetries(0)
+                    .build();
+            FileObject file = client.files()
+                    .create(FileCreateParams.builder()
+                            .file(line("a", "hi").getBytes(StandardCharsets.UTF_8))
+                            .purpose(FilePurpose.BATCH)
+                            .build());
+            Batch b = client.batches()
+                    .create(BatchCreateParams.builder()
+                            .inputFileId(file.id())
+                            .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                            .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                            .build());
             assertThat(b.status()).isEqualTo(Batch.Status.IN_PROGRESS);
 
             Batch cancelling = client.batches().cancel(b.id());
@@ -188,13 +237,20 @@ class BatchSdkTest {
 
     @Test
     void shouldRefuseAnUnknownInputFileThroughTheSdk() {
-        assertThatThrownBy(() -> client().batches().create(BatchCreateParams.builder().inputFileId("file-nope")
-                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
-                .completionWindow(BatchCreateParams.CompletionWindow._24H).build()))
-                .isInstanceOf(NotFoundException.class).hasMessageContaining("file-nope");
-        assertThatThrownBy(() -> client().batches().create(BatchCreateParams.builder().inputFileId("file-nope")
-                .endpoint(BatchCreateParams.Endpoint.V1_EMBEDDINGS)
-                .completionWindow(BatchCreateParams.CompletionWindow._24H).build()))
+        assertThatThrownBy(() -> client().batches()
+                        .create(BatchCreateParams.builder()
+                                .inputFileId("file-nope")
+                                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                                .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                                .build()))
+                .isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("file-nope");
+        assertThatThrownBy(() -> client().batches()
+                        .create(BatchCreateParams.builder()
+                                .inputFileId("file-nope")
+                                .endpoint(BatchCreateParams.Endpoint.V1_EMBEDDINGS)
+                                .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                                .build()))
                 .isInstanceOf(BadRequestException.class);
         assertThat(Map.of()).isEmpty();
     }

@@ -51,6 +51,7 @@ class DashboardIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     static final String API_KEY = "relay-dash-api-key-7f3a9c1e55";
     static final String ADMIN_KEY = "relay-dash-admin-key-2b8d4e6f77";
     static final String PROVIDER_KEY = "sk-provider-secret-value-9q8w7e6r";
@@ -71,14 +72,23 @@ class DashboardIT {
         anthropic = new WireMockServer(wireMockConfig().dynamicPort());
         openai.start();
         anthropic.start();
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(429)
-                .withHeader("Content-Type", "application/json").withBody(
-                        "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(containing("primary-ok"))
+        openai.stubFor(
+                post(urlEqualTo("/v1/chat/completions"))
+                        .willReturn(
+                                aResponse()
+                                        .withStatus(429)
+                                        .withHeader("Content-Type", "application/json")
+                                        .withBody(
+                                                "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
+        openai.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .withRequestBody(containing("primary-ok"))
                 .willReturn(ok("openai")));
         anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(ok("anthropic")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(containing("all-fail"))
-                .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
+        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .withRequestBody(containing("all-fail"))
+                .willReturn(aResponse()
+                        .withStatus(503)
+                        .withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
         topics = new Topics("d" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
         STACK.createTopics(topics);
         stateDir = Files.createTempDirectory("dashboard-it");
@@ -87,7 +97,8 @@ class DashboardIT {
         ingress = RelayIngress.start(config(""));
         http = new Http(ingress.port());
 
-        JsonNode fb = http.postJson("/v1/chat/completions", chat("hello dashboard"), Map.of()).json();
+        JsonNode fb = http.postJson("/v1/chat/completions", chat("hello dashboard"), Map.of())
+                .json();
         fellBack = fb.at("/extra_fields/job_id").asText();
         assertThat(fb.at("/extra_fields/fallback_index").asInt()).isEqualTo(1);
         http.postJson("/v1/chat/completions", chat("primary-ok please"), Map.of());
@@ -95,7 +106,8 @@ class DashboardIT {
         assertThat(f.status()).isEqualTo(429);
         failed = f.json().at("/extra_fields/job_id").asText();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
-            JsonNode j = http.get("/api/dashboard/jobs?limit=10", Map.of()).json().get("jobs");
+            JsonNode j =
+                    http.get("/api/dashboard/jobs?limit=10", Map.of()).json().get("jobs");
             return j.size() == 3 && j.findValuesAsText("status").stream().noneMatch("PENDING"::equals);
         });
     }
@@ -113,10 +125,15 @@ class DashboardIT {
     }
 
     private static ResponseDefinitionBuilder ok(String who) {
-        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(
-                "{\"id\":\"chatcmpl-" + who + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
-                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from " + who
-                        + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
+        return aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody(
+                        "{\"id\":\"chatcmpl-" + who
+                                + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
+                                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from "
+                                + who
+                                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
     }
 
     private RelayConfig config(String ingressExtra) {
@@ -132,8 +149,16 @@ class DashboardIT {
                  "circuit_breaker": {"enabled": false},
                  "metrics": {"port": 0},
                  "ingress": {"port": 0, "sync_timeout": "30s" %s}}
-                """.formatted(PROVIDER_KEY, openai.baseUrl(), anthropic.baseUrl(), STACK.bootstrapServers(),
-                STACK.registryUrl(), topics.prefix(), topics.prefix(), stateDir, ingressExtra);
+                """.formatted(
+                        PROVIDER_KEY,
+                        openai.baseUrl(),
+                        anthropic.baseUrl(),
+                        STACK.bootstrapServers(),
+                        STACK.registryUrl(),
+                        topics.prefix(),
+                        topics.prefix(),
+                        stateDir,
+                        ingressExtra);
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 
@@ -151,12 +176,14 @@ class DashboardIT {
     void shouldShowTheOverviewAndAFallbackTrailAndFilterTheLogs() throws Exception {
         try (Browser b = new Browser()) {
             b.driver.get(url("#/overview"));
-            b.waitUpTo(Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(
-                    By.cssSelector("#chart-requests canvas")));
+            b.waitUpTo(Duration.ofSeconds(20))
+                    .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart-requests canvas")));
             // the processor's status snapshots reach the overview through relay.status and the log store
             b.waitUpTo(Duration.ofSeconds(20)).until(d -> {
                 d.navigate().refresh();
-                return d.findElements(By.cssSelector("#providers-table tbody tr")).size() == 2;
+                return d.findElements(By.cssSelector("#providers-table tbody tr"))
+                                .size()
+                        == 2;
             });
             assertThat(b.driver.findElement(By.id("providers-table")).getText()).contains("openai", "anthropic");
             assertThat(b.driver.findElement(By.id("queue-table")).getText()).contains(topics.jobs());
@@ -213,13 +240,17 @@ class DashboardIT {
             assertThat(b.driver.findElement(plan).getText()).contains(failed, "REPLAY");
             b.screenshot("dashboard-replay-dry-run");
             b.driver.findElement(By.id("replay-confirm")).click();
-            b.waitUpTo(Duration.ofSeconds(60)).until(ExpectedConditions.presenceOfElementLocated(
-                    By.cssSelector("#replay-status .run-state.done")));
+            b.waitUpTo(Duration.ofSeconds(60))
+                    .until(ExpectedConditions.presenceOfElementLocated(
+                            By.cssSelector("#replay-status .run-state.done")));
             b.waitUpTo(Duration.ofSeconds(60)).until(d -> {
                 d.navigate().refresh();
-                return d.findElements(By.id("job-status")).stream().anyMatch(e -> e.getText().equals("SUCCEEDED"));
+                return d.findElements(By.id("job-status")).stream()
+                        .anyMatch(e -> e.getText().equals("SUCCEEDED"));
             });
-            assertThat(b.driver.findElements(By.cssSelector("#attempts-table tr.attempt-row")).size())
+            assertThat(b.driver
+                            .findElements(By.cssSelector("#attempts-table tr.attempt-row"))
+                            .size())
                     .isGreaterThanOrEqualTo(3);
             b.screenshot("dashboard-replayed");
         }
@@ -233,21 +264,39 @@ class DashboardIT {
             Http h = new Http(guarded.port());
             Map<String, String> user = Map.of("Authorization", "Bearer " + API_KEY);
             assertThat(h.get("/api/dashboard/jobs", Map.of()).status()).isEqualTo(401);
-            assertThat(h.get("/api/dashboard/jobs", Map.of("Authorization", "Bearer wrong")).status()).isEqualTo(401);
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    h.get("/api/dashboard/jobs", user).json().get("jobs").size() >= 3);
+            assertThat(h.get("/api/dashboard/jobs", Map.of("Authorization", "Bearer wrong"))
+                            .status())
+                    .isEqualTo(401);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> h.get("/api/dashboard/jobs", user)
+                                    .json()
+                                    .get("jobs")
+                                    .size()
+                            >= 3);
             String replay = "{\"job_ids\":[\"" + fellBack + "\"],\"execute\":true}";
-            assertThat(h.postJson("/api/dashboard/replay", replay, user).status()).isEqualTo(403);
-            assertThat(h.postJson("/api/dashboard/webhooks/" + fellBack + "/redeliver", "", user).status())
+            assertThat(h.postJson("/api/dashboard/replay", replay, user).status())
                     .isEqualTo(403);
-            assertThat(h.postJson("/api/dashboard/replay", replay.replace("true", "false"), user).status())
+            assertThat(h.postJson("/api/dashboard/webhooks/" + fellBack + "/redeliver", "", user)
+                            .status())
+                    .isEqualTo(403);
+            assertThat(h.postJson("/api/dashboard/replay", replay.replace("true", "false"), user)
+                            .status())
                     .isEqualTo(200);
 
             StringBuilder seen = new StringBuilder();
-            for (String path : List.of("/", "/dashboard/app.js", "/dashboard/app.css", "/api/dashboard/overview",
-                    "/api/dashboard/jobs", "/api/dashboard/jobs/" + fellBack, "/api/dashboard/jobs/" + failed,
-                    "/api/dashboard/providers", "/api/dashboard/store", "/api/dashboard/webhooks",
-                    "/api/dashboard/batches", "/api/dashboard/deadletters")) {
+            for (String path : List.of(
+                    "/",
+                    "/dashboard/app.js",
+                    "/dashboard/app.css",
+                    "/api/dashboard/overview",
+                    "/api/dashboard/jobs",
+                    "/api/dashboard/jobs/" + fellBack,
+                    "/api/dashboard/jobs/" + failed,
+                    "/api/dashboard/providers",
+                    "/api/dashboard/store",
+                    "/api/dashboard/webhooks",
+                    "/api/dashboard/batches",
+                    "/api/dashboard/deadletters")) {
                 Http.Response r = h.get(path, user);
                 assertThat(r.status()).as(path).isEqualTo(200);
                 seen.append(r.body()).append(r.headers().map());
@@ -262,8 +311,8 @@ class DashboardIT {
     @Order(4)
     void shouldRebuildTheSameStoreFromTheTopicsAfterItsDatabaseIsDeleted() throws Exception {
         LogQueries live = ingress.logStore().orElseThrow().queries();
-        await().atMost(Duration.ofSeconds(30)).until(() -> live.dump("jobs").stream().noneMatch(
-                r -> r.contains("\"PENDING\"")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> live.dump("jobs").stream().noneMatch(r -> r.contains("\"PENDING\"")));
         List<String> jobs = live.dump("jobs");
         List<String> attempts = live.dump("attempts");
         ingress.close();
@@ -272,7 +321,8 @@ class DashboardIT {
         }
         ingress = RelayIngress.start(config(""));
         LogQueries rebuilt = ingress.logStore().orElseThrow().queries();
-        await().atMost(Duration.ofSeconds(30)).until(() -> ingress.logStore().orElseThrow().projector().caughtUp());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ingress.logStore().orElseThrow().projector().caughtUp());
         assertThat(rebuilt.dump("attempts")).isEqualTo(attempts);
         assertThat(rebuilt.dump("jobs")).isEqualTo(jobs);
     }

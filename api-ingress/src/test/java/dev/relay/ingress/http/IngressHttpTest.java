@@ -71,9 +71,11 @@ class IngressHttpTest {
         assertThat(json.at("/extra_fields/fallback_index").asInt()).isEqualTo(1);
         assertThat(json.at("/extra_fields/attempts")).hasSize(2);
         assertThat(json.at("/extra_fields/attempts/0/http_status").asInt()).isEqualTo(429);
-        assertThat(json.at("/extra_fields/job_id").asText()).isEqualTo(r.headers().firstValue("x-relay-job-id").orElseThrow());
+        assertThat(json.at("/extra_fields/job_id").asText())
+                .isEqualTo(r.headers().firstValue("x-relay-job-id").orElseThrow());
         Job published = backend.published.get(0);
-        assertThat(published.getChain()).extracting(t -> t.getProvider() + "/" + t.getModel())
+        assertThat(published.getChain())
+                .extracting(t -> t.getProvider() + "/" + t.getModel())
                 .containsExactly("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku", "groq/llama");
         assertThat(published.getOrigin()).isEqualTo("http");
     }
@@ -97,7 +99,8 @@ class IngressHttpTest {
         String jobId = r.json().get("job_id").asText();
         assertThat(jobId).isEqualTo(backend.published.get(0).getJobId());
         assertThat(r.json().at("/error/message").asText()).contains("/v1/jobs/" + jobId);
-        assertThat(http.get("/v1/jobs/" + jobId, Map.of()).json().get("status").asText()).isEqualTo("queued");
+        assertThat(http.get("/v1/jobs/" + jobId, Map.of()).json().get("status").asText())
+                .isEqualTo("queued");
     }
 
     @Test
@@ -107,8 +110,12 @@ class IngressHttpTest {
         assertThat(submitted.status()).isEqualTo(202);
         String id = submitted.json().get("id").asText();
 
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                http.get("/v1/jobs/" + id, Map.of()).json().get("status").asText().equals("succeeded"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> http.get("/v1/jobs/" + id, Map.of())
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("succeeded"));
         JsonNode got = http.get("/v1/jobs/" + id, Map.of()).json();
         assertThat(got.at("/response/choices/0/message/content").asText()).isEqualTo("hello from anthropic");
         assertThat(got.at("/custom_id").asText()).isEqualTo("c-1");
@@ -127,11 +134,15 @@ class IngressHttpTest {
 
         assertThat(first.status()).isEqualTo(200);
         assertThat(second.status()).isEqualTo(200);
-        assertThat(second.json().at("/extra_fields/job_id").asText()).isEqualTo(first.json().at("/extra_fields/job_id").asText());
-        assertThat(async.json().get("id").asText()).isEqualTo(first.json().at("/extra_fields/job_id").asText());
+        assertThat(second.json().at("/extra_fields/job_id").asText())
+                .isEqualTo(first.json().at("/extra_fields/job_id").asText());
+        assertThat(async.json().get("id").asText())
+                .isEqualTo(first.json().at("/extra_fields/job_id").asText());
         assertThat(async.headers().firstValue("Idempotent-Replayed")).contains("true");
         assertThat(backend.published).hasSize(1);
-        assertThat(http.postJson("/v1/chat/completions", BODY, Map.of("Idempotency-Key", "other")).status()).isEqualTo(200);
+        assertThat(http.postJson("/v1/chat/completions", BODY, Map.of("Idempotency-Key", "other"))
+                        .status())
+                .isEqualTo(200);
         assertThat(backend.published).hasSize(2);
     }
 
@@ -141,15 +152,16 @@ class IngressHttpTest {
         assertThat(http.postJson("/v1/jobs", BODY, key).status()).isEqualTo(202);
 
         Http.Response otherPrompt = http.postJson("/v1/jobs", BODY.replace("\"hi\"", "\"bye\""), key);
-        Http.Response otherChain = http.postJson("/v1/chat/completions",
-                BODY.replace(", \"groq/llama\"", ""), key);
+        Http.Response otherChain = http.postJson("/v1/chat/completions", BODY.replace(", \"groq/llama\"", ""), key);
 
         for (Http.Response r : List.of(otherPrompt, otherChain)) {
             assertThat(r.status()).as(r.body()).isEqualTo(422);
             assertThat(r.json().at("/error/type").asText()).isEqualTo("invalid_request_error");
             assertThat(r.json().at("/error/code").asText()).isEqualTo("idempotency_key_reused");
             assertThat(r.json().at("/error/param").asText()).isEqualTo("Idempotency-Key");
-            assertThat(r.json().at("/error/message").asText()).contains("order-43").contains("different request");
+            assertThat(r.json().at("/error/message").asText())
+                    .contains("order-43")
+                    .contains("different request");
         }
         assertThat(backend.published).hasSize(1);
         // the same request again is still the same job
@@ -161,19 +173,26 @@ class IngressHttpTest {
 
     @Test
     void shouldRunABatchOfMixedItemsToOneOutputLinePerCustomId() {
-        String jsonl = IntStream.range(0, 200).mapToObj(i -> "{\"custom_id\":\"item-" + i
-                + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":" + body(i % 3 == 0 ? "fail" : "ok")
-                .replace("\n", " ") + "}").collect(Collectors.joining("\n"));
+        String jsonl = IntStream.range(0, 200)
+                .mapToObj(i -> "{\"custom_id\":\"item-" + i
+                        + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
+                        + body(i % 3 == 0 ? "fail" : "ok").replace("\n", " ") + "}")
+                .collect(Collectors.joining("\n"));
         Http.Response created = http.post("/v1/batches", jsonl.getBytes(), Map.of("Content-Type", "application/jsonl"));
         assertThat(created.status()).as(created.body()).isEqualTo(200);
         String id = created.json().get("id").asText();
 
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                http.get("/v1/batches/" + id, Map.of()).json().get("status").asText().equals("completed"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> http.get("/v1/batches/" + id, Map.of())
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("completed"));
         JsonNode summary = http.get("/v1/batches/" + id, Map.of()).json();
         assertThat(summary.at("/request_counts/total").asInt()).isEqualTo(200);
         assertThat(summary.at("/request_counts/failed").asInt()).isEqualTo(67);
-        String[] lines = http.get("/v1/batches/" + id + "/output", Map.of()).body().split("\n");
+        String[] lines =
+                http.get("/v1/batches/" + id + "/output", Map.of()).body().split("\n");
         assertThat(lines).hasSize(200);
         assertThat(lines[3]).contains("\"custom_id\":\"item-3\"").contains("\"status_code\":429");
         assertThat(lines[4]).contains("\"custom_id\":\"item-4\"").contains("\"status_code\":200");
@@ -195,8 +214,10 @@ class IngressHttpTest {
         assertThat(http.get("/health/live", Map.of()).status()).isEqualTo(200);
         assertThat(http.get("/health/ready", Map.of()).status()).isEqualTo(200);
         String metrics = http.get("/metrics", Map.of()).body();
-        assertThat(metrics).contains("relay_ingress_http_requests_seconds_bucket")
-                .contains("route=\"/v1/chat/completions\"").contains("status=\"200\"")
+        assertThat(metrics)
+                .contains("relay_ingress_http_requests_seconds_bucket")
+                .contains("route=\"/v1/chat/completions\"")
+                .contains("status=\"200\"")
                 .contains("relay_ingress_sync_waiting");
         JsonNode openApi = http.get("/openapi.json", Map.of()).json();
         assertThat(openApi.get("openapi").asText()).startsWith("3.");

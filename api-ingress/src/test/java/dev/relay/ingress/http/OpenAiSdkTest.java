@@ -28,11 +28,18 @@ class OpenAiSdkTest {
 
     @BeforeAll
     static void start() {
-        InMemoryBackend backend = new InMemoryBackend().answering(job ->
-                job.getRequest().getMessages().get(0).getContent().get(0).getText().equals("fail")
-                        ? TestResults.failedAll(job, 429) : TestResults.succeededAt(job, 1, 429));
-        ingress = RelayIngress.start(TestConfigs.config("", ", \"api_keys\": [\"env.RELAY_KEY\"]", ""), backend,
-                Clock.systemUTC());
+        InMemoryBackend backend = new InMemoryBackend()
+                .answering(job -> job.getRequest()
+                                .getMessages()
+                                .get(0)
+                                .getContent()
+                                .get(0)
+                                .getText()
+                                .equals("fail")
+                        ? TestResults.failedAll(job, 429)
+                        : TestResults.succeededAt(job, 1, 429));
+        ingress = RelayIngress.start(
+                TestConfigs.config("", ", \"api_keys\": [\"env.RELAY_KEY\"]", ""), backend, Clock.systemUTC());
     }
 
     @AfterAll
@@ -41,8 +48,11 @@ class OpenAiSdkTest {
     }
 
     private static OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + ingress.port() + "/v1").apiKey(key)
-                .maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + ingress.port() + "/v1")
+                .apiKey(key)
+                .maxRetries(0)
+                .build();
     }
 
     private static ChatCompletionCreateParams params(String text) {
@@ -55,20 +65,22 @@ class OpenAiSdkTest {
 
     @Test
     void shouldGetANormalCompletionThroughTheSdk() {
-        ChatCompletion completion = client(TestConfigs.API_KEY).chat().completions().create(params("hi"));
+        ChatCompletion completion =
+                client(TestConfigs.API_KEY).chat().completions().create(params("hi"));
 
         assertThat(completion.choices()).hasSize(1);
         assertThat(completion.choices().get(0).message().content()).contains("hello from anthropic");
         assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(5);
         @SuppressWarnings("unchecked")
-        Map<String, Object> extra = (Map<String, Object>) completion._additionalProperties().get("extra_fields")
-                .convert(Map.class);
+        Map<String, Object> extra = (Map<String, Object>)
+                completion._additionalProperties().get("extra_fields").convert(Map.class);
         assertThat(extra).containsEntry("provider", "anthropic").containsEntry("fallback_index", 1);
     }
 
     @Test
     void shouldSurfaceThePrimarysStatusAsTheSdksTypedError() {
-        assertThatThrownBy(() -> client(TestConfigs.API_KEY).chat().completions().create(params("fail")))
+        assertThatThrownBy(
+                        () -> client(TestConfigs.API_KEY).chat().completions().create(params("fail")))
                 .isInstanceOf(RateLimitException.class)
                 .hasMessageContaining("primary says slow down");
     }

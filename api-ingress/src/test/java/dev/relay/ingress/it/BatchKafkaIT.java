@@ -54,6 +54,7 @@ class BatchKafkaIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static WireMockServer openai;
     private static WireMockServer anthropic;
@@ -68,21 +69,36 @@ class BatchKafkaIT {
         openai.start();
         anthropic.start();
         receiver.start();
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(429)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(containing("primary-ok")).willReturn(ok("openai")));
+        openai.stubFor(
+                post(urlEqualTo("/v1/chat/completions"))
+                        .willReturn(
+                                aResponse()
+                                        .withStatus(429)
+                                        .withHeader("Content-Type", "application/json")
+                                        .withBody(
+                                                "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
+        openai.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .withRequestBody(containing("primary-ok"))
+                .willReturn(ok("openai")));
         anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(ok("anthropic")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).withRequestBody(containing("all-fail"))
-                .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
+        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .withRequestBody(containing("all-fail"))
+                .willReturn(aResponse()
+                        .withStatus(503)
+                        .withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
         receiver.stubFor(post(urlEqualTo("/batch-hook")).willReturn(aResponse().withStatus(204)));
     }
 
     private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder ok(String who) {
-        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(
-                "{\"id\":\"chatcmpl-" + who + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
-                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from " + who
-                        + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
+        return aResponse()
+                .withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody(
+                        "{\"id\":\"chatcmpl-" + who
+                                + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
+                                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from "
+                                + who
+                                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
     }
 
     @AfterAll
@@ -114,8 +130,14 @@ class BatchKafkaIT {
                  "metrics": {"port": 0},
                  "ingress": {"port": 0},
                  "webhooks": {"secret": "whsec_c2VjcmV0LWZvci10ZXN0cw==", "allow_private_targets": true}}
-                """.formatted(openai.baseUrl(), anthropic.baseUrl(), STACK.bootstrapServers(), STACK.registryUrl(),
-                topics.prefix(), topics.prefix(), stateDir);
+                """.formatted(
+                        openai.baseUrl(),
+                        anthropic.baseUrl(),
+                        STACK.bootstrapServers(),
+                        STACK.registryUrl(),
+                        topics.prefix(),
+                        topics.prefix(),
+                        stateDir);
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 
@@ -126,8 +148,11 @@ class BatchKafkaIT {
     }
 
     private static OpenAIClient sdk(RelayIngress i) {
-        return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + i.port() + "/v1").apiKey("unused")
-                .maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + i.port() + "/v1")
+                .apiKey("unused")
+                .maxRetries(0)
+                .build();
     }
 
     private static String line(int i) {
@@ -138,13 +163,15 @@ class BatchKafkaIT {
     }
 
     private static List<JsonNode> jsonl(String body) {
-        return body.lines().map(l -> {
-            try {
-                return JSON.readTree(l);
-            } catch (IOException e) {
-                throw new AssertionError(l, e);
-            }
-        }).toList();
+        return body.lines()
+                .map(l -> {
+                    try {
+                        return JSON.readTree(l);
+                    } catch (IOException e) {
+                        throw new AssertionError(l, e);
+                    }
+                })
+                .toList();
     }
 
     @Test
@@ -158,23 +185,35 @@ class BatchKafkaIT {
         RelayIngress b = ingress(topics);
         String input = IntStream.range(0, 200).mapToObj(BatchKafkaIT::line).collect(Collectors.joining("\n")) + "\n";
 
-        FileObject file = sdk(a).files().create(FileCreateParams.builder()
-                .file(input.getBytes(StandardCharsets.UTF_8)).purpose(FilePurpose.BATCH).build());
-        await().atMost(Duration.ofSeconds(10)).until(() -> new Http(b.port()).get("/v1/files/" + file.id(), Map.of())
-                .status() == 200);
-        Batch created = sdk(b).batches().create(BatchCreateParams.builder().inputFileId(file.id())
-                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
-                .completionWindow(BatchCreateParams.CompletionWindow._24H)
-                .metadata(BatchCreateParams.Metadata.builder().putAdditionalProperty("webhook_url",
-                        JsonValue.from(receiver.baseUrl() + "/batch-hook")).build())
-                .build());
+        FileObject file = sdk(a).files()
+                .create(FileCreateParams.builder()
+                        .file(input.getBytes(StandardCharsets.UTF_8))
+                        .purpose(FilePurpose.BATCH)
+                        .build());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> new Http(b.port())
+                                .get("/v1/files/" + file.id(), Map.of())
+                                .status()
+                        == 200);
+        Batch created = sdk(b).batches()
+                .create(BatchCreateParams.builder()
+                        .inputFileId(file.id())
+                        .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                        .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                        .metadata(BatchCreateParams.Metadata.builder()
+                                .putAdditionalProperty(
+                                        "webhook_url", JsonValue.from(receiver.baseUrl() + "/batch-hook"))
+                                .build())
+                        .build());
 
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
-                sdk(a).batches().retrieve(created.id()).status().equals(Batch.Status.COMPLETED));
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> sdk(a).batches().retrieve(created.id()).status().equals(Batch.Status.COMPLETED));
         Batch done = sdk(a).batches().retrieve(created.id());
         assertThat(done.requestCounts().orElseThrow().completed()).isEqualTo(150);
         assertThat(done.requestCounts().orElseThrow().failed()).isEqualTo(50);
-        String output = new String(sdk(b).files().content(done.outputFileId().orElseThrow()).body().readAllBytes(),
+        String output = new String(
+                sdk(b).files().content(done.outputFileId().orElseThrow()).body().readAllBytes(),
                 StandardCharsets.UTF_8);
         List<JsonNode> out = jsonl(output);
         assertThat(out).hasSize(150);
@@ -183,13 +222,19 @@ class BatchKafkaIT {
             assertThat(l.at("/response/body/choices/0/message/content").asText())
                     .isEqualTo(i % 4 == 1 ? "hello from openai" : "hello from anthropic");
         }
-        List<JsonNode> errors = jsonl(new String(sdk(a).files().content(done.errorFileId().orElseThrow()).body()
-                .readAllBytes(), StandardCharsets.UTF_8));
-        assertThat(errors).hasSize(50).allSatisfy(l -> assertThat(l.at("/response/status_code").asInt()).isEqualTo(429));
+        List<JsonNode> errors = jsonl(new String(
+                sdk(a).files().content(done.errorFileId().orElseThrow()).body().readAllBytes(),
+                StandardCharsets.UTF_8));
+        assertThat(errors)
+                .hasSize(50)
+                .allSatisfy(
+                        l -> assertThat(l.at("/response/status_code").asInt()).isEqualTo(429));
 
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                !receiver.findAll(postRequestedFor(urlEqualTo("/batch-hook"))).isEmpty());
-        LoggedRequest hook = receiver.findAll(postRequestedFor(urlEqualTo("/batch-hook"))).get(0);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> !receiver.findAll(postRequestedFor(urlEqualTo("/batch-hook")))
+                        .isEmpty());
+        LoggedRequest hook =
+                receiver.findAll(postRequestedFor(urlEqualTo("/batch-hook"))).get(0);
         JsonNode payload = JSON.readTree(hook.getBodyAsString());
         assertThat(payload.get("type").asText()).isEqualTo("batch.completed");
         assertThat(payload.at("/data/id").asText()).isEqualTo(created.id());
@@ -201,19 +246,27 @@ class BatchKafkaIT {
         b.close();
         RelayIngress c = ingress(topics);
         Thread.sleep(1500); // a second scan of the batch webhooks on the new instance
-        assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/batch-hook")))).hasSize(1);
+        assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/batch-hook"))))
+                .hasSize(1);
         assertThat(new String(sdk(c).files().content(file.id()).body().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo(input);
         Batch again = sdk(c).batches().retrieve(created.id());
         assertThat(again.status()).isEqualTo(Batch.Status.COMPLETED);
         assertThat(again.completedAt()).isEqualTo(done.completedAt());
-        assertThat(new String(sdk(c).files().content(done.outputFileId().orElseThrow()).body().readAllBytes(),
-                StandardCharsets.UTF_8)).isEqualTo(output);
+        assertThat(new String(
+                        sdk(c).files()
+                                .content(done.outputFileId().orElseThrow())
+                                .body()
+                                .readAllBytes(),
+                        StandardCharsets.UTF_8))
+                .isEqualTo(output);
         assertThat(sdk(c).batches().list().data()).extracting(Batch::id).containsExactly(created.id());
-        JsonNode viaHttp = new Http(c.port()).get("/v1/batches/" + created.id(), Map.of()).json();
+        JsonNode viaHttp =
+                new Http(c.port()).get("/v1/batches/" + created.id(), Map.of()).json();
         assertThat(viaHttp.at("/webhook/state").asText()).isEqualTo("delivered");
 
         assertThat(sdk(c).files().delete(file.id()).deleted()).isTrue();
-        assertThat(new Http(c.port()).get("/v1/files/" + file.id(), Map.of()).status()).isEqualTo(404);
+        assertThat(new Http(c.port()).get("/v1/files/" + file.id(), Map.of()).status())
+                .isEqualTo(404);
     }
 }

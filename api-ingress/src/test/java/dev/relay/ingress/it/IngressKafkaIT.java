@@ -70,6 +70,7 @@ class IngressKafkaIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final String SECRET = "whsec_c2VjcmV0LWZvci10ZXN0cw==";
 
     private static FakeProvider openai;
@@ -81,10 +82,14 @@ class IngressKafkaIT {
 
     @BeforeAll
     static void providers() {
-        openai = FakeProvider.start().script(r -> r.bodyText().contains("primary-ok") ? Reply.ok("hello from openai")
-                : Reply.error(429, "requests", "Rate limit reached"));
-        anthropic = FakeProvider.start().script(r -> r.bodyText().contains("all-fail")
-                ? Reply.error(503, "server_error", "overloaded") : Reply.ok("hello from anthropic"));
+        openai = FakeProvider.start()
+                .script(r -> r.bodyText().contains("primary-ok")
+                        ? Reply.ok("hello from openai")
+                        : Reply.error(429, "requests", "Rate limit reached"));
+        anthropic = FakeProvider.start()
+                .script(r -> r.bodyText().contains("all-fail")
+                        ? Reply.error(503, "server_error", "overloaded")
+                        : Reply.ok("hello from anthropic"));
         receiver = new WireMockServer(wireMockConfig().dynamicPort());
         receiver.start();
     }
@@ -132,8 +137,15 @@ class IngressKafkaIT {
                  "ingress": {"port": 0, "sync_timeout": "30s"},
                  "webhooks": {"secret": "env.WH", "allow_private_targets": true, "backoff_initial": "100ms",
                               "backoff_max": "300ms", "retry_for": "10m" %s}}
-                """.formatted(openai.baseUrl(), anthropic.baseUrl(), STACK.bootstrapServers(), STACK.registryUrl(),
-                topics.prefix(), topics.prefix(), stateDir, webhookExtra);
+                """.formatted(
+                        openai.baseUrl(),
+                        anthropic.baseUrl(),
+                        STACK.bootstrapServers(),
+                        STACK.registryUrl(),
+                        topics.prefix(),
+                        topics.prefix(),
+                        stateDir,
+                        webhookExtra);
         return new ConfigLoader(n -> Optional.ofNullable(Map.of("WH", SECRET).get(n))).parse(json, "it");
     }
 
@@ -147,7 +159,9 @@ class IngressKafkaIT {
         RelayProcessor p = RelayProcessor.start(config);
         open.add(p);
         try {
-            assertThat(p.awaitRunning(Duration.ofSeconds(60))).as("processor RUNNING").isTrue();
+            assertThat(p.awaitRunning(Duration.ofSeconds(60)))
+                    .as("processor RUNNING")
+                    .isTrue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -182,10 +196,17 @@ class IngressKafkaIT {
         processor();
         RelayIngress first = ingress();
         Http http = new Http(first.port());
-        String id = http.postJson("/v1/jobs", chat("primary-ok"), Map.of()).json().get("id").asText();
+        String id = http.postJson("/v1/jobs", chat("primary-ok"), Map.of())
+                .json()
+                .get("id")
+                .asText();
 
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                http.get("/v1/jobs/" + id, Map.of()).json().get("status").asText().equals("succeeded"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> http.get("/v1/jobs/" + id, Map.of())
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("succeeded"));
         JsonNode job = http.get("/v1/jobs/" + id, Map.of()).json();
         assertThat(job.at("/response/choices/0/message/content").asText()).isEqualTo("hello from openai");
         assertThat(job.at("/attempts")).hasSize(1);
@@ -203,30 +224,47 @@ class IngressKafkaIT {
         produceResults(serdes, "kept-", 20);
         RelayIngress first = ingress();
         Http http = new Http(first.port());
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                http.get("/v1/jobs/kept-19", Map.of()).status() == 200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> http.get("/v1/jobs/kept-19", Map.of()).status() == 200);
         assertThat(catchUp(http)).isEqualTo(20);
         first.close();
 
         produceResults(serdes, "new-", 5);
         Http again = new Http(ingress().port());
-        assertThat(catchUp(again)).as("only the results written while it was down").isEqualTo(5);
-        assertThat(again.get("/v1/jobs/kept-0", Map.of()).json().get("status").asText()).isEqualTo("succeeded");
-        assertThat(again.get("/v1/jobs/new-4", Map.of()).json().get("status").asText()).isEqualTo("succeeded");
+        assertThat(catchUp(again))
+                .as("only the results written while it was down")
+                .isEqualTo(5);
+        assertThat(again.get("/v1/jobs/kept-0", Map.of()).json().get("status").asText())
+                .isEqualTo("succeeded");
+        assertThat(again.get("/v1/jobs/new-4", Map.of()).json().get("status").asText())
+                .isEqualTo("succeeded");
     }
 
     private void produceResults(RelaySerdes serdes, String prefix, int n) {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()),
-                new StringSerializer(), serdes.result().serializer())) {
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()),
+                new StringSerializer(),
+                serdes.result().serializer())) {
             for (int i = 0; i < n; i++) {
-                Job job = Job.newBuilder().setJobId(prefix + i).setSubmittedAt(Instant.now())
-                        .setRequest(ChatRequest.newBuilder().setMessages(List.of(Message.newBuilder().setRole("user")
-                                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hi").build()))
-                                .build())).build())
-                        .setChain(List.of(Target.newBuilder().setProvider("openai").setModel("m").build())).build();
-                producer.send(new ProducerRecord<>(topics.results(), job.getJobId(),
-                        TestResults.succeededAt(job, 0, 429)));
+                Job job = Job.newBuilder()
+                        .setJobId(prefix + i)
+                        .setSubmittedAt(Instant.now())
+                        .setRequest(ChatRequest.newBuilder()
+                                .setMessages(List.of(Message.newBuilder()
+                                        .setRole("user")
+                                        .setContent(List.of(ContentPart.newBuilder()
+                                                .setType("text")
+                                                .setText("hi")
+                                                .build()))
+                                        .build()))
+                                .build())
+                        .setChain(List.of(Target.newBuilder()
+                                .setProvider("openai")
+                                .setModel("m")
+                                .build()))
+                        .build();
+                producer.send(
+                        new ProducerRecord<>(topics.results(), job.getJobId(), TestResults.succeededAt(job, 0, 429)));
             }
             producer.flush();
         }
@@ -234,41 +272,57 @@ class IngressKafkaIT {
 
     /** The ingress's relay_ingress_results_catch_up_records gauge. */
     private static long catchUp(Http http) {
-        return http.get("/metrics", Map.of()).body().lines()
+        return http.get("/metrics", Map.of())
+                .body()
+                .lines()
                 .filter(l -> l.startsWith("relay_ingress_results_catch_up_records"))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
     void shouldRunABatchOf1000MixedLinesToOneOutputLinePerCustomId() {
         processor();
         Http http = new Http(ingress().port());
-        String jsonl = IntStream.range(0, 1000).mapToObj(i -> "{\"custom_id\":\"req-" + i
-                + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
-                + chat(i % 4 == 0 ? "all-fail" : i % 4 == 1 ? "primary-ok" : "fallback") + "}").collect(Collectors.joining("\n"));
+        String jsonl = IntStream.range(0, 1000)
+                .mapToObj(i -> "{\"custom_id\":\"req-" + i
+                        + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
+                        + chat(i % 4 == 0 ? "all-fail" : i % 4 == 1 ? "primary-ok" : "fallback") + "}")
+                .collect(Collectors.joining("\n"));
 
-        Http.Response created = http.post("/v1/batches", jsonl.getBytes(StandardCharsets.UTF_8),
-                Map.of("Content-Type", "application/jsonl"));
+        Http.Response created = http.post(
+                "/v1/batches", jsonl.getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/jsonl"));
         assertThat(created.status()).as(created.body()).isEqualTo(200);
         String id = created.json().get("id").asText();
 
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
-                http.get("/v1/batches/" + id, Map.of()).json().get("status").asText().equals("completed"));
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> http.get("/v1/batches/" + id, Map.of())
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("completed"));
         JsonNode summary = http.get("/v1/batches/" + id, Map.of()).json();
         assertThat(summary.at("/request_counts/total").asInt()).isEqualTo(1000);
         assertThat(summary.at("/request_counts/failed").asInt()).isEqualTo(250);
-        List<JsonNode> lines = http.get("/v1/batches/" + id + "/output", Map.of()).body().lines()
-                .map(l -> new Http.Response(200, l, null).json()).toList();
+        List<JsonNode> lines = http.get("/v1/batches/" + id + "/output", Map.of())
+                .body()
+                .lines()
+                .map(l -> new Http.Response(200, l, null).json())
+                .toList();
         assertThat(lines).hasSize(1000);
         Set<String> ids = new HashSet<>();
         for (JsonNode line : lines) {
             int i = Integer.parseInt(line.get("custom_id").asText().substring(4));
             ids.add(line.get("custom_id").asText());
             int expected = i % 4 == 0 ? 429 : 200;
-            assertThat(line.at("/response/status_code").asInt()).as(line.toString()).isEqualTo(expected);
+            assertThat(line.at("/response/status_code").asInt())
+                    .as(line.toString())
+                    .isEqualTo(expected);
             if (i % 4 == 2) {
-                assertThat(line.at("/response/body/extra_fields/provider").asText()).isEqualTo("anthropic");
+                assertThat(line.at("/response/body/extra_fields/provider").asText())
+                        .isEqualTo("anthropic");
             }
         }
         assertThat(ids).hasSize(1000);
@@ -276,27 +330,42 @@ class IngressKafkaIT {
 
     @Test
     void shouldDeliverASignedWebhookAndRetryAfterA500() throws Exception {
-        receiver.stubFor(post(urlEqualTo("/hook")).inScenario("w").whenScenarioStateIs("Started")
-                .willReturn(aResponse().withStatus(500)).willSetStateTo("up"));
-        receiver.stubFor(post(urlEqualTo("/hook")).inScenario("w").whenScenarioStateIs("up")
+        receiver.stubFor(post(urlEqualTo("/hook"))
+                .inScenario("w")
+                .whenScenarioStateIs("Started")
+                .willReturn(aResponse().withStatus(500))
+                .willSetStateTo("up"));
+        receiver.stubFor(post(urlEqualTo("/hook"))
+                .inScenario("w")
+                .whenScenarioStateIs("up")
                 .willReturn(aResponse().withStatus(200)));
         processor();
         Http http = new Http(ingress().port());
-        String body = chat("primary-ok").replace("{\"model\"", "{\"callback_url\":\"" + receiver.baseUrl() + "/hook\",\"model\"");
+        String body = chat("primary-ok")
+                .replace("{\"model\"", "{\"callback_url\":\"" + receiver.baseUrl() + "/hook\",\"model\"");
         String id = http.postJson("/v1/jobs", body, Map.of()).json().get("id").asText();
 
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                http.get("/v1/jobs/" + id, Map.of()).json().at("/webhook/state").asText().equals("delivered"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> http.get("/v1/jobs/" + id, Map.of())
+                        .json()
+                        .at("/webhook/state")
+                        .asText()
+                        .equals("delivered"));
         List<LoggedRequest> got = receiver.findAll(postRequestedFor(urlEqualTo("/hook")));
         assertThat(got).hasSize(2);
         LoggedRequest last = got.get(1);
         assertThat(last.getHeader("webhook-id")).isEqualTo(got.get(0).getHeader("webhook-id"));
-        assertThat(last.getHeader("webhook-signature")).isEqualTo("v1," + hmac(last.getHeader("webhook-id"),
-                last.getHeader("webhook-timestamp"), last.getBodyAsString()));
+        assertThat(last.getHeader("webhook-signature"))
+                .isEqualTo("v1,"
+                        + hmac(
+                                last.getHeader("webhook-id"),
+                                last.getHeader("webhook-timestamp"),
+                                last.getBodyAsString()));
         JsonNode payload = new Http.Response(200, last.getBodyAsString(), null).json();
         assertThat(payload.get("type").asText()).isEqualTo("job.succeeded");
         assertThat(payload.at("/data/id").asText()).isEqualTo(id);
-        assertThat(http.get("/v1/jobs/" + id, Map.of()).json().at("/webhook/attempts")).hasSize(2);
+        assertThat(http.get("/v1/jobs/" + id, Map.of()).json().at("/webhook/attempts"))
+                .hasSize(2);
     }
 
     @Test
@@ -305,18 +374,26 @@ class IngressKafkaIT {
         processor();
         RelayIngress first = ingress();
         Http http = new Http(first.port());
-        String body = chat("primary-ok").replace("{\"model\"", "{\"callback_url\":\"" + receiver.baseUrl() + "/late\",\"model\"");
+        String body = chat("primary-ok")
+                .replace("{\"model\"", "{\"callback_url\":\"" + receiver.baseUrl() + "/late\",\"model\"");
         String id = http.postJson("/v1/jobs", body, Map.of()).json().get("id").asText();
-        await().atMost(Duration.ofSeconds(30)).until(() -> !receiver.findAll(postRequestedFor(urlEqualTo("/late"))).isEmpty());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        !receiver.findAll(postRequestedFor(urlEqualTo("/late"))).isEmpty());
 
         first.close();
         receiver.resetAll();
         receiver.stubFor(post(urlEqualTo("/late")).willReturn(aResponse().withStatus(204)));
         Http second = new Http(ingress().port());
 
-        await().atMost(Duration.ofSeconds(60)).until(() ->
-                second.get("/v1/jobs/" + id, Map.of()).json().at("/webhook/state").asText().equals("delivered"));
-        assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/late")))).isNotEmpty()
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> second.get("/v1/jobs/" + id, Map.of())
+                        .json()
+                        .at("/webhook/state")
+                        .asText()
+                        .equals("delivered"));
+        assertThat(receiver.findAll(postRequestedFor(urlEqualTo("/late"))))
+                .isNotEmpty()
                 .allMatch(r -> r.getHeader("webhook-id").contains(id));
     }
 
@@ -354,8 +431,8 @@ class IngressKafkaIT {
         for (int i = 0; i < 40; i++) {
             Http target = i % 2 == 0 ? a : b;
             String prompt = i % 2 == 0 ? "primary-ok" : "fallback";
-            calls.add(pool.submit((Callable<Http.Response>) () -> target.postJson("/v1/chat/completions", chat(prompt),
-                    Map.of("x-relay-timeout", "20s"))));
+            calls.add(pool.submit((Callable<Http.Response>)
+                    () -> target.postJson("/v1/chat/completions", chat(prompt), Map.of("x-relay-timeout", "20s"))));
         }
         Set<String> jobIds = new HashSet<>();
         for (int i = 0; i < calls.size(); i++) {
@@ -371,27 +448,44 @@ class IngressKafkaIT {
     @Test
     void shouldPublishNothingForBadInputOnTheRealBroker() {
         Http http = new Http(ingress().port());
-        assertThat(http.postJson("/v1/chat/completions", "{\"model\":\"nope/x\",\"messages\":[]}", Map.of()).status()).isEqualTo(400);
-        assertThat(http.postJson("/v1/chat/completions", chat("x").replace("}]}", "}],\"stream\":\"yes\"}"), Map.of()).status()).isEqualTo(400);
+        assertThat(http.postJson("/v1/chat/completions", "{\"model\":\"nope/x\",\"messages\":[]}", Map.of())
+                        .status())
+                .isEqualTo(400);
+        assertThat(http.postJson("/v1/chat/completions", chat("x").replace("}]}", "}],\"stream\":\"yes\"}"), Map.of())
+                        .status())
+                .isEqualTo(400);
         assertThat(http.postJson("/v1/jobs", "{broken", Map.of()).status()).isEqualTo(400);
-        assertThat(http.post("/v1/batches", "{\"custom_id\":\"a\"}".getBytes(), Map.of("Content-Type", "application/jsonl")).status()).isEqualTo(400);
+        assertThat(http.post(
+                                "/v1/batches",
+                                "{\"custom_id\":\"a\"}".getBytes(),
+                                Map.of("Content-Type", "application/jsonl"))
+                        .status())
+                .isEqualTo(400);
         assertThat(http.get("/health/ready", Map.of()).status()).isEqualTo(200);
         assertThat(countRecords(topics.jobs())).isZero();
     }
 
     private long countRecords(String topic) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", STACK.bootstrapServers(),
-                "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", STACK.bootstrapServers(), "isolation.level", "read_committed"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum()
-                    - c.beginningOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            return c.endOffsets(tps).values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum()
+                    - c.beginningOffsets(tps).values().stream()
+                            .mapToLong(Long::longValue)
+                            .sum();
         }
     }
 
     private static String hmac(String id, String ts, String body) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring(6)), "HmacSHA256"));
-        return Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
+        return Base64.getEncoder()
+                .encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -48,8 +48,10 @@ class StreamingIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static FakeProvider fake;
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -101,8 +103,8 @@ class StreamingIT {
                  "circuit_breaker": {"enabled": false},
                  "metrics": {"port": 0},
                  "ingress": {"port": 0, "sync_timeout": "30s" %6$s}}
-                """.formatted(base, STACK.bootstrapServers(), STACK.registryUrl(), topics.prefix(), stateDir,
-                ingressExtra);
+                """.formatted(
+                        base, STACK.bootstrapServers(), STACK.registryUrl(), topics.prefix(), stateDir, ingressExtra);
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 
@@ -110,7 +112,9 @@ class StreamingIT {
         RelayConfig config = config(ingressExtra);
         RelayProcessor p = RelayProcessor.start(config);
         open.add(p);
-        assertThat(p.awaitRunning(Duration.ofSeconds(60))).as("processor RUNNING").isTrue();
+        assertThat(p.awaitRunning(Duration.ofSeconds(60)))
+                .as("processor RUNNING")
+                .isTrue();
         return config;
     }
 
@@ -160,13 +164,15 @@ class StreamingIT {
 
     static Stream post(int port, String body, Map<String, String> headers, int max) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(b::header);
         return read(HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()), max);
     }
 
     static Stream get(int port, String path, Map<String, String> headers, int max) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .GET();
         headers.forEach(b::header);
         return read(HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()), max);
     }
@@ -193,27 +199,42 @@ class StreamingIT {
                 } else if (line.startsWith("event: ")) {
                     event = line.substring(7);
                 } else if (line.startsWith("data: ")) {
-                    data = data == null ? new StringBuilder(line.substring(6)) : data.append('\n').append(line.substring(6));
+                    data = data == null
+                            ? new StringBuilder(line.substring(6))
+                            : data.append('\n').append(line.substring(6));
                 }
             }
         }
-        return new Stream(r.statusCode(), r.headers().firstValue("x-relay-job-id").orElse(null),
-                r.headers().firstValue("content-type").orElse(""), events, raw.toString());
+        return new Stream(
+                r.statusCode(),
+                r.headers().firstValue("x-relay-job-id").orElse(null),
+                r.headers().firstValue("content-type").orElse(""),
+                events,
+                raw.toString());
     }
 
     static JsonNode job(int port, String id) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/jobs/"
-                + id)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/jobs/" + id))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }
 
     static void awaitSucceeded(int port, String id) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> job(port, id).path("status").asText().equals("succeeded"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> job(port, id).path("status").asText().equals("succeeded"));
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"openai/gpt-4o-mini", "anthropic/claude-3-5-haiku", "gemini/gemini-2.0-flash",
-            "groq/llama-3.3-70b"})
+    @ValueSource(
+            strings = {
+                "openai/gpt-4o-mini",
+                "anthropic/claude-3-5-haiku",
+                "gemini/gemini-2.0-flash",
+                "groq/llama-3.3-70b"
+            })
     void shouldStreamACleanAnswerThroughEachDialect(String model) throws Exception {
         RelayConfig config = start("");
         int port = ingress(config).port();
@@ -230,15 +251,19 @@ class StreamingIT {
         assertThat(first.at("/extra_fields/provider").asText()).isEqualTo(model.substring(0, model.indexOf('/')));
         assertThat(first.at("/extra_fields/job_id").asText()).isEqualTo(s.jobId());
         assertThat(first.at("/extra_fields/fallback_index").asInt()).isZero();
-        assertThat(s.events()).filteredOn(e -> !e.data().equals("[DONE]"))
+        assertThat(s.events())
+                .filteredOn(e -> !e.data().equals("[DONE]"))
                 .allSatisfy(e -> assertThat(e.id()).matches("\\d+"));
         JsonNode usage = s.events().get(s.events().size() - 2).json();
         assertThat(usage.get("choices")).isEmpty();
         assertThat(usage.at("/usage/completion_tokens").asInt()).isEqualTo(4);
         awaitSucceeded(port, s.jobId());
-        assertThat(job(port, s.jobId()).at("/response/choices/0/message/content").asText())
+        assertThat(job(port, s.jobId())
+                        .at("/response/choices/0/message/content")
+                        .asText())
                 .isEqualTo("hello from the fake");
-        assertThat(fake.requests()).allSatisfy(r -> assertThat(r.header("Accept")).isEqualTo("text/event-stream"));
+        assertThat(fake.requests())
+                .allSatisfy(r -> assertThat(r.header("Accept")).isEqualTo("text/event-stream"));
     }
 
     @Test
@@ -250,14 +275,17 @@ class StreamingIT {
 
         assertThat(s.text()).isEqualTo("from the fallback");
         assertThat(s.done()).isTrue();
-        assertThat(s.events().get(0).json().at("/extra_fields/provider").asText()).isEqualTo("anthropic");
-        assertThat(s.events().get(0).json().at("/extra_fields/fallback_index").asInt()).isEqualTo(1);
+        assertThat(s.events().get(0).json().at("/extra_fields/provider").asText())
+                .isEqualTo("anthropic");
+        assertThat(s.events().get(0).json().at("/extra_fields/fallback_index").asInt())
+                .isEqualTo(1);
     }
 
     @Test
     void shouldAnswerAnErrorEventAfterMessageStartWithTheFallback() throws Exception {
         int port = ingress(start("")).port();
-        fake.enqueue(StreamReply.text("never seen").errorAfter(0, "overloaded_error").reply(),
+        fake.enqueue(
+                StreamReply.text("never seen").errorAfter(0, "overloaded_error").reply(),
                 StreamReply.text("from openai").reply());
 
         Stream s = post(port, body("anthropic/claude", "openai/gpt-4o-mini", "hi", false), Map.of(), 100);
@@ -273,7 +301,11 @@ class StreamingIT {
     void shouldEndACutStreamWithAnInBandErrorAndFinishTheJobOnTheFallback() throws Exception {
         int port = ingress(start("")).port();
         // paced, so the two tokens reach the processor before the connection drops (a reset may discard unread data)
-        fake.enqueue(StreamReply.text("one two three four").pace(Duration.ofMillis(50)).cutAfter(2).reply(),
+        fake.enqueue(
+                StreamReply.text("one two three four")
+                        .pace(Duration.ofMillis(50))
+                        .cutAfter(2)
+                        .reply(),
                 StreamReply.text("the whole answer").reply());
 
         Stream s = post(port, body("openai/gpt-4o-mini", "anthropic/claude", "hi", false), Map.of(), 100);
@@ -296,7 +328,9 @@ class StreamingIT {
     @Test
     void shouldEndAStallPastTheIdleTimeoutWithAnInBandErrorAsATimeout() throws Exception {
         int port = ingress(start("")).port();
-        fake.enqueue(StreamReply.text("slow start").stallAfter(1).reply(), StreamReply.text("done").reply());
+        fake.enqueue(
+                StreamReply.text("slow start").stallAfter(1).reply(),
+                StreamReply.text("done").reply());
 
         Stream s = post(port, body("groq/llama", "openai/gpt-4o-mini", "hi", false), Map.of(), 100);
 
@@ -327,16 +361,22 @@ class StreamingIT {
         assertThat(s.text()).isEqualTo("no done here");
         assertThat(s.done()).isTrue();
         awaitSucceeded(port, s.jobId());
-        assertThat(job(port, s.jobId()).at("/response/usage/completion_tokens").asInt()).isEqualTo(3);
+        assertThat(job(port, s.jobId()).at("/response/usage/completion_tokens").asInt())
+                .isEqualTo(3);
     }
 
     @Test
     void shouldTurnACutIntoAnInvisibleFallbackInBufferedMode() throws Exception {
         int port = ingress(start("")).port();
-        fake.enqueue(StreamReply.text("one two three").cutAfter(2).reply(), StreamReply.text("all of it").reply());
+        fake.enqueue(
+                StreamReply.text("one two three").cutAfter(2).reply(),
+                StreamReply.text("all of it").reply());
 
-        Stream s = post(port, body("openai/gpt-4o-mini", "anthropic/claude", "hi", false),
-                Map.of("x-relay-stream-mode", "buffered"), 100);
+        Stream s = post(
+                port,
+                body("openai/gpt-4o-mini", "anthropic/claude", "hi", false),
+                Map.of("x-relay-stream-mode", "buffered"),
+                100);
 
         assertThat(s.text()).isEqualTo("all of it");
         assertThat(s.done()).isTrue();
@@ -349,7 +389,8 @@ class StreamingIT {
     void shouldResumeAfterADisconnectWithNoGapAndNoRepeat() throws Exception {
         RelayConfig config = start("");
         int port = ingress(config).port();
-        fake.enqueue(StreamReply.text("a b c d e f g h").pace(Duration.ofMillis(100)).reply());
+        fake.enqueue(
+                StreamReply.text("a b c d e f g h").pace(Duration.ofMillis(100)).reply());
 
         Stream first = post(port, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 3);
         String lastId = first.last().id();
@@ -365,10 +406,14 @@ class StreamingIT {
         RelayConfig config = start("");
         int first = ingress(config).port();
         int second = ingress(config).port();
-        fake.enqueue(StreamReply.text("p q r s t u").pace(Duration.ofMillis(100)).reply());
+        fake.enqueue(
+                StreamReply.text("p q r s t u").pace(Duration.ofMillis(100)).reply());
 
         Stream start = post(first, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 2);
-        Stream rest = get(second, "/v1/jobs/" + start.jobId() + "/stream", Map.of("Last-Event-ID", start.last().id()),
+        Stream rest = get(
+                second,
+                "/v1/jobs/" + start.jobId() + "/stream",
+                Map.of("Last-Event-ID", start.last().id()),
                 100);
 
         assertThat(start.text() + rest.text()).isEqualTo("p q r s t u");
@@ -380,17 +425,25 @@ class StreamingIT {
     @Test
     void shouldRefuseBadStreamingInput() throws Exception {
         int port = ingress(start("")).port();
-        HttpResponse<String> notBool = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/v1/chat/completions")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
-                .ofString("{\"model\":\"openai/m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> notBool = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"model\":\"openai/m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(notBool.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(notBool.body()).at("/error/param").asText()).isEqualTo("stream");
 
-        HttpResponse<String> options = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/v1/chat/completions")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
-                .ofString("{\"model\":\"openai/m\",\"stream\":true,\"stream_options\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> options = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"model\":\"openai/m\",\"stream\":true,\"stream_options\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(options.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(options.body()).at("/error/param").asText()).isEqualTo("stream_options");
 
@@ -417,14 +470,21 @@ class StreamingIT {
     void shouldStreamThroughTheOfficialOpenAiJavaSdk() throws Exception {
         int port = ingress(start("")).port();
         fake.enqueue(StreamReply.text("sdk says hi").reply());
-        var client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port + "/v1")
-                .apiKey("test").maxRetries(0).build();
+        var client = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + port + "/v1")
+                .apiKey("test")
+                .maxRetries(0)
+                .build();
         var params = com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
-                .model("openai/gpt-4o-mini").addUserMessage("hi").build();
+                .model("openai/gpt-4o-mini")
+                .addUserMessage("hi")
+                .build();
         StringBuilder text = new StringBuilder();
 
         try (var stream = client.chat().completions().createStreaming(params)) {
-            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+            stream.stream()
+                    .forEach(chunk ->
+                            chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
         }
 
         assertThat(text.toString()).isEqualTo("sdk says hi");

@@ -44,6 +44,7 @@ class TracingIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final String CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
 
@@ -53,14 +54,19 @@ class TracingIT {
         WireMockServer anthropic = new WireMockServer(wireMockConfig().dynamicPort());
         openai.start();
         anthropic.start();
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(429)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"id\":\"chatcmpl-1\",\"object\":"
-                        + "\"chat.completion\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,"
-                        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
-                        + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}")));
+        openai.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .willReturn(aResponse()
+                        .withStatus(429)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}")));
+        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"id\":\"chatcmpl-1\",\"object\":"
+                                + "\"chat.completion\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                                + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+                                + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}")));
         Topics topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
         STACK.createTopics(topics);
         String json = """
@@ -76,21 +82,33 @@ class TracingIT {
                  "metrics": {"port": 0},
                  "ingress": {"port": 0, "sync_timeout": "30s"},
                  "otel": {"enabled": true, "endpoint": "http://127.0.0.1:1"}}
-                """.formatted(openai.baseUrl(), anthropic.baseUrl(), STACK.bootstrapServers(), STACK.registryUrl(),
-                topics.prefix(), topics.prefix(), Files.createTempDirectory("tracing-it").toString());
+                """.formatted(
+                        openai.baseUrl(),
+                        anthropic.baseUrl(),
+                        STACK.bootstrapServers(),
+                        STACK.registryUrl(),
+                        topics.prefix(),
+                        topics.prefix(),
+                        Files.createTempDirectory("tracing-it").toString());
         RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "it");
         InMemorySpanExporter exporter = InMemorySpanExporter.create();
-        try (RelayProcessor processor = RelayProcessor.start(config, Telemetry.exportingTo(exporter, "relay-processor"));
+        try (RelayProcessor processor =
+                        RelayProcessor.start(config, Telemetry.exportingTo(exporter, "relay-processor"));
                 RelayIngress ingress = RelayIngress.start(config, Telemetry.exportingTo(exporter, "relay-ingress"))) {
             assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
-            Http.Response r = new Http(ingress.port()).postJson("/v1/chat/completions",
-                    "{\"model\":\"openai/gpt-4o-mini\",\"fallbacks\":[\"anthropic/claude-3-5-haiku\"],"
-                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
-                    Map.of("traceparent", "00-" + CALLER_TRACE + "-" + CALLER_SPAN + "-01"));
+            Http.Response r = new Http(ingress.port())
+                    .postJson(
+                            "/v1/chat/completions",
+                            "{\"model\":\"openai/gpt-4o-mini\",\"fallbacks\":[\"anthropic/claude-3-5-haiku\"],"
+                                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
+                            Map.of("traceparent", "00-" + CALLER_TRACE + "-" + CALLER_SPAN + "-01"));
             assertThat(r.status()).as(r.body()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(20)).until(() -> exporter.getFinishedSpanItems().stream()
-                    .filter(s -> s.getKind() == SpanKind.CLIENT).count() >= 2
-                    && exporter.getFinishedSpanItems().stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> exporter.getFinishedSpanItems().stream()
+                                            .filter(s -> s.getKind() == SpanKind.CLIENT)
+                                            .count()
+                                    >= 2
+                            && exporter.getFinishedSpanItems().stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
             List<SpanData> spans = exporter.getFinishedSpanItems();
             spans.forEach(s -> System.out.println("span " + s.getName() + " " + s.getKind() + " " + s.getSpanId()
                     + " parent " + s.getParentSpanId() + " " + s.getAttributes()));
@@ -105,9 +123,13 @@ class TracingIT {
             String jobId = job.getAttributes().get(GenAi.JOB_ID);
             assertThat(request.getAttributes().get(GenAi.JOB_ID)).isEqualTo(jobId);
 
-            List<SpanData> attempts = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT)
-                    .sorted(Comparator.comparing(s -> s.getAttributes().get(GenAi.HOP))).toList();
-            assertThat(attempts).hasSize(2).allMatch(s -> s.getParentSpanId().equals(job.getSpanId()))
+            List<SpanData> attempts = spans.stream()
+                    .filter(s -> s.getKind() == SpanKind.CLIENT)
+                    .sorted(Comparator.comparing(s -> s.getAttributes().get(GenAi.HOP)))
+                    .toList();
+            assertThat(attempts)
+                    .hasSize(2)
+                    .allMatch(s -> s.getParentSpanId().equals(job.getSpanId()))
                     .allMatch(s -> jobId.equals(s.getAttributes().get(GenAi.JOB_ID)));
             SpanData primary = attempts.get(0);
             assertThat(primary.getAttributes().get(GenAi.PROVIDER_NAME)).isEqualTo("openai");

@@ -26,18 +26,45 @@ class JobViewTest {
     private final JobView view = new JobView(Clock.fixed(now, ZoneOffset.UTC), Duration.ofHours(24));
 
     private Job job(String id, int generation, Instant submitted, String key) {
-        ChatRequest req = ChatRequest.newBuilder().setMessages(List.of(Message.newBuilder().setRole("user")
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hi").build())).build())).build();
-        return Job.newBuilder().setJobId(id).setSubmittedAt(submitted).setRequest(req).setIdempotencyKey(key)
-                .setTenant("t").setChain(List.of(Target.newBuilder().setProvider("openai").setModel("m").build(),
-                        Target.newBuilder().setProvider("anthropic").setModel("c").build()))
-                .setReplayGeneration(generation).build();
+        ChatRequest req = ChatRequest.newBuilder()
+                .setMessages(List.of(Message.newBuilder()
+                        .setRole("user")
+                        .setContent(List.of(ContentPart.newBuilder()
+                                .setType("text")
+                                .setText("hi")
+                                .build()))
+                        .build()))
+                .build();
+        return Job.newBuilder()
+                .setJobId(id)
+                .setSubmittedAt(submitted)
+                .setRequest(req)
+                .setIdempotencyKey(key)
+                .setTenant("t")
+                .setChain(List.of(
+                        Target.newBuilder().setProvider("openai").setModel("m").build(),
+                        Target.newBuilder()
+                                .setProvider("anthropic")
+                                .setModel("c")
+                                .build()))
+                .setReplayGeneration(generation)
+                .build();
     }
 
     private AttemptRecord attempt(String id, int generation) {
-        return AttemptRecord.newBuilder().setJobId(id).setHop(0).setAttempt(1).setProvider("openai").setModel("m")
-                .setStartedAt(now).setEndedAt(now).setLatencyMs(1).setOutcome(OutcomeClass.RATE_LIMITED)
-                .setDecision(Decision.NEXT_HOP).setReplayGeneration(generation).build();
+        return AttemptRecord.newBuilder()
+                .setJobId(id)
+                .setHop(0)
+                .setAttempt(1)
+                .setProvider("openai")
+                .setModel("m")
+                .setStartedAt(now)
+                .setEndedAt(now)
+                .setLatencyMs(1)
+                .setOutcome(OutcomeClass.RATE_LIMITED)
+                .setDecision(Decision.NEXT_HOP)
+                .setReplayGeneration(generation)
+                .build();
     }
 
     @Test

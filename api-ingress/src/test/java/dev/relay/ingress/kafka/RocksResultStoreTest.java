@@ -28,11 +28,24 @@ class RocksResultStoreTest {
     Path parent;
 
     private static Job job(String id, int generation, String batch) {
-        ChatRequest req = ChatRequest.newBuilder().setMessages(List.of(Message.newBuilder().setRole("user")
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hi").build())).build())).build();
-        return Job.newBuilder().setJobId(id).setSubmittedAt(Instant.now()).setRequest(req).setBatchId(batch)
-                .setChain(List.of(Target.newBuilder().setProvider("openai").setModel("m").build()))
-                .setReplayGeneration(generation).build();
+        ChatRequest req = ChatRequest.newBuilder()
+                .setMessages(List.of(Message.newBuilder()
+                        .setRole("user")
+                        .setContent(List.of(ContentPart.newBuilder()
+                                .setType("text")
+                                .setText("hi")
+                                .build()))
+                        .build()))
+                .build();
+        return Job.newBuilder()
+                .setJobId(id)
+                .setSubmittedAt(Instant.now())
+                .setRequest(req)
+                .setBatchId(batch)
+                .setChain(List.of(
+                        Target.newBuilder().setProvider("openai").setModel("m").build()))
+                .setReplayGeneration(generation)
+                .build();
     }
 
     @Test
@@ -64,7 +77,9 @@ class RocksResultStoreTest {
         assertThat(dir).exists();
         store.close();
         assertThat(dir).doesNotExist();
-        assertThatThrownBy(() -> store.get("j1")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> store.get("j1"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         store.close(); // twice is fine
     }
 
@@ -121,7 +136,9 @@ class RocksResultStoreTest {
             }
         }
         try (RocksResultStore other = RocksResultStore.open(parent, "cluster-b/relay.results")) {
-            assertThat(other.get("k1")).as("another cluster's results are not served").isEmpty();
+            assertThat(other.get("k1"))
+                    .as("another cluster's results are not served")
+                    .isEmpty();
             assertThat(other.positions("relay.results")).isEmpty();
         }
     }

@@ -74,8 +74,8 @@ abstract class LogStoreContract {
         try (LogDatabase db = open("f")) {
             load(new LogWriter(db, true), r, false, 0);
             LogQueries q = new LogQueries(db, json);
-            JsonNode page = q.jobs(new JobQuery(null, "anthropic", null, "TIMEOUT", null, null, null, null, null,
-                    null, null, null, 50));
+            JsonNode page = q.jobs(new JobQuery(
+                    null, "anthropic", null, "TIMEOUT", null, null, null, null, null, null, null, null, 50));
             assertThat(page).hasSize(50);
             long previous = Long.MAX_VALUE;
             for (JsonNode j : page) {
@@ -86,20 +86,39 @@ abstract class LogStoreContract {
                 assertThat(full.get("attempts").findValuesAsText("outcome")).contains("TIMEOUT");
             }
             assertThat(q.count(JobQuery.newest(1).withStatus("FAILED")))
-                    .isEqualTo(r.results().stream().filter(x -> x.getStatus().name().equals("FAILED")).count());
-            JsonNode fell = q.jobs(new JobQuery("SUCCEEDED", null, null, null, 2, null, null, null, "tenant-3",
-                    "team=t1", "kafka", null, 20));
+                    .isEqualTo(r.results().stream()
+                            .filter(x -> x.getStatus().name().equals("FAILED"))
+                            .count());
+            JsonNode fell = q.jobs(new JobQuery(
+                    "SUCCEEDED", null, null, null, 2, null, null, null, "tenant-3", "team=t1", "kafka", null, 20));
             assertThat(fell).isNotEmpty();
             for (JsonNode j : fell) {
                 assertThat(j.get("fallback_index").asInt()).isEqualTo(2);
                 assertThat(j.get("tenant").asText()).isEqualTo("tenant-3");
                 assertThat(j.get("prompt").asText()).contains("kafka");
-                assertThat(q.job(j.get("job_id").asText()).orElseThrow().get("metadata").get("team").asText())
+                assertThat(q.job(j.get("job_id").asText())
+                                .orElseThrow()
+                                .get("metadata")
+                                .get("team")
+                                .asText())
                         .isEqualTo("t1");
             }
-            JsonNode older = q.jobs(new JobQuery(null, null, null, null, null, null, null, null, null, null, null,
-                    page.get(49).get("submitted_at").asLong(), 10));
-            assertThat(older.get(0).get("submitted_at").asLong()).isLessThan(page.get(49).get("submitted_at").asLong());
+            JsonNode older = q.jobs(new JobQuery(
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    page.get(49).get("submitted_at").asLong(),
+                    10));
+            assertThat(older.get(0).get("submitted_at").asLong())
+                    .isLessThan(page.get(49).get("submitted_at").asLong());
         }
     }
 
@@ -109,8 +128,9 @@ abstract class LogStoreContract {
         try (LogDatabase db = open("t")) {
             load(new LogWriter(db, true), r, true, 7);
             LogQueries q = new LogQueries(db, json);
-            JsonNode fellBack = q.jobs(new JobQuery("SUCCEEDED", null, null, null, 2, null, null, null, null, null,
-                    null, null, 1)).get(0);
+            JsonNode fellBack = q.jobs(
+                            new JobQuery("SUCCEEDED", null, null, null, 2, null, null, null, null, null, null, null, 1))
+                    .get(0);
             JsonNode job = q.job(fellBack.get("job_id").asText()).orElseThrow();
             List<Integer> hops = new ArrayList<>();
             job.get("attempts").forEach(a -> hops.add(a.get("hop").asInt()));

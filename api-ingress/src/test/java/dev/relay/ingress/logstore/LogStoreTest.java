@@ -35,5 +35,4 @@ class LogStoreTest extends LogStoreContract {
             assertThat(Files.readAllBytes(dir.resolve("c.db"))).asString().doesNotContain("about kafka");
         }
     }
-
 }

@@ -11,17 +11,35 @@ class TargetGuardTest {
     private final TargetGuard lenient = new TargetGuard(true);
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://127.0.0.1/x", "http://localhost:8080/", "http://10.1.2.3/", "http://192.168.0.1/",
-            "http://172.16.5.5/", "http://169.254.169.254/latest/meta-data", "http://[::1]/", "http://[fd00::1]/",
-            "http://[fe80::1]/", "http://0.0.0.0/", "http://100.64.0.1/", "http://[::ffff:127.0.0.1]/"})
+    @ValueSource(
+            strings = {
+                "http://127.0.0.1/x",
+                "http://localhost:8080/",
+                "http://10.1.2.3/",
+                "http://192.168.0.1/",
+                "http://172.16.5.5/",
+                "http://169.254.169.254/latest/meta-data",
+                "http://[::1]/",
+                "http://[fd00::1]/",
+                "http://[fe80::1]/",
+                "http://0.0.0.0/",
+                "http://100.64.0.1/",
+                "http://[::ffff:127.0.0.1]/"
+            })
     void shouldRefusePrivateLoopbackAndLinkLocalTargets(String url) {
         assertThat(strict.checkResolved(url).allowed()).as(url).isFalse();
         assertThat(lenient.checkResolved(url).allowed()).as(url).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ftp://example.com/", "file:///etc/passwd", "not a url", "http:///nohost",
-            "http://user:pw@example.com/"})
+    @ValueSource(
+            strings = {
+                "ftp://example.com/",
+                "file:///etc/passwd",
+                "not a url",
+                "http:///nohost",
+                "http://user:pw@example.com/"
+            })
     void shouldRefuseWhatIsNotAPlainHttpUrlEvenWhenPrivateTargetsAreAllowed(String url) {
         assertThat(lenient.checkResolved(url).allowed()).as(url).isFalse();
     }
@@ -33,8 +51,14 @@ class TargetGuardTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://loopback.relay.test/x", "https://private.relay.test/hook",
-            "http://metadata.relay.test/latest", "https://mixed.relay.test/hook", "https://nowhere.relay.test/hook"})
+    @ValueSource(
+            strings = {
+                "http://loopback.relay.test/x",
+                "https://private.relay.test/hook",
+                "http://metadata.relay.test/latest",
+                "https://mixed.relay.test/hook",
+                "https://nowhere.relay.test/hook"
+            })
     void shouldResolveHostNamesAndRefuseIfAnyAddressIsPrivate(String url) {
         // names from the test JVM's hosts file (src/test/resources/test-hosts); mixed has a public and a private one
         assertThat(strict.checkSyntaxAndLiteral(url).allowed()).as(url).isTrue();

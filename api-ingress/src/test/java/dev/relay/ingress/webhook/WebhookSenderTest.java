@@ -49,21 +49,36 @@ class WebhookSenderTest {
     }
 
     private WebhookSender sender(Duration retryFor, boolean allowPrivate, TargetGuard guard) {
-        WebhookSettings s = new WebhookSettings(Optional.of(Secret.literal(SECRET)), Duration.ofSeconds(2), retryFor,
-                Duration.ofMillis(20), Duration.ofMillis(100), allowPrivate, Optional.empty());
+        WebhookSettings s = new WebhookSettings(
+                Optional.of(Secret.literal(SECRET)),
+                Duration.ofSeconds(2),
+                retryFor,
+                Duration.ofMillis(20),
+                Duration.ofMillis(100),
+                allowPrivate,
+                Optional.empty());
         return new WebhookSender(s, new WebhookSigner(s.secret()), guard, Clock.systemUTC());
     }
 
     @Test
     void shouldRetryAfterA500AndDeliverWithAValidSignature() throws Exception {
-        receiver.stubFor(post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(500)).willSetStateTo("ok"));
-        receiver.stubFor(post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs("ok")
+        receiver.stubFor(post(urlEqualTo("/hook"))
+                .inScenario("flaky")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(500))
+                .willSetStateTo("ok"));
+        receiver.stubFor(post(urlEqualTo("/hook"))
+                .inScenario("flaky")
+                .whenScenarioStateIs("ok")
                 .willReturn(aResponse().withStatus(204)));
         List<Integer> progress = new CopyOnWriteArrayList<>();
 
-        WebhookSender.Outcome o = sender(Duration.ofSeconds(10), true).deliver(receiver.baseUrl() + "/hook", "whk_1",
-                "{\"id\":\"job_1\"}", attempts -> progress.add(attempts.size()));
+        WebhookSender.Outcome o = sender(Duration.ofSeconds(10), true)
+                .deliver(
+                        receiver.baseUrl() + "/hook",
+                        "whk_1",
+                        "{\"id\":\"job_1\"}",
+                        attempts -> progress.add(attempts.size()));
 
         assertThat(o.state()).isEqualTo(WebhookSender.State.DELIVERED);
         assertThat(o.attempts()).extracting(WebhookSender.Attempt::status).containsExactly(500, 204);
@@ -72,16 +87,20 @@ class WebhookSenderTest {
         assertThat(got).hasSize(2);
         LoggedRequest last = got.get(1);
         assertThat(last.getHeader("webhook-id")).isEqualTo("whk_1");
-        assertThat(last.getHeader("webhook-signature")).isEqualTo("v1," + hmac(last.getHeader("webhook-id"),
-                last.getHeader("webhook-timestamp"), last.getBodyAsString()));
+        assertThat(last.getHeader("webhook-signature"))
+                .isEqualTo("v1,"
+                        + hmac(
+                                last.getHeader("webhook-id"),
+                                last.getHeader("webhook-timestamp"),
+                                last.getBodyAsString()));
     }
 
     @Test
     void shouldGiveUpAfterRetryForAndRecordEveryAttempt() throws Exception {
         receiver.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(503)));
 
-        WebhookSender.Outcome o = sender(Duration.ofMillis(300), true).deliver(receiver.baseUrl() + "/down", "whk_2",
-                "{}", a -> {});
+        WebhookSender.Outcome o =
+                sender(Duration.ofMillis(300), true).deliver(receiver.baseUrl() + "/down", "whk_2", "{}", a -> {});
 
         assertThat(o.state()).isEqualTo(WebhookSender.State.GAVE_UP);
         assertThat(o.attempts().size()).isGreaterThan(1);
@@ -90,8 +109,8 @@ class WebhookSenderTest {
 
     @Test
     void shouldRefuseLoopbackUnlessAllowed() throws Exception {
-        WebhookSender.Outcome o = sender(Duration.ofSeconds(1), false).deliver(receiver.baseUrl() + "/hook", "whk_3",
-                "{}", a -> {});
+        WebhookSender.Outcome o =
+                sender(Duration.ofSeconds(1), false).deliver(receiver.baseUrl() + "/hook", "whk_3", "{}", a -> {});
 
         assertThat(o.state()).isEqualTo(WebhookSender.State.REFUSED);
         assertThat(receiver.getAllServeEvents()).isEmpty();
@@ -102,11 +121,18 @@ class WebhookSenderTest {
         receiver.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(204)));
         // a name that resolves to a public address at the submit check and to loopback afterwards (DNS rebinding)
         AtomicInteger lookups = new AtomicInteger();
-        TargetGuard.Lookup rebinding = host -> new InetAddress[] {InetAddress.getByAddress(host,
-                lookups.getAndIncrement() == 0 ? new byte[] {93, (byte) 184, (byte) 216, 34} : new byte[] {127, 0, 0, 1})};
+        TargetGuard.Lookup rebinding = host -> new InetAddress[] {
+            InetAddress.getByAddress(
+                    host,
+                    lookups.getAndIncrement() == 0
+                            ? new byte[] {93, (byte) 184, (byte) 216, 34}
+                            : new byte[] {127, 0, 0, 1})
+        };
         TargetGuard guard = new TargetGuard(false, rebinding);
         String url = "http://rebind.relay.test:" + receiver.port() + "/hook";
-        assertThat(guard.checkResolved(url).allowed()).as("the check at submit sees the public address").isTrue();
+        assertThat(guard.checkResolved(url).allowed())
+                .as("the check at submit sees the public address")
+                .isTrue();
 
         WebhookSender.Outcome o;
         try (WebhookSender sender = sender(Duration.ofSeconds(1), false, guard)) {
@@ -115,7 +141,9 @@ class WebhookSenderTest {
 
         assertThat(o.state()).isEqualTo(WebhookSender.State.REFUSED);
         assertThat(o.attempts().getLast().error()).contains("127.0.0.1");
-        assertThat(receiver.getAllServeEvents()).as("nothing reached the loopback receiver").isEmpty();
+        assertThat(receiver.getAllServeEvents())
+                .as("nothing reached the loopback receiver")
+                .isEmpty();
     }
 
     @Test
@@ -129,7 +157,8 @@ class WebhookSenderTest {
         }
 
         assertThat(o.state()).isEqualTo(WebhookSender.State.DELIVERED);
-        LoggedRequest got = receiver.findAll(postRequestedFor(urlEqualTo("/hook"))).getFirst();
+        LoggedRequest got =
+                receiver.findAll(postRequestedFor(urlEqualTo("/hook"))).getFirst();
         assertThat(got.getHeader("Host")).isEqualTo("loopback.relay.test:" + receiver.port());
     }
 
@@ -137,6 +166,7 @@ class WebhookSenderTest {
     private static String hmac(String id, String ts, String body) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring(6)), "HmacSHA256"));
-        return Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
+        return Base64.getEncoder()
+                .encodeToString(mac.doFinal((id + "." + ts + "." + body).getBytes(StandardCharsets.UTF_8)));
     }
 }

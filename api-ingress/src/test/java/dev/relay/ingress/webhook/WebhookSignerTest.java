@@ -15,7 +15,8 @@ class WebhookSignerTest {
 
         var headers = signer.headers("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, "{\"test\": 2432232314}");
 
-        assertThat(headers).containsEntry("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek")
+        assertThat(headers)
+                .containsEntry("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek")
                 .containsEntry("webhook-timestamp", "1614265330")
                 .containsEntry("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }

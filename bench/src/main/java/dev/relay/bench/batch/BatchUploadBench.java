@@ -3,8 +3,8 @@ package dev.relay.bench.batch;
 import dev.relay.bench.ChildJvm;
 import dev.relay.schemas.Topics;
 import dev.relay.stack.EmbeddedKafkaBroker;
-import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import dev.relay.stack.TopicSetup;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.io.BufferedWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,7 +46,8 @@ public final class BatchUploadBench {
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
             int port = ChildJvm.freePort();
             Path config = dir.resolve("config.json");
-            Files.writeString(config, """
+            Files.writeString(
+                    config, """
                     {"providers": {
                        "openai": {"type": "openai", "keys": [{"name": "k", "value": "sk-bench"}],
                                   "network_config": {"base_url": "http://127.0.0.1:9"}},
@@ -57,8 +58,8 @@ public final class BatchUploadBench {
                     """.formatted(broker.bootstrapServers(), registry.url(), dir.resolve("state"), port));
             Path gcLog = dir.resolve("ingress-gc.log");
             Path log = dir.resolve("ingress.log");
-            Process ingress = ChildJvm.start("dev.relay.ingress.IngressMain",
-                    List.of("-Xmx512m", "-Xlog:gc:file=" + gcLog), config, log);
+            Process ingress = ChildJvm.start(
+                    "dev.relay.ingress.IngressMain", List.of("-Xmx512m", "-Xlog:gc:file=" + gcLog), config, log);
             try {
                 ChildJvm.awaitLine(log, "relay ingress on port", ingress, Duration.ofSeconds(120));
                 run(lines, port, dir, gcLog, broker.bootstrapServers(), topics, report);
@@ -88,17 +89,20 @@ public final class BatchUploadBench {
         long heapAfterUpload = maxHeapAfterGc(gcLog);
 
         long t1 = System.nanoTime();
-        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/batches"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"input_file_id\":\"" + fileId + "\",\"endpoint\":\"/v1/chat/completions\","
-                                + "\"completion_window\":\"24h\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/batches"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"input_file_id\":\"" + fileId
+                                + "\",\"endpoint\":\"/v1/chat/completions\"," + "\"completion_window\":\"24h\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         double createS = (System.nanoTime() - t1) / 1e9;
         if (created.statusCode() != 200) {
             throw new IllegalStateException("batch refused: " + created.statusCode() + " " + created.body());
         }
         long jobs = records(bootstrap, topics.jobs());
-        System.out.printf("batch created (every line checked, %,d jobs on %s) in %.1f s%n", jobs, topics.jobs(),
-                createS);
+        System.out.printf(
+                "batch created (every line checked, %,d jobs on %s) in %.1f s%n", jobs, topics.jobs(), createS);
         long heapMax = maxHeapAfterGc(gcLog);
 
         Path over = dir.resolve("over.jsonl");
@@ -124,8 +128,22 @@ public final class BatchUploadBench {
                 | a file of 50,001 lines | %d `%s` |
 
                 Run: `java -cp "$CP" dev.relay.bench.batch.BatchUploadBench 50000`.
-                """.formatted(lines, Instant.now(), load, lines, bytes, bytes / 1048576.0, uploadS, lines, createS,
-                uploadS + createS, jobs, heapAfterUpload, heapMax, refused.statusCode(), field(refused.body(), "code"));
+                """.formatted(
+                        lines,
+                        Instant.now(),
+                        load,
+                        lines,
+                        bytes,
+                        bytes / 1048576.0,
+                        uploadS,
+                        lines,
+                        createS,
+                        uploadS + createS,
+                        jobs,
+                        heapAfterUpload,
+                        heapMax,
+                        refused.statusCode(),
+                        field(refused.body(), "code"));
         Files.createDirectories(report.toAbsolutePath().getParent());
         Files.writeString(report, md);
         System.out.println("report: " + report);
@@ -151,13 +169,17 @@ public final class BatchUploadBench {
 
     private static HttpRequest upload(String base, Path file) throws Exception {
         byte[] head = ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--"
-                + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"input.jsonl\"\r\n"
-                + "Content-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+                        + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"input.jsonl\"\r\n"
+                        + "Content-Type: application/jsonl\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        return HttpRequest.newBuilder(URI.create(base + "/v1/files")).timeout(Duration.ofMinutes(5))
+        return HttpRequest.newBuilder(URI.create(base + "/v1/files"))
+                .timeout(Duration.ofMinutes(5))
                 .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                        HttpRequest.BodyPublishers.ofFile(file), HttpRequest.BodyPublishers.ofByteArray(tail)))
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofByteArray(head),
+                        HttpRequest.BodyPublishers.ofFile(file),
+                        HttpRequest.BodyPublishers.ofByteArray(tail)))
                 .build();
     }
 
@@ -169,7 +191,8 @@ public final class BatchUploadBench {
     /** The largest heap occupancy after a GC in the child's unified GC log ({@code 123M->45M(512M)}), in MB. */
     private static long maxHeapAfterGc(Path gcLog) throws Exception {
         long max = 0;
-        Matcher m = Pattern.compile("\\d+M->(\\d+)M\\(\\d+M\\)").matcher(Files.exists(gcLog) ? Files.readString(gcLog) : "");
+        Matcher m = Pattern.compile("\\d+M->(\\d+)M\\(\\d+M\\)")
+                .matcher(Files.exists(gcLog) ? Files.readString(gcLog) : "");
         while (m.find()) {
             max = Math.max(max, Long.parseLong(m.group(1)));
         }
@@ -177,11 +200,14 @@ public final class BatchUploadBench {
     }
 
     private static long records(String bootstrap, String topic) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            return c.endOffsets(tps).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 }

@@ -40,10 +40,11 @@ public final class IngressLatencyBench {
     private static final String COMPLETION = "{\"id\":\"chatcmpl-b\",\"object\":\"chat.completion\",\"created\":1,"
             + "\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
             + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
-    private static final String REQUEST = "{\"model\":\"local/m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String REQUEST =
+            "{\"model\":\"local/m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    private static final com.sun.management.OperatingSystemMXBean CPU =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final com.sun.management.OperatingSystemMXBean CPU = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private IngressLatencyBench() {}
 
@@ -53,14 +54,16 @@ public final class IngressLatencyBench {
         int seconds = intArg(args, "--seconds", 20);
         String guarantee = strArg(args, "--guarantee", "exactly_once_v2");
         // e.g. --kafka-props retry.backoff.ms=5 : passed to every Kafka client (kafka.properties)
-        String kafkaProps = Arrays.stream(strArg(args, "--kafka-props", "").split(",")).filter(kv -> kv.contains("="))
-                .map(kv -> "\"" + kv.substring(0, kv.indexOf('=')) + "\": \"" + kv.substring(kv.indexOf('=') + 1) + "\"")
+        String kafkaProps = Arrays.stream(strArg(args, "--kafka-props", "").split(","))
+                .filter(kv -> kv.contains("="))
+                .map(kv ->
+                        "\"" + kv.substring(0, kv.indexOf('=')) + "\": \"" + kv.substring(kv.indexOf('=') + 1) + "\"")
                 .collect(java.util.stream.Collectors.joining(", "));
         Path dir = Files.createTempDirectory("relay-bench-ingress");
         FakeProvider provider = FakeProvider.start().recording(false).reply(Reply.json(200, COMPLETION));
         String providerUrl = provider.baseUrl();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-             ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
+                ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
             Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
             boolean split = Arrays.asList(args).contains("--split");
@@ -74,19 +77,30 @@ public final class IngressLatencyBench {
                                "state_dir": "%s", "properties": {%s}},
                      "ingress": {"port": %d, "sync_timeout": "60s"},
                      "logs_store": {"enabled": %s}}
-                    """.formatted(providerUrl, broker.bootstrapServers(), registry.ccompatUrl(), guarantee, commitMs,
-                    pollMs, dir.resolve("state"), kafkaProps, ingressPort, !Arrays.asList(args).contains("--no-logs-store"));
+                    """.formatted(
+                            providerUrl,
+                            broker.bootstrapServers(),
+                            registry.ccompatUrl(),
+                            guarantee,
+                            commitMs,
+                            pollMs,
+                            dir.resolve("state"),
+                            kafkaProps,
+                            ingressPort,
+                            !Arrays.asList(args).contains("--no-logs-store"));
             RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "bench");
             if (Arrays.asList(args).contains("--memory-only")) {
                 try (RelayIngress ingress = RelayIngress.start(config)) {
-                    System.out.println(waitingMemory(URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions")));
+                    System.out.println(
+                            waitingMemory(URI.create("http://127.0.0.1:" + ingress.port() + "/v1/chat/completions")));
                 }
                 provider.close();
                 System.exit(0);
             }
-            try (Deployment relay = split ? Deployment.split(json, ingressPort, dir)
-                    : Deployment.inThisJvm(config)) {
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            try (Deployment relay = split ? Deployment.split(json, ingressPort, dir) : Deployment.inThisJvm(config)) {
+                HttpClient client = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
                 URI direct = URI.create(providerUrl + "/v1/chat/completions");
                 URI viaIngress = URI.create("http://127.0.0.1:" + relay.ingressPort() + "/v1/chat/completions");
                 // JIT in a fresh JVM: both paths first, at rates a cold JVM keeps up with (500/s from cold builds a
@@ -95,21 +109,27 @@ public final class IngressLatencyBench {
                 if (idle > 0) { // what the stack costs with no traffic at all: the fixed share of the CPU
                     long cpu0 = CPU.getProcessCpuTime() + relay.childCpuNanos();
                     Thread.sleep(idle * 1000L);
-                    System.out.printf("idle: the bench's JVMs used %.1f %% of one core over %d s with no requests%n",
+                    System.out.printf(
+                            "idle: the bench's JVMs used %.1f %% of one core over %d s with no requests%n",
                             (CPU.getProcessCpuTime() + relay.childCpuNanos() - cpu0) / 1e7 / idle, idle);
                 }
                 // --dashboard-open: a browser's worth of dashboard traffic (the Logs view's live refresh every 2 s, the
                 // overview every 5 s) all through the measured phases
                 Thread dashboard = Arrays.asList(args).contains("--dashboard-open")
-                        ? Thread.ofPlatform().daemon().start(() -> pollDashboard(client, relay.ingressPort())) : null;
+                        ? Thread.ofPlatform().daemon().start(() -> pollDashboard(client, relay.ingressPort()))
+                        : null;
                 int warmUp = intArg(args, "--warm-up", 30);
                 System.out.println("warm-up " + warmUp + " s ...");
                 run(client, direct, 500, Math.max(1, warmUp / 3));
                 run(client, viaIngress, 100, warmUp / 2);
                 run(client, viaIngress, 250, warmUp / 2);
-                StringBuilder table = new StringBuilder("| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
-                StringBuilder added = new StringBuilder("| rate | added p50 ms | added p99 ms | the bench's JVMs' CPU, % of all cores (ingress phase) |\n|---|---|---|---|\n");
-                for (int rate : Arrays.stream(strArg(args, "--rates", "100,500").split(",")).mapToInt(Integer::parseInt).toArray()) {
+                StringBuilder table = new StringBuilder(
+                        "| rate | path | n | p50 ms | p99 ms | job latency_ms p50 / p99 (submit to result, from extra_fields) | errors |\n|---|---|---|---|---|---|---|\n");
+                StringBuilder added = new StringBuilder(
+                        "| rate | added p50 ms | added p99 ms | the bench's JVMs' CPU, % of all cores (ingress phase) |\n|---|---|---|---|\n");
+                for (int rate : Arrays.stream(strArg(args, "--rates", "100,500").split(","))
+                        .mapToInt(Integer::parseInt)
+                        .toArray()) {
                     Result d = run(client, direct, rate, seconds);
                     Result i;
                     long cpu0 = CPU.getProcessCpuTime() + relay.childCpuNanos();
@@ -120,27 +140,38 @@ public final class IngressLatencyBench {
                     }
                     double cpuShare = (CPU.getProcessCpuTime() + relay.childCpuNanos() - cpu0)
                             / (double) (System.nanoTime() - wall0)
-                            / Runtime.getRuntime().availableProcessors() * 100;
+                            / Runtime.getRuntime().availableProcessors()
+                            * 100;
                     table.append(d.row(rate, "direct")).append(i.row(rate, "ingress"));
-                    added.append(String.format("| %d/s | %.1f | %.1f | %.0f %% |%n", rate, i.p(50) - d.p(50),
-                            i.p(99) - d.p(99), cpuShare));
+                    added.append(String.format(
+                            "| %d/s | %.1f | %.1f | %.0f %% |%n",
+                            rate, i.p(50) - d.p(50), i.p(99) - d.p(99), cpuShare));
                 }
                 String memory = "(memory: run with --memory-only)";
-                String processorName = split ? "ProcessorMain and IngressMain, each in its own JVM ("
-                        + String.join(" ", Deployment.childJvmOptions()) + ")" : "RelayProcessor and RelayIngress in this JVM";
-                System.out.printf("%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
-                        + " kafka.properties={%s}, ingress/view isolation.level=read_committed; logs store %s, "
-                        + "dashboard %s%n%n%s%n%s%n%s%n",
-                        processorName, guarantee, commitMs, pollMs, kafkaProps,
+                String processorName = split
+                        ? "ProcessorMain and IngressMain, each in its own JVM ("
+                                + String.join(" ", Deployment.childJvmOptions()) + ")"
+                        : "RelayProcessor and RelayIngress in this JVM";
+                System.out.printf(
+                        "%nprocessor: %s; processing_guarantee=%s, commit_interval=%dms, poll_interval=%dms,"
+                                + " kafka.properties={%s}, ingress/view isolation.level=read_committed; logs store %s, "
+                                + "dashboard %s%n%n%s%n%s%n%s%n",
+                        processorName,
+                        guarantee,
+                        commitMs,
+                        pollMs,
+                        kafkaProps,
                         Arrays.asList(args).contains("--no-logs-store") ? "off" : "on (SQLite)",
-                        dashboard == null ? "closed" : "open (logs every 2 s, overview every 5 s)", table, added, memory);
+                        dashboard == null ? "closed" : "open (logs every 2 s, overview every 5 s)",
+                        table,
+                        added,
+                        memory);
             }
         } finally {
             provider.close();
         }
         System.exit(0);
     }
-
 
     private static void pollDashboard(HttpClient client, int port) {
         URI logs = URI.create("http://127.0.0.1:" + port + "/api/dashboard/jobs?limit=50");
@@ -206,12 +237,12 @@ public final class IngressLatencyBench {
             Path configFile = dir.resolve("relay.json");
             Files.writeString(configFile, configJson);
             Path processorLog = dir.resolve("processor.log");
-            Process processor = ChildJvm.start("dev.relay.processor.ProcessorMain", childJvmOptions(), configFile,
-                    processorLog);
+            Process processor =
+                    ChildJvm.start("dev.relay.processor.ProcessorMain", childJvmOptions(), configFile, processorLog);
             ChildJvm.awaitLine(processorLog, "-> RUNNING", processor, Duration.ofSeconds(120));
             Path ingressLog = dir.resolve("ingress.log");
-            Process ingress = ChildJvm.start("dev.relay.ingress.IngressMain", childJvmOptions(), configFile,
-                    ingressLog);
+            Process ingress =
+                    ChildJvm.start("dev.relay.ingress.IngressMain", childJvmOptions(), configFile, ingressLog);
             ChildJvm.awaitLine(ingressLog, "relay ingress on port", ingress, Duration.ofSeconds(120));
             return new Deployment() {
                 public int ingressPort() {
@@ -263,10 +294,13 @@ public final class IngressLatencyBench {
         }
 
         String row(int rate, String path) {
-            String proc = sortedProcessorMs.length == 0 ? "-" : sortedProcessorMs[sortedProcessorMs.length / 2] + " / "
-                    + sortedProcessorMs[Math.max(0, (int) Math.ceil(0.99 * sortedProcessorMs.length) - 1)];
-            return String.format("| %d/s | %s | %d | %.2f | %.2f | %s | %d |%n", rate, path, sortedMicros.length, p(50),
-                    p(99), proc, errors);
+            String proc = sortedProcessorMs.length == 0
+                    ? "-"
+                    : sortedProcessorMs[sortedProcessorMs.length / 2] + " / "
+                            + sortedProcessorMs[Math.max(0, (int) Math.ceil(0.99 * sortedProcessorMs.length) - 1)];
+            return String.format(
+                    "| %d/s | %s | %d | %.2f | %.2f | %s | %d |%n",
+                    rate, path, sortedMicros.length, p(50), p(99), proc, errors);
         }
     }
 
@@ -286,27 +320,32 @@ public final class IngressLatencyBench {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
             int idx = k;
-            HttpRequest req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(REQUEST)).build();
-            all.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, e) -> {
-                micros[idx] = (System.nanoTime() - due) / 1000;
-                if (e != null || r.statusCode() != 200) {
-                    errors.incrementAndGet();
-                } else {
-                    String b = new String(r.body(), StandardCharsets.UTF_8);
-                    int at = b.indexOf("\"latency_ms\":");
-                    if (at >= 0) {
-                        int from = at + "\"latency_ms\":".length();
-                        int to = from;
-                        while (to < b.length() && Character.isDigit(b.charAt(to))) {
-                            to++;
+            HttpRequest req = HttpRequest.newBuilder(uri)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(REQUEST))
+                    .build();
+            all.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
+                    .whenComplete((r, e) -> {
+                        micros[idx] = (System.nanoTime() - due) / 1000;
+                        if (e != null || r.statusCode() != 200) {
+                            errors.incrementAndGet();
+                        } else {
+                            String b = new String(r.body(), StandardCharsets.UTF_8);
+                            int at = b.indexOf("\"latency_ms\":");
+                            if (at >= 0) {
+                                int from = at + "\"latency_ms\":".length();
+                                int to = from;
+                                while (to < b.length() && Character.isDigit(b.charAt(to))) {
+                                    to++;
+                                }
+                                procMs[idx] = Long.parseLong(b.substring(from, to));
+                            }
                         }
-                        procMs[idx] = Long.parseLong(b.substring(from, to));
-                    }
-                }
-            }));
+                    }));
         }
-        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .exceptionally(e -> null)
+                .join();
         if (Boolean.getBoolean("bench.slowSeconds")) { // where the tail comes from: a few stalls, or spread out
             int secs = (n + rate - 1) / rate;
             long[] worst = new long[secs];
@@ -315,9 +354,14 @@ public final class IngressLatencyBench {
                 worst[k / rate] = Math.max(worst[k / rate], micros[k]);
                 over50[k / rate] += micros[k] > 50_000 ? 1 : 0;
             }
-            StringBuilder line = new StringBuilder(uri.getPort() + " @" + rate + "/s, per second: max ms (calls > 50 ms):");
+            StringBuilder line =
+                    new StringBuilder(uri.getPort() + " @" + rate + "/s, per second: max ms (calls > 50 ms):");
             for (int i = 0; i < secs; i++) {
-                line.append(' ').append(worst[i] / 1000).append('(').append(over50[i]).append(')');
+                line.append(' ')
+                        .append(worst[i] / 1000)
+                        .append('(')
+                        .append(over50[i])
+                        .append(')');
             }
             System.out.println(line);
         }
@@ -334,15 +378,21 @@ public final class IngressLatencyBench {
         byte[] warm = REQUEST.getBytes(StandardCharsets.UTF_8);
         HttpClient client = HttpClient.newHttpClient();
         for (int i = 0; i < 200; i++) {
-            client.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json").header("x-relay-timeout", "1ms")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(warm)).build(), HttpResponse.BodyHandlers.discarding());
+            client.send(
+                    HttpRequest.newBuilder(uri)
+                            .header("Content-Type", "application/json")
+                            .header("x-relay-timeout", "1ms")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(warm))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
         }
         Thread.sleep(3000);
         long before = heapAfterGc();
         int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
         byte[] body = REQUEST.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST " + uri.getPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "x-relay-timeout: 120s\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+                        + "x-relay-timeout: 120s\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8);
         List<java.net.Socket> parked = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             java.net.Socket s = new java.net.Socket(uri.getHost(), uri.getPort());
@@ -354,16 +404,29 @@ public final class IngressLatencyBench {
         Thread.sleep(8000);
         long during = heapAfterGc();
         int threadsDuring = ManagementFactory.getThreadMXBean().getThreadCount();
-        String waiting = new String(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + uri.getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                .body().lines().filter(l -> l.startsWith("relay_ingress_sync_waiting")).findFirst().orElse("?"));
+        String waiting = new String(HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + uri.getPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("relay_ingress_sync_waiting"))
+                .findFirst()
+                .orElse("?"));
         for (java.net.Socket s : parked) {
             s.close();
         }
-        return String.format("1,000 sync calls waiting (%s): heap after GC %.1f MB before, %.1f MB while waiting,"
-                + " +%.1f MB, about %.1f KB per waiting call; platform threads %d -> %d (the waits park virtual threads)",
-                waiting, before / 1e6, during / 1e6, (during - before) / 1e6, (during - before) / 1000.0 / 1000,
-                threadsBefore, threadsDuring);
+        return String.format(
+                "1,000 sync calls waiting (%s): heap after GC %.1f MB before, %.1f MB while waiting,"
+                        + " +%.1f MB, about %.1f KB per waiting call; platform threads %d -> %d (the waits park virtual threads)",
+                waiting,
+                before / 1e6,
+                during / 1e6,
+                (during - before) / 1e6,
+                (during - before) / 1000.0 / 1000,
+                threadsBefore,
+                threadsDuring);
     }
 
     /** The lowest heap use seen over a few full GCs (noise from other threads only ever adds). */
@@ -372,7 +435,9 @@ public final class IngressLatencyBench {
         for (int i = 0; i < 4; i++) {
             System.gc();
             Thread.sleep(300);
-            min = Math.min(min, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            min = Math.min(
+                    min,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return min;
     }

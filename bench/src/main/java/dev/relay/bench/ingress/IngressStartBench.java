@@ -10,8 +10,8 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.stack.EmbeddedKafkaBroker;
-import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import dev.relay.stack.TopicSetup;
+import dev.relay.testkit.registry.InMemorySchemaRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,7 +67,8 @@ public final class IngressStartBench {
 
             int port = ChildJvm.freePort();
             Path config = dir.resolve("ingress.json");
-            Files.writeString(config, """
+            Files.writeString(
+                    config, """
                     {"providers": {"mock": {"type": "mock", "keys": []}}, "metrics": {"port": 0},
                      "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "start.",
                                "state_dir": "%s"},
@@ -113,11 +114,16 @@ public final class IngressStartBench {
         try {
             ChildJvm.awaitLine(log, "relay ingress listening", p, Duration.ofMinutes(10));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            long caughtUp = metrics.lines().filter(l -> l.startsWith("relay_ingress_results_catch_up_records"))
-                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+            String metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            long caughtUp = metrics.lines()
+                    .filter(l -> l.startsWith("relay_ingress_results_catch_up_records"))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .findFirst()
                     .orElse(-1);
             System.out.printf("start %d (%s): listening after %,d ms, %,d results read%n", k, what, ms, caughtUp);
             return String.format("| %d. %s | **%,d ms** | %,d | |", k, what, ms, caughtUp);
@@ -128,7 +134,9 @@ public final class IngressStartBench {
             }
             long bytes;
             try (var files = Files.walk(dir.resolve("state"))) {
-                bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+                bytes = files.filter(Files::isRegularFile)
+                        .mapToLong(f -> f.toFile().length())
+                        .sum();
             }
             System.out.printf("state dir after start %d: %,d MB%n", k, bytes >> 20);
         }
@@ -140,7 +148,8 @@ public final class IngressStartBench {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "524288");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), serdes.result().serializer())) {
+        try (var producer =
+                new KafkaProducer<>(p, new StringSerializer(), serdes.result().serializer())) {
             for (int i = 0; i < n; i++) {
                 String id = prefix + i;
                 producer.send(new ProducerRecord<>(topics.results(), id, result(id)));
@@ -152,14 +161,29 @@ public final class IngressStartBench {
     /** A small succeeded result, like the processor writes for a one-attempt job. */
     static JobResult result(String id) {
         Instant now = Instant.now();
-        return JobResult.newBuilder().setJobId(id).setStatus(JobStatus.SUCCEEDED)
+        return JobResult.newBuilder()
+                .setJobId(id)
+                .setStatus(JobStatus.SUCCEEDED)
                 .setResponseJson("{\"id\":\"c-" + id + "\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
                         + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}")
-                .setProvider("mock").setModel("echo").setHop(0).setSubmittedAt(now).setCompletedAt(now)
-                .setTotalLatencyMs(12).setAttemptCount(1)
-                .setAttempts(List.of(AttemptSummary.newBuilder().setHop(0).setAttempt(1).setProvider("mock")
-                        .setModel("echo").setOutcome(OutcomeClass.SUCCESS).setHttpStatus(200).setStartedAt(now)
-                        .setLatencyMs(12).setDecision(Decision.RETURNED).build()))
+                .setProvider("mock")
+                .setModel("echo")
+                .setHop(0)
+                .setSubmittedAt(now)
+                .setCompletedAt(now)
+                .setTotalLatencyMs(12)
+                .setAttemptCount(1)
+                .setAttempts(List.of(AttemptSummary.newBuilder()
+                        .setHop(0)
+                        .setAttempt(1)
+                        .setProvider("mock")
+                        .setModel("echo")
+                        .setOutcome(OutcomeClass.SUCCESS)
+                        .setHttpStatus(200)
+                        .setStartedAt(now)
+                        .setLatencyMs(12)
+                        .setDecision(Decision.RETURNED)
+                        .build()))
                 .build();
     }
 

@@ -57,43 +57,86 @@ public final class JobViewMemoryBench {
         ResultStore store = rocks ? RocksResultStore.openFresh(dir) : ResultStore.inMemory();
         JobView view = new JobView(clock, Duration.ofHours(24), store);
         long base = heap();
-        List<Target> chain = List.of(Target.newBuilder().setProvider("openai").setModel("gpt-4o-mini").build(),
-                Target.newBuilder().setProvider("anthropic").setModel("claude-3-5-haiku").build());
-        ChatRequest req = ChatRequest.newBuilder().setMessages(List.of(Message.newBuilder().setRole("user")
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hi").build())).build())).build();
+        List<Target> chain = List.of(
+                Target.newBuilder()
+                        .setProvider("openai")
+                        .setModel("gpt-4o-mini")
+                        .build(),
+                Target.newBuilder()
+                        .setProvider("anthropic")
+                        .setModel("claude-3-5-haiku")
+                        .build());
+        ChatRequest req = ChatRequest.newBuilder()
+                .setMessages(List.of(Message.newBuilder()
+                        .setRole("user")
+                        .setContent(List.of(ContentPart.newBuilder()
+                                .setType("text")
+                                .setText("hi")
+                                .build()))
+                        .build()))
+                .build();
         for (int i = 0; i < n; i++) {
             String id = "job_" + Long.toHexString(Double.doubleToLongBits(Math.random())) + Integer.toHexString(i);
             Instant now = Instant.now();
-            view.onJob(Job.newBuilder().setJobId(id).setSubmittedAt(now).setRequest(req).setChain(chain).build());
+            view.onJob(Job.newBuilder()
+                    .setJobId(id)
+                    .setSubmittedAt(now)
+                    .setRequest(req)
+                    .setChain(chain)
+                    .build());
             List<AttemptSummary> attempts = List.of(
                     attempt("openai", "gpt-4o-mini", 0, OutcomeClass.RATE_LIMITED, Decision.NEXT_HOP, now),
                     attempt("anthropic", "claude-3-5-haiku", 1, OutcomeClass.SUCCESS, Decision.RETURNED, now));
-            view.onResult(JobResult.newBuilder().setJobId(id).setStatus(JobStatus.SUCCEEDED)
-                    .setResponseJson(new String(completion.toCharArray())).setProvider("anthropic")
-                    .setModel("claude-3-5-haiku").setHop(1).setSubmittedAt(now).setCompletedAt(now).setTotalLatencyMs(5)
-                    .setAttemptCount(2).setAttempts(attempts).build());
+            view.onResult(JobResult.newBuilder()
+                    .setJobId(id)
+                    .setStatus(JobStatus.SUCCEEDED)
+                    .setResponseJson(new String(completion.toCharArray()))
+                    .setProvider("anthropic")
+                    .setModel("claude-3-5-haiku")
+                    .setHop(1)
+                    .setSubmittedAt(now)
+                    .setCompletedAt(now)
+                    .setTotalLatencyMs(5)
+                    .setAttemptCount(2)
+                    .setAttempts(attempts)
+                    .build());
         }
         long used = heap() - base;
-        System.out.printf("%s store: %d jobs with results, in the window: +%.1f MB heap, %.0f bytes per job%n",
+        System.out.printf(
+                "%s store: %d jobs with results, in the window: +%.1f MB heap, %.0f bytes per job%n",
                 rocks ? "rocks" : "memory", n, used / 1e6, (double) used / n);
         offsetMs[0] = Duration.ofHours(25).toMillis();
         view.prune();
         long after = heap() - base;
-        System.out.printf("%s store: %d results after the window: +%.1f MB heap, %.0f bytes per job; %s on disk%n",
-                rocks ? "rocks" : "memory", n, after / 1e6, (double) after / n,
+        System.out.printf(
+                "%s store: %d results after the window: +%.1f MB heap, %.0f bytes per job; %s on disk%n",
+                rocks ? "rocks" : "memory",
+                n,
+                after / 1e6,
+                (double) after / n,
                 rocks ? (diskBytes(((RocksResultStore) store).directory()) / 1_000_000) + " MB" : "nothing");
         store.close();
     }
 
     private static long diskBytes(java.nio.file.Path dir) throws java.io.IOException {
         try (var files = java.nio.file.Files.walk(dir)) {
-            return files.filter(java.nio.file.Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            return files.filter(java.nio.file.Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
         }
     }
 
     private static AttemptSummary attempt(String p, String m, int hop, OutcomeClass o, Decision d, Instant at) {
-        return AttemptSummary.newBuilder().setHop(hop).setAttempt(1).setProvider(p).setModel(m).setOutcome(o)
-                .setHttpStatus(o == OutcomeClass.SUCCESS ? 200 : 429).setStartedAt(at).setLatencyMs(3).setDecision(d)
+        return AttemptSummary.newBuilder()
+                .setHop(hop)
+                .setAttempt(1)
+                .setProvider(p)
+                .setModel(m)
+                .setOutcome(o)
+                .setHttpStatus(o == OutcomeClass.SUCCESS ? 200 : 429)
+                .setStartedAt(at)
+                .setLatencyMs(3)
+                .setDecision(d)
                 .build();
     }
 
@@ -102,7 +145,9 @@ public final class JobViewMemoryBench {
         for (int i = 0; i < 4; i++) {
             System.gc();
             Thread.sleep(200);
-            min = Math.min(min, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            min = Math.min(
+                    min,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return min;
     }

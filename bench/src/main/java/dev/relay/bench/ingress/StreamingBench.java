@@ -48,8 +48,10 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class StreamingBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
     private static final com.sun.management.OperatingSystemMXBean CPU =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -72,7 +74,7 @@ public final class StreamingBench {
         Path dir = Files.createTempDirectory("relay-bench-stream");
         FakeProvider provider = FakeProvider.start().recording(false);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-             ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
+                ApicurioRegistry registry = ApicurioRegistry.start(null, 0)) {
             Topics topics = new Topics("bench.", Topics.DEFAULT_MAX_HOPS);
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
             String json = """
@@ -83,18 +85,20 @@ public final class StreamingBench {
                      "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "bench.",
                                "state_dir": "%s"},
                      "ingress": {"port": 0, "sync_timeout": "120s", "stream_partition": 0}}
-                    """.formatted(provider.baseUrl(), broker.bootstrapServers(), registry.ccompatUrl(),
-                    dir.resolve("state"));
+                    """.formatted(
+                            provider.baseUrl(), broker.bootstrapServers(), registry.ccompatUrl(), dir.resolve("state"));
             RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "bench");
             try (RelayProcessor processor = RelayProcessor.start(config);
-                 RelayIngress ingress = RelayIngress.start(config)) {
+                    RelayIngress ingress = RelayIngress.start(config)) {
                 if (!processor.awaitRunning(Duration.ofSeconds(60))) {
                     throw new IllegalStateException("processor not RUNNING");
                 }
                 String direct = provider.baseUrl() + "/v1/chat/completions";
                 String relay = "http://127.0.0.1:" + ingress.port() + "/v1/chat/completions";
-                provider.script(r -> tokens(r.text().contains("concurrent") ? concurrentTokens : tokens,
-                        r.text().contains("concurrent") ? concurrentPaceMs : paceMs).reply());
+                provider.script(r -> tokens(
+                                r.text().contains("concurrent") ? concurrentTokens : tokens,
+                                r.text().contains("concurrent") ? concurrentPaceMs : paceMs)
+                        .reply());
                 // warm-up: JIT, connections, the registry's schema ids
                 for (int i = 0; i < 10; i++) {
                     read(direct, "local-model", "warm");
@@ -130,9 +134,13 @@ public final class StreamingBench {
         String body = "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
                 + prompt + "\"}]}";
         long start = System.nanoTime();
-        HttpResponse<InputStream> resp = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer sk-bench")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> resp = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer sk-bench")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         long first = -1;
         long last = -1;
         List<Long> gaps = new ArrayList<>();
@@ -171,14 +179,25 @@ public final class StreamingBench {
         long rEvents = relay.stream().mapToLong(Timing::events).sum();
         long complete = relay.stream().filter(Timing::done).count();
         StringBuilder b = new StringBuilder();
-        b.append("### Latency: ").append(streams).append(" streams each way, ").append(tokens)
-                .append(" tokens at ").append(paceMs).append(" ms, one at a time\n\n");
+        b.append("### Latency: ")
+                .append(streams)
+                .append(" streams each way, ")
+                .append(tokens)
+                .append(" tokens at ")
+                .append(paceMs)
+                .append(" ms, one at a time\n\n");
         b.append("| measure | direct p50 | direct p99 | Relay p50 | Relay p99 | added p50 | added p99 |\n");
         b.append("|---|---|---|---|---|---|---|\n");
         row(b, "time to first token (ms)", dFirst, rFirst);
         row(b, "inter-chunk delay (ms)", dGaps, rGaps);
-        b.append("\nRelay delivered ").append(rEvents).append(" content events for ").append(streams * tokens)
-                .append(" tokens (fewer means merged chunks); ").append(complete).append(" of ").append(streams)
+        b.append("\nRelay delivered ")
+                .append(rEvents)
+                .append(" content events for ")
+                .append(streams * tokens)
+                .append(" tokens (fewer means merged chunks); ")
+                .append(complete)
+                .append(" of ")
+                .append(streams)
                 .append(" streams ended with [DONE].\n");
         return b.toString();
     }
@@ -188,8 +207,9 @@ public final class StreamingBench {
         double d99 = pct(direct, 99);
         double r50 = pct(relay, 50);
         double r99 = pct(relay, 99);
-        b.append(String.format("| %s | %.2f | %.2f | %.2f | %.2f | **%+.2f** | **%+.2f** |%n", name, d50, d99, r50, r99,
-                r50 - d50, r99 - d99));
+        b.append(String.format(
+                "| %s | %.2f | %.2f | %.2f | %.2f | **%+.2f** | **%+.2f** |%n",
+                name, d50, d99, r50, r99, r50 - d50, r99 - d99));
     }
 
     static double pct(List<Long> nanos, int p) {
@@ -202,8 +222,8 @@ public final class StreamingBench {
         return s.get(Math.max(0, Math.min(s.size() - 1, i))) / 1e6;
     }
 
-    private static String concurrentRun(String relay, int n, int tokens, int paceMs, EmbeddedKafkaBroker broker,
-            Topics topics) throws Exception {
+    private static String concurrentRun(
+            String relay, int n, int tokens, int paceMs, EmbeddedKafkaBroker broker, Topics topics) throws Exception {
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
         long before = chunkRecords(admin, topics);
         AtomicInteger running = new AtomicInteger();
@@ -258,26 +278,42 @@ public final class StreamingBench {
             gaps.addAll(t.gaps());
         }
         StringBuilder b = new StringBuilder();
-        b.append("### ").append(n).append(" concurrent streams, ").append(tokens).append(" tokens at ").append(paceMs)
+        b.append("### ")
+                .append(n)
+                .append(" concurrent streams, ")
+                .append(tokens)
+                .append(" tokens at ")
+                .append(paceMs)
                 .append(" ms each\n\n");
         b.append("| measure | value |\n|---|---|\n");
-        b.append(String.format("| streams ended with [DONE] | %d of %d (at most %d open at once; %d failed to connect) |%n",
+        b.append(String.format(
+                "| streams ended with [DONE] | %d of %d (at most %d open at once; %d failed to connect) |%n",
                 complete.get(), n, maxRunning.get(), failures.get()));
-        b.append(String.format("| wall time | %.1f s (one stream alone: %.1f s) |%n", seconds, tokens * paceMs / 1000.0));
-        b.append(String.format("| heap used, peak (whole stack in one JVM: broker, registry, processor, ingress, "
-                + "provider, clients) | %d MB |%n", heapMax / (1024 * 1024)));
-        b.append(String.format("| CPU (this JVM) | %.2f cores of %d (mean load %.0f %%) |%n", cpuCores,
-                Runtime.getRuntime().availableProcessors(), cpuSamples == 0 ? 0 : 100 * cpuSum / cpuSamples));
-        b.append(String.format("| chunk records on relay.stream | %d (%.0f/s; %d tokens sent: %.2f tokens per record) |%n",
+        b.append(String.format(
+                "| wall time | %.1f s (one stream alone: %.1f s) |%n", seconds, tokens * paceMs / 1000.0));
+        b.append(String.format(
+                "| heap used, peak (whole stack in one JVM: broker, registry, processor, ingress, "
+                        + "provider, clients) | %d MB |%n",
+                heapMax / (1024 * 1024)));
+        b.append(String.format(
+                "| CPU (this JVM) | %.2f cores of %d (mean load %.0f %%) |%n",
+                cpuCores, Runtime.getRuntime().availableProcessors(), cpuSamples == 0 ? 0 : 100 * cpuSum / cpuSamples));
+        b.append(String.format(
+                "| chunk records on relay.stream | %d (%.0f/s; %d tokens sent: %.2f tokens per record) |%n",
                 records, records / seconds, (long) n * tokens, records == 0 ? 0 : (double) n * tokens / records));
-        b.append(String.format("| time to first token p50 / p99 | %.1f / %.1f ms |%n", pct(firsts, 50), pct(firsts, 99)));
-        b.append(String.format("| inter-chunk delay p50 / p99 | %.1f / %.1f ms (pace %d ms) |%n", pct(gaps, 50),
-                pct(gaps, 99), paceMs));
+        b.append(String.format(
+                "| time to first token p50 / p99 | %.1f / %.1f ms |%n", pct(firsts, 50), pct(firsts, 99)));
+        b.append(String.format(
+                "| inter-chunk delay p50 / p99 | %.1f / %.1f ms (pace %d ms) |%n",
+                pct(gaps, 50), pct(gaps, 99), paceMs));
         return b.toString();
     }
 
     private static long chunkRecords(Admin admin, Topics topics) throws Exception {
-        var d = admin.describeTopics(List.of(topics.stream())).allTopicNames().get().get(topics.stream());
+        var d = admin.describeTopics(List.of(topics.stream()))
+                .allTopicNames()
+                .get()
+                .get(topics.stream());
         Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();
         d.partitions().forEach(p -> specs.put(new TopicPartition(topics.stream(), p.partition()), OffsetSpec.latest()));
         long sum = 0;

@@ -80,10 +80,18 @@ public final class LogStoreBench {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long size = Files.size(dir.resolve("logs.db"));
             LogQueries q = new LogQueries(db, json);
-            System.out.printf("## Ingest%n%n| jobs | attempts | results | failed | records | seconds | attempts/s | records/s | database |%n"
-                    + "|---|---|---|---|---|---|---|---|---|%n| %,d | %,d | %,d | %,d | %,d | %.1f | %,.0f | %,.0f | %,d MB |%n%n",
-                    jobs, r.attempts().size(), r.results().size(), r.failed().size(), encoded.size(), seconds,
-                    r.attempts().size() / seconds, encoded.size() / seconds, size >> 20);
+            System.out.printf(
+                    "## Ingest%n%n| jobs | attempts | results | failed | records | seconds | attempts/s | records/s | database |%n"
+                            + "|---|---|---|---|---|---|---|---|---|%n| %,d | %,d | %,d | %,d | %,d | %.1f | %,.0f | %,.0f | %,d MB |%n%n",
+                    jobs,
+                    r.attempts().size(),
+                    r.results().size(),
+                    r.failed().size(),
+                    encoded.size(),
+                    seconds,
+                    r.attempts().size() / seconds,
+                    encoded.size() / seconds,
+                    size >> 20);
             Map<String, JobQuery> shapes = new LinkedHashMap<>();
             shapes.put("newest 50", q(null, null, null, null, null, null, null, null));
             shapes.put("status FAILED", q("FAILED", null, null, null, null, null, null, null));
@@ -99,10 +107,13 @@ public final class LogStoreBench {
             shapes.put("metadata, no match", q(null, null, null, null, null, null, "team=nobody", null));
             shapes.put("tenant, no match", q(null, null, null, null, null, "tenant-none", null, null));
             shapes.put("provider + class, no match", q(null, "openai", null, "CONTEXT_LENGTH", null, null, null, null));
-            shapes.put("FAILED + provider + class + tenant", q("FAILED", "gemini", null, "RATE_LIMITED", null,
-                    "tenant-1", null, null));
-            System.out.printf("## Filtered pages (50 rows, newest first), %d runs each after 3 warm-up runs%n%n"
-                    + "| filter | rows | p50 ms | max ms |%n|---|---|---|---|%n", 20);
+            shapes.put(
+                    "FAILED + provider + class + tenant",
+                    q("FAILED", "gemini", null, "RATE_LIMITED", null, "tenant-1", null, null));
+            System.out.printf(
+                    "## Filtered pages (50 rows, newest first), %d runs each after 3 warm-up runs%n%n"
+                            + "| filter | rows | p50 ms | max ms |%n|---|---|---|---|%n",
+                    20);
             double worst = 0;
             for (var e : shapes.entrySet()) {
                 for (int i = 0; i < 3; i++) {
@@ -117,15 +128,23 @@ public final class LogStoreBench {
                 }
                 Arrays.sort(ms);
                 worst = Math.max(worst, ms[ms.length - 1]);
-                System.out.printf("| %s | %d | %.1f | %.1f |%n", e.getKey(), rows, ms[ms.length / 2], ms[ms.length - 1]);
+                System.out.printf(
+                        "| %s | %d | %.1f | %.1f |%n", e.getKey(), rows, ms[ms.length / 2], ms[ms.length - 1]);
             }
             System.out.printf("%nslowest filtered page: %.1f ms (target <= 100 ms)%n", worst);
         }
         System.exit(0);
     }
 
-    private static JobQuery q(String status, String provider, String model, String cls, Integer fallback,
-            String tenant, String meta, String text) {
+    private static JobQuery q(
+            String status,
+            String provider,
+            String model,
+            String cls,
+            Integer fallback,
+            String tenant,
+            String meta,
+            String text) {
         return new JobQuery(status, provider, model, cls, fallback, null, null, null, tenant, meta, text, null, 50);
     }
 

@@ -69,18 +69,39 @@ final class BenchStack implements AutoCloseable {
                   "circuit_breaker": {"enabled": false},
                   "metrics": {"port": %%d}
                 }
-                """.formatted(providers, broker.bootstrapServers(), registry.url(), topics.prefix(), topics.maxHops(),
-                appId, dir.resolve("state-" + appId), kafkaExtra);
+                """.formatted(
+                        providers,
+                        broker.bootstrapServers(),
+                        registry.url(),
+                        topics.prefix(),
+                        topics.maxHops(),
+                        appId,
+                        dir.resolve("state-" + appId),
+                        kafkaExtra);
     }
 
     static Job job(String id, List<String> chain) {
-        Message user = Message.newBuilder().setRole("user")
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("Say hello in one word.").build()))
+        Message user = Message.newBuilder()
+                .setRole("user")
+                .setContent(List.of(ContentPart.newBuilder()
+                        .setType("text")
+                        .setText("Say hello in one word.")
+                        .build()))
                 .build();
-        return Job.newBuilder().setJobId(id).setSubmittedAt(Instant.now())
-                .setRequest(ChatRequest.newBuilder().setMessages(List.of(user)).setUser(id).setMaxTokens(16).build())
-                .setChain(chain.stream().map(s -> Target.newBuilder().setProvider(s.split("/")[0])
-                        .setModel(s.split("/")[1]).build()).toList())
+        return Job.newBuilder()
+                .setJobId(id)
+                .setSubmittedAt(Instant.now())
+                .setRequest(ChatRequest.newBuilder()
+                        .setMessages(List.of(user))
+                        .setUser(id)
+                        .setMaxTokens(16)
+                        .build())
+                .setChain(chain.stream()
+                        .map(s -> Target.newBuilder()
+                                .setProvider(s.split("/")[0])
+                                .setModel(s.split("/")[1])
+                                .build())
+                        .toList())
                 .build();
     }
 

@@ -88,14 +88,22 @@ public final class FailoverBench {
                     "local": {"type": "mock", "keys": [], "latency": "100ms"}
                     """;
             StringBuilder props = new StringBuilder();
-            client.forEach((k, v) -> props.append(props.isEmpty() ? "" : ", ").append('"').append(k)
-                    .append("\": \"").append(v).append('"'));
+            client.forEach((k, v) -> props.append(props.isEmpty() ? "" : ", ")
+                    .append('"')
+                    .append(k)
+                    .append("\": \"")
+                    .append(v)
+                    .append('"'));
             List<Path> configs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Path config = stack.dir.resolve("relay-" + i + ".json");
-                String json = stack.config(topics, "bench-failover", providers,
-                        ", \"commit_interval\": \"20ms\", \"properties\": {" + props + "}")
-                        .replace(stack.dir.resolve("state-bench-failover").toString(),
+                String json = stack.config(
+                                topics,
+                                "bench-failover",
+                                providers,
+                                ", \"commit_interval\": \"20ms\", \"properties\": {" + props + "}")
+                        .replace(
+                                stack.dir.resolve("state-bench-failover").toString(),
                                 stack.dir.resolve("state-" + i).toString())
                         .formatted(ChildJvm.freePort());
                 Files.writeString(config, json);
@@ -105,14 +113,15 @@ public final class FailoverBench {
             Path[] logs = new Path[3];
             for (int i = 0; i < 3; i++) {
                 logs[i] = stack.dir.resolve("processor-" + i + ".log");
-                procs[i] = ChildJvm.start("dev.relay.processor.ProcessorMain", List.of("-Xmx384m"), configs.get(i),
-                        logs[i]);
+                procs[i] = ChildJvm.start(
+                        "dev.relay.processor.ProcessorMain", List.of("-Xmx384m"), configs.get(i), logs[i]);
             }
             Results results = new Results(stack.broker.bootstrapServers(), topics.results());
             AtomicBoolean producing = new AtomicBoolean(true);
             Map<String, Integer> partitionOf = new ConcurrentHashMap<>();
-            Thread producer = Thread.ofPlatform().name("steady-producer").start(() ->
-                    produceSteadily(stack, topics, partitionOf, producing));
+            Thread producer = Thread.ofPlatform()
+                    .name("steady-producer")
+                    .start(() -> produceSteadily(stack, topics, partitionOf, producing));
             try {
                 for (int i = 0; i < 3; i++) {
                     ChildJvm.awaitLine(logs[i], "-> RUNNING", procs[i], Duration.ofSeconds(120));
@@ -134,15 +143,16 @@ public final class FailoverBench {
                 procs[1].waitFor(30, TimeUnit.SECONDS);
                 long exitedAt = System.nanoTime();
                 Path restartLog = stack.dir.resolve("processor-1-restart.log");
-                procs[1] = ChildJvm.start("dev.relay.processor.ProcessorMain", List.of("-Xmx384m"), configs.get(1),
-                        restartLog);
+                procs[1] = ChildJvm.start(
+                        "dev.relay.processor.ProcessorMain", List.of("-Xmx384m"), configs.get(1), restartLog);
                 ChildJvm.awaitLine(restartLog, "-> RUNNING", procs[1], Duration.ofSeconds(120));
                 long runningAt = System.nanoTime();
                 Thread.sleep(Math.max(15_000, sessionMs + 10_000L));
-                Map<Integer, Long> restartGaps = results.maxGaps(partitionOf, termAt - 1_000_000_000L,
-                        System.nanoTime());
+                Map<Integer, Long> restartGaps =
+                        results.maxGaps(partitionOf, termAt - 1_000_000_000L, System.nanoTime());
                 int rebalances = count(logs[2], "-> REBALANCING") - rebalancesBefore;
-                System.out.printf("clean restart: exit %d ms after SIGTERM, RUNNING %d ms after the new launch;"
+                System.out.printf(
+                        "clean restart: exit %d ms after SIGTERM, RUNNING %d ms after the new launch;"
                                 + " processor 2 rebalanced %d time(s); gaps (ms) %s%n",
                         ms(exitedAt - termAt), ms(runningAt - exitedAt), rebalances, restartGaps);
 
@@ -151,14 +161,28 @@ public final class FailoverBench {
                 int produced = partitionOf.size();
                 Thread.sleep(5_000);
                 Map<String, Integer> perJob = results.counts();
-                long missing = partitionOf.keySet().stream().filter(k -> !perJob.containsKey(k)).count();
+                long missing = partitionOf.keySet().stream()
+                        .filter(k -> !perJob.containsKey(k))
+                        .count();
                 long duplicates = perJob.values().stream().filter(n -> n > 1).count();
-                System.out.printf("%d jobs produced, %d without a result, %d with more than one%n", produced, missing,
-                        duplicates);
-                String row = String.format("| %s | %d / %d | %s | %s | %s | %d | %s | %d ms | %d | %d / %d / %d | %s |",
-                        protocol, sessionMs, heartbeatMs, transactionMs == 0 ? "default" : transactionMs,
-                        abortCheckMs == 0 ? "default" : abortCheckMs, summary(killGaps), ms(exitedAt - termAt),
-                        summary(restartGaps), ms(runningAt - exitedAt), rebalances, produced, missing, duplicates,
+                System.out.printf(
+                        "%d jobs produced, %d without a result, %d with more than one%n",
+                        produced, missing, duplicates);
+                String row = String.format(
+                        "| %s | %d / %d | %s | %s | %s | %d | %s | %d ms | %d | %d / %d / %d | %s |",
+                        protocol,
+                        sessionMs,
+                        heartbeatMs,
+                        transactionMs == 0 ? "default" : transactionMs,
+                        abortCheckMs == 0 ? "default" : abortCheckMs,
+                        summary(killGaps),
+                        ms(exitedAt - termAt),
+                        summary(restartGaps),
+                        ms(runningAt - exitedAt),
+                        rebalances,
+                        produced,
+                        missing,
+                        duplicates,
                         load + " → " + BenchStack.loadAverage());
                 append(report, row);
                 System.out.println(row);
@@ -185,21 +209,25 @@ public final class FailoverBench {
         if (gaps.size() < PARTITIONS) {
             return "partitions without results: " + gaps;
         }
-        return gaps.values().stream().sorted((x, y) -> Long.compare(y, x)).map(g -> String.format("%,d", g))
+        return gaps.values().stream()
+                .sorted((x, y) -> Long.compare(y, x))
+                .map(g -> String.format("%,d", g))
                 .collect(java.util.stream.Collectors.joining(" / "));
     }
 
-    static void produceSteadily(BenchStack stack, Topics topics, Map<String, Integer> partitionOf,
-            AtomicBoolean producing) {
+    static void produceSteadily(
+            BenchStack stack, Topics topics, Map<String, Integer> partitionOf, AtomicBoolean producing) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-        try (var producer = new KafkaProducer<String, Job>(p, new StringSerializer(), stack.serdes.job().serializer())) {
+        try (var producer = new KafkaProducer<String, Job>(
+                p, new StringSerializer(), stack.serdes.job().serializer())) {
             long next = System.nanoTime();
             for (int i = 0; producing.get(); i++) {
                 String id = "f-" + i;
                 int partition = i % PARTITIONS;
-                producer.send(new ProducerRecord<>(topics.jobs(), partition, id, BenchStack.job(id, List.of("local/m"))));
+                producer.send(
+                        new ProducerRecord<>(topics.jobs(), partition, id, BenchStack.job(id, List.of("local/m"))));
                 partitionOf.put(id, partition);
                 next += 1_000_000_000L / RATE_PER_SECOND;
                 long wait = next - System.nanoTime();
@@ -229,8 +257,8 @@ public final class FailoverBench {
             }
             long now = System.nanoTime();
             Map<Integer, Long> gaps = results.lastSeen(partitionOf);
-            boolean flowing = gaps.size() == PARTITIONS
-                    && gaps.values().stream().allMatch(t -> now - t < 1_000_000_000L);
+            boolean flowing =
+                    gaps.size() == PARTITIONS && gaps.values().stream().allMatch(t -> now - t < 1_000_000_000L);
             if (flowing && now - stableSince > 5_000_000_000L) {
                 return;
             }
@@ -240,7 +268,8 @@ public final class FailoverBench {
     }
 
     static int count(Path log, String needle) throws Exception {
-        return (int) Files.readAllLines(log).stream().filter(l -> l.contains(needle)).count();
+        return (int)
+                Files.readAllLines(log).stream().filter(l -> l.contains(needle)).count();
     }
 
     static long ms(long nanos) {

@@ -41,11 +41,14 @@ public final class FallbackLatencyBench {
         Path report = Path.of(args.length > 1 ? args[1] : "bench/reports/processor-fallback-latency.md");
         List<Variant> variants = List.of(
                 new Variant("exactly_once_v2, commit 20 ms, poll 5 ms (default: fast_fallback on)", ""),
-                new Variant("exactly_once_v2, commit 20 ms, poll 5 ms, fast_fallback off", ", \"fast_fallback\": false"),
+                new Variant(
+                        "exactly_once_v2, commit 20 ms, poll 5 ms, fast_fallback off", ", \"fast_fallback\": false"),
                 new Variant("exactly_once_v2, commit 5 ms, poll 5 ms", ", \"commit_interval\": \"5ms\""),
-                new Variant("exactly_once_v2, commit 20 ms, poll 5 ms, main consumer fetch.max.wait.ms 10",
+                new Variant(
+                        "exactly_once_v2, commit 20 ms, poll 5 ms, main consumer fetch.max.wait.ms 10",
                         ", \"properties\": {\"main.consumer.fetch.max.wait.ms\": \"10\"}"),
-                new Variant("at_least_once, commit 100 ms, poll 5 ms",
+                new Variant(
+                        "at_least_once, commit 100 ms, poll 5 ms",
                         ", \"processing_guarantee\": \"at_least_once\", \"commit_interval\": \"100ms\""));
         List<String> rows = new ArrayList<>();
         String loadBefore = BenchStack.loadAverage();
@@ -62,7 +65,8 @@ public final class FallbackLatencyBench {
             for (Variant variant : variants) {
                 v++;
                 Topics topics = stack.topics(6);
-                String json = stack.config(topics, "bench-latency-" + v, providers, variant.kafka()).formatted(0);
+                String json = stack.config(topics, "bench-latency-" + v, providers, variant.kafka())
+                        .formatted(0);
                 var config = new ConfigLoader(n -> Optional.empty()).parse(json, "bench");
                 try (RelayProcessor processor = RelayProcessor.start(config);
                         var producer = stack.producer()) {
@@ -72,8 +76,8 @@ public final class FallbackLatencyBench {
                     String prefix = "v" + v + "-";
                     for (int i = 0; i < jobs; i++) {
                         String id = prefix + i;
-                        producer.send(new ProducerRecord<>(topics.jobs(), id,
-                                BenchStack.job(id, List.of("primary/m", "fallback/m"))));
+                        producer.send(new ProducerRecord<>(
+                                topics.jobs(), id, BenchStack.job(id, List.of("primary/m", "fallback/m"))));
                         producer.flush();
                         Thread.sleep(50);
                     }
@@ -82,8 +86,14 @@ public final class FallbackLatencyBench {
                         Thread.sleep(100);
                     }
                     double[] ms = latencies(primary, fallback, prefix, jobs);
-                    String row = String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f |", variant.name(), ms.length,
-                            pct(ms, 50), pct(ms, 90), pct(ms, 99), ms.length == 0 ? Double.NaN : ms[ms.length - 1]);
+                    String row = String.format(
+                            "| %s | %d | %.1f | %.1f | %.1f | %.1f |",
+                            variant.name(),
+                            ms.length,
+                            pct(ms, 50),
+                            pct(ms, 90),
+                            pct(ms, 99),
+                            ms.length == 0 ? Double.NaN : ms[ms.length - 1]);
                     System.out.println(row);
                     rows.add(row);
                 }
@@ -111,8 +121,8 @@ public final class FallbackLatencyBench {
                 %s
 
                 Target: p50 ≤ 10 ms. Load average (1/5/15 min) before: %s; after: %s (2 cores).
-                """.formatted(Instant.now(), jobs, WARMUP, String.join("\n", rows), loadBefore,
-                BenchStack.loadAverage());
+                """.formatted(
+                        Instant.now(), jobs, WARMUP, String.join("\n", rows), loadBefore, BenchStack.loadAverage());
         Files.createDirectories(report.toAbsolutePath().getParent());
         Files.writeString(report, md);
         System.out.println(md);

@@ -39,10 +39,12 @@ public final class ThroughputBench {
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
         Path report = Path.of(args.length > 2 ? args[2] : "bench/reports/processor-throughput.md");
         String commit = args.length > 3 ? args[3] : "20ms";
-        String extraKafka = args.length > 4 ? ", " + args[4] : ""; // e.g. "properties": {"producer.retry.backoff.ms": "10"}
+        String extraKafka =
+                args.length > 4 ? ", " + args[4] : ""; // e.g. "properties": {"producer.retry.backoff.ms": "10"}
         List<String> lines = new ArrayList<>();
         String loadBefore = BenchStack.loadAverage();
-        try (BenchStack stack = new BenchStack(); FakeProvider provider = BenchStack.provider(1_000, 200).recording(false)) {
+        try (BenchStack stack = new BenchStack();
+                FakeProvider provider = BenchStack.provider(1_000, 200).recording(false)) {
             // --- Relay, in its own JVM
             Topics topics = stack.topics(6);
             int metricsPort = ChildJvm.freePort();
@@ -52,8 +54,14 @@ public final class ThroughputBench {
                               "concurrency_and_buffer_size": {"concurrency": %d, "buffer_size": %d}}
                     """.formatted(provider.baseUrl(), concurrency, concurrency * 4);
             Path config = stack.dir.resolve("relay.json");
-            Files.writeString(config, stack.config(topics, "bench-relay", providers,
-                    ", \"commit_interval\": \"" + commit + "\"" + extraKafka).formatted(metricsPort));
+            Files.writeString(
+                    config,
+                    stack.config(
+                                    topics,
+                                    "bench-relay",
+                                    providers,
+                                    ", \"commit_interval\": \"" + commit + "\"" + extraKafka)
+                            .formatted(metricsPort));
             Path log = stack.dir.resolve("processor.log");
             List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
             // extra JVM options for the processor, e.g. -Dbench.processorJvm="-XX:StartFlightRecording=filename=p.jfr"
@@ -63,11 +71,19 @@ public final class ThroughputBench {
                 ChildJvm.awaitLine(log, "-> RUNNING", proc, Duration.ofSeconds(90));
                 Thread.sleep(3_000); // let the processor JVM settle after RUNNING
                 Figures relay = run(stack, topics, provider, jobs, proc.pid(), metricsPort);
-                lines.add(String.format("| Relay (async, in-flight store) | %,d | %,.0f | %,.0f | %s | %,.0f | %,d | %d / %d MB | %.1f s |",
-                        jobs, relay.overall(), relay.firstToLast(), Double.isNaN(relay.sustained())
-                                ? "run too short" : String.format("**%,.0f**", relay.sustained()),
-                        relay.peak(), relay.maxInFlight(),
-                        relay.heapMaxMb(), relay.heapAfterMb(), relay.cpuSeconds()));
+                lines.add(String.format(
+                        "| Relay (async, in-flight store) | %,d | %,.0f | %,.0f | %s | %,.0f | %,d | %d / %d MB | %.1f s |",
+                        jobs,
+                        relay.overall(),
+                        relay.firstToLast(),
+                        Double.isNaN(relay.sustained())
+                                ? "run too short"
+                                : String.format("**%,.0f**", relay.sustained()),
+                        relay.peak(),
+                        relay.maxInFlight(),
+                        relay.heapMaxMb(),
+                        relay.heapAfterMb(),
+                        relay.cpuSeconds()));
                 System.out.println(relay);
             } finally {
                 proc.destroy();
@@ -76,8 +92,13 @@ public final class ThroughputBench {
             }
             // --- the same work with the call on the stream thread (1 thread, like Relay's default)
             Topics syncTopics = stack.topics(6);
-            KafkaStreams sync = SyncBaseline.start(stack.broker.bootstrapServers(), stack.serdes, syncTopics,
-                    provider.baseUrl(), 1, stack.dir.resolve("sync-state"));
+            KafkaStreams sync = SyncBaseline.start(
+                    stack.broker.bootstrapServers(),
+                    stack.serdes,
+                    syncTopics,
+                    provider.baseUrl(),
+                    1,
+                    stack.dir.resolve("sync-state"));
             double syncRate;
             try (var counter = new BenchStack.ResultCounter(stack.broker.bootstrapServers(), syncTopics.results())) {
                 stack.produce(syncTopics, "sync-", 200, List.of("local/m"));
@@ -89,9 +110,18 @@ public final class ThroughputBench {
             } finally {
                 sync.close(Duration.ofSeconds(5));
             }
-            lines.add(String.format("| Provider call on the stream thread (1 thread) | 200 offered | %.2f (30 s window) | | | | 1 | | |",
+            lines.add(String.format(
+                    "| Provider call on the stream thread (1 thread) | 200 offered | %.2f (30 s window) | | | | 1 | | |",
                     syncRate));
-            write(report, jobs, concurrency, commit, extraKafka.isEmpty() ? "" : "'" + extraKafka.substring(2) + "'", lines, syncRate, lines.get(0),
+            write(
+                    report,
+                    jobs,
+                    concurrency,
+                    commit,
+                    extraKafka.isEmpty() ? "" : "'" + extraKafka.substring(2) + "'",
+                    lines,
+                    syncRate,
+                    lines.get(0),
                     "load average (1/5/15 min) before: " + loadBefore + "; after: " + BenchStack.loadAverage());
         }
         // the stream-thread baseline's thread may still sit in a 1 s provider call after its close timeout, and its
@@ -99,8 +129,15 @@ public final class ThroughputBench {
         System.exit(0);
     }
 
-    record Figures(double overall, double firstToLast, double peak, long maxInFlight, long heapMaxMb,
-            long heapAfterMb, double cpuSeconds, double sustained) {}
+    record Figures(
+            double overall,
+            double firstToLast,
+            double peak,
+            long maxInFlight,
+            long heapMaxMb,
+            long heapAfterMb,
+            double cpuSeconds,
+            double sustained) {}
 
     /** The first seconds are warm-up: JIT in a fresh processor JVM, and thousands of new provider connections. */
     static final int WARM_UP_SECONDS = 30;
@@ -111,16 +148,21 @@ public final class ThroughputBench {
      * (under 10 s left) to say: use more jobs.
      */
     static double sustained(List<long[]> samples, int jobs) {
-        long[] from = samples.stream().filter(x -> x[0] >= WARM_UP_SECONDS).findFirst().orElse(null);
-        long[] to = samples.stream().filter(x -> x[1] >= jobs * 0.99).findFirst().orElse(null);
+        long[] from = samples.stream()
+                .filter(x -> x[0] >= WARM_UP_SECONDS)
+                .findFirst()
+                .orElse(null);
+        long[] to =
+                samples.stream().filter(x -> x[1] >= jobs * 0.99).findFirst().orElse(null);
         if (from == null || to == null || to[0] - from[0] < 10) {
             return Double.NaN;
         }
         return (to[1] - from[1]) / (double) (to[0] - from[0]);
     }
 
-    private static Figures run(BenchStack stack, Topics topics, FakeProvider provider, int jobs, long pid,
-            int metricsPort) throws Exception {
+    private static Figures run(
+            BenchStack stack, Topics topics, FakeProvider provider, int jobs, long pid, int metricsPort)
+            throws Exception {
         double cpuBefore = cpuSeconds(pid);
         long heapMax = 0;
         double peak = 0;
@@ -139,18 +181,31 @@ public final class ThroughputBench {
                 peak = Math.max(peak, now - last);
                 samples.add(new long[] {(System.nanoTime() - start) / 1_000_000_000, now});
                 // the processor's own view: calls it has running, and jobs in its stores (queued or calling)
-                System.out.printf("t+%2ds results %,6d (+%,5d/s) provider in flight %,5d processor calls %,5d"
+                System.out.printf(
+                        "t+%2ds results %,6d (+%,5d/s) provider in flight %,5d processor calls %,5d"
                                 + " stored %,5d heap %d MB cpu %.1f s%n",
-                        (System.nanoTime() - start) / 1_000_000_000, now, now - last, provider.concurrent(),
+                        (System.nanoTime() - start) / 1_000_000_000,
+                        now,
+                        now - last,
+                        provider.concurrent(),
                         (long) gauge(metrics, "relay_provider_inflight_calls"),
-                        (long) gauge(metrics, "relay_provider_backlog_jobs"), heap, cpuSeconds(pid) - cpuBefore);
+                        (long) gauge(metrics, "relay_provider_backlog_jobs"),
+                        heap,
+                        cpuSeconds(pid) - cpuBefore);
                 last = now;
             }
             producer.join();
             double overall = counter.distinct() / ((counter.lastNanos - start) / 1e9);
             double firstToLast = (counter.distinct() - 1) / ((counter.lastNanos - counter.firstNanos) / 1e9);
-            return new Figures(overall, firstToLast, peak, provider.maxConcurrent(), heapMax, heapUsedMb(metricsPort),
-                    cpuSeconds(pid) - cpuBefore, sustained(samples, jobs));
+            return new Figures(
+                    overall,
+                    firstToLast,
+                    peak,
+                    provider.maxConcurrent(),
+                    heapMax,
+                    heapUsedMb(metricsPort),
+                    cpuSeconds(pid) - cpuBefore,
+                    sustained(samples, jobs));
         }
     }
 
@@ -159,22 +214,29 @@ public final class ThroughputBench {
     }
 
     static long heapUsedMb(String metrics) {
-        double sum = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        double sum = metrics.lines()
+                .filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
         return metrics.isEmpty() ? -1 : (long) (sum / 1_048_576);
     }
 
     /** Sum of a gauge's samples in a Prometheus scrape (every tag set). */
     static double gauge(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return metrics.lines()
+                .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     static String scrape(int port) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (Exception e) {
             return "";
         }
@@ -191,8 +253,17 @@ public final class ThroughputBench {
         }
     }
 
-    private static void write(Path report, int jobs, int concurrency, String commit, String extra, List<String> rows, double syncRate,
-            String relayRow, String load) throws IOException {
+    private static void write(
+            Path report,
+            int jobs,
+            int concurrency,
+            String commit,
+            String extra,
+            List<String> rows,
+            double syncRate,
+            String relayRow,
+            String load)
+            throws IOException {
         String md = """
                 # Processor throughput
 
@@ -210,8 +281,17 @@ public final class ThroughputBench {
                 Relay vs calling on the stream thread: **%.0fx** (first produce → last result).
 
                 Machine load during the run, %s (2 cores).
-                """.formatted(Instant.now(), jobs, concurrency, commit, extra, commit, concurrency, String.join("\n", rows),
-                parseOverall(relayRow) / Math.max(syncRate, 0.0001), load);
+                """.formatted(
+                        Instant.now(),
+                        jobs,
+                        concurrency,
+                        commit,
+                        extra,
+                        commit,
+                        concurrency,
+                        String.join("\n", rows),
+                        parseOverall(relayRow) / Math.max(syncRate, 0.0001),
+                        load);
         Files.createDirectories(report.toAbsolutePath().getParent());
         Files.writeString(report, md);
         System.out.println(md);

@@ -48,8 +48,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class ReplayScanBench {
 
-    private static final OutcomeClass[] CLASSES = {OutcomeClass.TRANSIENT, OutcomeClass.RATE_LIMITED,
-            OutcomeClass.TIMEOUT, OutcomeClass.AUTH};
+    private static final OutcomeClass[] CLASSES = {
+        OutcomeClass.TRANSIENT, OutcomeClass.RATE_LIMITED, OutcomeClass.TIMEOUT, OutcomeClass.AUTH
+    };
 
     private ReplayScanBench() {}
 
@@ -57,7 +58,8 @@ public final class ReplayScanBench {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        int threads = args.length > 3 ? Integer.parseInt(args[3])
+        int threads = args.length > 3
+                ? Integer.parseInt(args[3])
                 : Math.min(4, Runtime.getRuntime().availableProcessors()); // the tool's default
         String bootstrap = System.getenv("RELAY_BOOTSTRAP");
         String registryUrl = System.getenv("RELAY_REGISTRY");
@@ -90,21 +92,30 @@ public final class ReplayScanBench {
         long produceStarted = System.nanoTime();
         long bytes = produce(bootstrap, serdes, topics, records);
         double produceSecs = (System.nanoTime() - produceStarted) / 1e9;
-        System.out.printf("produced %,d FailedJob records (%,d bytes, %.0f B/record) in %.1f s%n", records, bytes,
-                (double) bytes / records, produceSecs);
+        System.out.printf(
+                "produced %,d FailedJob records (%,d bytes, %.0f B/record) in %.1f s%n",
+                records, bytes, (double) bytes / records, produceSecs);
 
         KafkaClients clients = new KafkaClients(bootstrap, registryUrl, Duration.ofSeconds(30), Map.of());
         // the filter an operator would use after an outage: two classes, one tenant (3 of 4 tenants' failures)
-        JobFilter filter = new JobFilter(Set.of(), Set.of(OutcomeClass.TRANSIENT, OutcomeClass.RATE_LIMITED),
-                Set.of(), Set.of(), Set.of(), Set.of("tenant-1"));
+        JobFilter filter = new JobFilter(
+                Set.of(),
+                Set.of(OutcomeClass.TRANSIENT, OutcomeClass.RATE_LIMITED),
+                Set.of(),
+                Set.of(),
+                Set.of(),
+                Set.of("tenant-1"));
         List<Double> rates = new ArrayList<>();
         List<Double> cpuRates = new ArrayList<>();
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         int matched = 0;
         double cold = 0;
-        for (int i = 0; i <= runs; i++) { // run 0 is the cold one (what a fresh `relay replay` JVM sees): not in the median
-            Selection selection = new Selection(new TopicScanner(clients::consumer, clients.timeout(), threads),
-                    serdes, topics);
+        for (int i = 0;
+                i <= runs;
+                i++) { // run 0 is the cold one (what a fresh `relay replay` JVM sees): not in the median
+            Selection selection =
+                    new Selection(new TopicScanner(clients::consumer, clients.timeout(), threads), serdes, topics);
             long started = System.nanoTime();
             long cpuStarted = os.getProcessCpuTime();
             Selection.Result result = selection.select(null, null, filter, false);
@@ -119,9 +130,17 @@ public final class ReplayScanBench {
                 rates.add(rate);
                 cpuRates.add(scan.recordsRead() / cpuSecs);
             }
-            System.out.printf("run %d%s: scanned %,d records, decoded %,d, matched %,d in %.2f s: %,.0f records/s "
-                    + "(%.2f s CPU in the whole JVM, broker included: %,.0f records per CPU-second)%n",
-                    i, i == 0 ? " (cold)" : "", scan.recordsRead(), scan.recordsDecoded(), matched, secs, rate, cpuSecs,
+            System.out.printf(
+                    "run %d%s: scanned %,d records, decoded %,d, matched %,d in %.2f s: %,.0f records/s "
+                            + "(%.2f s CPU in the whole JVM, broker included: %,.0f records per CPU-second)%n",
+                    i,
+                    i == 0 ? " (cold)" : "",
+                    scan.recordsRead(),
+                    scan.recordsDecoded(),
+                    matched,
+                    secs,
+                    rate,
+                    cpuSecs,
                     scan.recordsRead() / cpuSecs);
         }
         // the floor Kafka sets: the same scan reading every record but decoding none
@@ -140,11 +159,27 @@ public final class ReplayScanBench {
         double worst = sorted.get(0);
         String verdict = median >= 50_000 ? "meets" : "MISSES";
         double cpuMedian = cpuRates.stream().sorted().toList().get(cpuRates.size() / 2);
-        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        System.out.printf("median %,.0f records/s (best %,.0f, worst %,.0f); target 50,000: %s; "
-                + "median %,.0f records per CPU-second; load average %.1f%n", median, best, worst, verdict, cpuMedian, load);
-        writeReport(records, partitions, runs, threads, bytes, matched, median, best, worst, cold, verdict, cpuMedian,
-                load, fetchMedian);
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage();
+        System.out.printf(
+                "median %,.0f records/s (best %,.0f, worst %,.0f); target 50,000: %s; "
+                        + "median %,.0f records per CPU-second; load average %.1f%n",
+                median, best, worst, verdict, cpuMedian, load);
+        writeReport(
+                records,
+                partitions,
+                runs,
+                threads,
+                bytes,
+                matched,
+                median,
+                best,
+                worst,
+                cold,
+                verdict,
+                cpuMedian,
+                load,
+                fetchMedian);
     }
 
     private static long produce(String bootstrap, RelaySerdes serdes, Topics topics, int records) {
@@ -158,10 +193,12 @@ public final class ReplayScanBench {
         long bytes = 0;
         java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
         Instant now = Instant.now();
-        List<Target> chain = List.of(new Target("openai", "gpt-4o-mini"), new Target("anthropic", "claude-haiku-4-5"),
+        List<Target> chain = List.of(
+                new Target("openai", "gpt-4o-mini"),
+                new Target("anthropic", "claude-haiku-4-5"),
                 new Target("gemini", "gemini-2.5-flash"));
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < records; i++) {
                 FailedJob f = failedJob("job-" + i, "tenant-" + (i % 4), CLASSES[i % CLASSES.length], chain, now);
                 byte[] value = serdes.failed().serialize(topics.failed(), f);
@@ -181,35 +218,81 @@ public final class ReplayScanBench {
     }
 
     private static FailedJob failedJob(String id, String tenant, OutcomeClass cls, List<Target> chain, Instant at) {
-        ChatRequest request = ChatRequest.newBuilder().setMessages(List.of(
-                message("system", "You are a helpful assistant that answers briefly and precisely."),
-                message("user", "Summarise the attached incident report for job " + id
-                        + " in three bullet points, naming the affected services and the time to recovery.")))
-                .setTemperature(0.2).setMaxTokens(512).build();
-        Job job = Job.newBuilder().setJobId(id).setSubmittedAt(at).setTenant(tenant).setBatchId("batch-" + (id.hashCode() & 7))
-                .setRequest(request).setChain(chain).setOrigin("http").build();
+        ChatRequest request = ChatRequest.newBuilder()
+                .setMessages(
+                        List.of(
+                                message("system", "You are a helpful assistant that answers briefly and precisely."),
+                                message(
+                                        "user",
+                                        "Summarise the attached incident report for job " + id
+                                                + " in three bullet points, naming the affected services and the time to recovery.")))
+                .setTemperature(0.2)
+                .setMaxTokens(512)
+                .build();
+        Job job = Job.newBuilder()
+                .setJobId(id)
+                .setSubmittedAt(at)
+                .setTenant(tenant)
+                .setBatchId("batch-" + (id.hashCode() & 7))
+                .setRequest(request)
+                .setChain(chain)
+                .setOrigin("http")
+                .build();
         List<AttemptSummary> attempts = new ArrayList<>();
         for (int hop = 0; hop < chain.size(); hop++) {
-            attempts.add(AttemptSummary.newBuilder().setHop(hop).setAttempt(1).setProvider(chain.get(hop).getProvider())
-                    .setModel(chain.get(hop).getModel()).setKeyName(chain.get(hop).getProvider() + "-main")
-                    .setOutcome(cls).setHttpStatus(503).setErrorType("server_error")
-                    .setErrorMessage("The server is overloaded, please retry later").setStartedAt(at).setLatencyMs(840)
-                    .setDecision(hop == chain.size() - 1 ? Decision.GIVE_UP : Decision.NEXT_HOP).build());
+            attempts.add(AttemptSummary.newBuilder()
+                    .setHop(hop)
+                    .setAttempt(1)
+                    .setProvider(chain.get(hop).getProvider())
+                    .setModel(chain.get(hop).getModel())
+                    .setKeyName(chain.get(hop).getProvider() + "-main")
+                    .setOutcome(cls)
+                    .setHttpStatus(503)
+                    .setErrorType("server_error")
+                    .setErrorMessage("The server is overloaded, please retry later")
+                    .setStartedAt(at)
+                    .setLatencyMs(840)
+                    .setDecision(hop == chain.size() - 1 ? Decision.GIVE_UP : Decision.NEXT_HOP)
+                    .build());
         }
-        return FailedJob.newBuilder().setJob(job).setAttempts(attempts).setTerminalReason("CHAIN_EXHAUSTED")
+        return FailedJob.newBuilder()
+                .setJob(job)
+                .setAttempts(attempts)
+                .setTerminalReason("CHAIN_EXHAUSTED")
                 .setFinalOutcome(cls)
-                .setError(ErrorInfo.newBuilder().setHttpStatus(503).setType("server_error")
-                        .setMessage("The server is overloaded, please retry later").setOutcome(cls).build())
-                .setFailedAt(at).build();
+                .setError(ErrorInfo.newBuilder()
+                        .setHttpStatus(503)
+                        .setType("server_error")
+                        .setMessage("The server is overloaded, please retry later")
+                        .setOutcome(cls)
+                        .build())
+                .setFailedAt(at)
+                .build();
     }
 
     private static Message message(String role, String text) {
-        return Message.newBuilder().setRole(role)
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText(text).build())).build();
+        return Message.newBuilder()
+                .setRole(role)
+                .setContent(List.of(
+                        ContentPart.newBuilder().setType("text").setText(text).build()))
+                .build();
     }
 
-    private static void writeReport(int records, int partitions, int runs, int threads, long bytes, int matched, double median,
-            double best, double worst, double cold, String verdict, double cpuMedian, double load, double fetchMedian)
+    private static void writeReport(
+            int records,
+            int partitions,
+            int runs,
+            int threads,
+            long bytes,
+            int matched,
+            double median,
+            double best,
+            double worst,
+            double cold,
+            String verdict,
+            double cpuMedian,
+            double load,
+            double fetchMedian)
             throws IOException {
         Path file = Path.of("bench", "reports", "replay-scan.md");
         Files.createDirectories(file.getParent());
@@ -241,9 +324,24 @@ public final class ReplayScanBench {
                 ./mvnw -B -q -pl bench -am compile dependency:build-classpath -Dmdep.outputFile=target/bench.cp
                 java -Xmx2g -cp bench/target/classes:$(cat bench/target/bench.cp) dev.relay.bench.replay.ReplayScanBench 100000 6 5 2
                 ```
-                """.formatted(Instant.now(), Runtime.getRuntime().availableProcessors(), records, partitions,
-                (double) bytes / records, matched, runs, threads, median, best, worst, cold, fetchMedian, verdict, cpuMedian, load,
-                Runtime.getRuntime().availableProcessors()));
+                """.formatted(
+                        Instant.now(),
+                        Runtime.getRuntime().availableProcessors(),
+                        records,
+                        partitions,
+                        (double) bytes / records,
+                        matched,
+                        runs,
+                        threads,
+                        median,
+                        best,
+                        worst,
+                        cold,
+                        fetchMedian,
+                        verdict,
+                        cpuMedian,
+                        load,
+                        Runtime.getRuntime().availableProcessors()));
         System.out.println("wrote " + file.toAbsolutePath() + " (" + cores + " cores)");
     }
 }

@@ -70,19 +70,31 @@ public final class StackStartup {
         Path dir = Files.createTempDirectory("relay-bench-kafka-");
         try {
             long t0 = System.nanoTime();
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-cp", classpath(), StackStartup.class.getName(), CHILD_FLAG, dir.toString())
-                    .redirectErrorStream(true).start();
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            Process child = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx512m",
+                            "-cp",
+                            classpath(),
+                            StackStartup.class.getName(),
+                            CHILD_FLAG,
+                            dir.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (line.startsWith("COLD ")) {
-                        add(figures, "broker: JVM launch to broker ready (fresh JVM, empty dir)",
+                        add(
+                                figures,
+                                "broker: JVM launch to broker ready (fresh JVM, empty dir)",
                                 (System.nanoTime() - t0) / 1_000_000);
                         add(figures, "broker: start() cold, empty dir (in-process)", Long.parseLong(line.substring(5)));
                     } else if (line.startsWith("RESTART ")) {
-                        add(figures, "broker: start() restart on existing data (same JVM)",
+                        add(
+                                figures,
+                                "broker: start() restart on existing data (same JVM)",
                                 Long.parseLong(line.substring(8)));
                     } else if (line.startsWith("STOP ")) {
                         add(figures, "broker: close()", Long.parseLong(line.substring(5)));
@@ -123,8 +135,8 @@ public final class StackStartup {
         }
         Path dir = Files.createTempDirectory("relay-bench-registry-");
         try {
-            Schema schema = new Schema.Parser().parse(
-                    "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
+            Schema schema = new Schema.Parser()
+                    .parse("{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
             long t1 = System.nanoTime();
             int id;
             try (ApicurioRegistry registry = ApicurioRegistry.start(dir, 0, home)) {
@@ -136,7 +148,10 @@ public final class StackStartup {
             }
             long t2 = System.nanoTime();
             try (ApicurioRegistry registry = ApicurioRegistry.start(dir, 0, home)) {
-                add(figures, "registry: start, H2 file, restart on existing data", (System.nanoTime() - t2) / 1_000_000);
+                add(
+                        figures,
+                        "registry: start, H2 file, restart on existing data",
+                        (System.nanoTime() - t2) / 1_000_000);
                 if (SchemaRegistryClient.create(registry.ccompatUrl()).getById(id) == null) {
                     throw new IllegalStateException("schema lost across the restart");
                 }
@@ -164,11 +179,21 @@ public final class StackStartup {
     private static String report(Map<String, List<Long>> figures, int runs, String loadBefore, String loadAfter) {
         StringBuilder md = new StringBuilder();
         md.append("# Local stack start-up\n\n")
-                .append("Measured by `dev.relay.bench.stack.StackStartup` on ").append(Instant.now()).append(", ")
-                .append(Runtime.getRuntime().availableProcessors()).append(" cores, Java ")
-                .append(Runtime.version()).append(", Apicurio Registry ").append(ApicurioDistribution.version())
-                .append(", ").append(runs).append(" runs. Load average (1/5/15 min) before: ").append(loadBefore)
-                .append(", after: ").append(loadAfter).append(".\n\n")
+                .append("Measured by `dev.relay.bench.stack.StackStartup` on ")
+                .append(Instant.now())
+                .append(", ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, Java ")
+                .append(Runtime.version())
+                .append(", Apicurio Registry ")
+                .append(ApicurioDistribution.version())
+                .append(", ")
+                .append(runs)
+                .append(" runs. Load average (1/5/15 min) before: ")
+                .append(loadBefore)
+                .append(", after: ")
+                .append(loadAfter)
+                .append(".\n\n")
                 .append("\"Ready\" means: broker answers `describeCluster` with a node; registry answers 200 on ")
                 .append("`GET /apis/ccompat/v7/subjects` (and `PUT /config` BACKWARD is done). Each broker run is a ")
                 .append("fresh JVM (class loading included, as in `relay up`); the restart is in that same JVM. ")
@@ -177,9 +202,17 @@ public final class StackStartup {
                 .append("| what | min | median | max | all runs (ms) |\n| --- | ---: | ---: | ---: | --- |\n");
         figures.forEach((what, values) -> {
             List<Long> sorted = values.stream().sorted().toList();
-            md.append("| ").append(what).append(" | ").append(sorted.get(0)).append(" | ")
-                    .append(sorted.get(sorted.size() / 2)).append(" | ").append(sorted.get(sorted.size() - 1))
-                    .append(" | ").append(values).append(" |\n");
+            md.append("| ")
+                    .append(what)
+                    .append(" | ")
+                    .append(sorted.get(0))
+                    .append(" | ")
+                    .append(sorted.get(sorted.size() / 2))
+                    .append(" | ")
+                    .append(sorted.get(sorted.size() - 1))
+                    .append(" | ")
+                    .append(values)
+                    .append(" |\n");
         });
         md.append("\nRun it again with:\n\n```\n./mvnw -q -pl bench -am compile\n"
                 + "java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.relay.bench.stack.StackStartup 5"
@@ -212,7 +245,8 @@ public final class StackStartup {
             return;
         }
         try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+            for (Path p :
+                    paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

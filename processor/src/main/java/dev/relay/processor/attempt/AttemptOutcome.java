@@ -24,17 +24,36 @@ public sealed interface AttemptOutcome permits AttemptOutcome.Success, AttemptOu
      * {@code errorCode} and {@code message} come from the provider's error body where it had one (never with a key
      * in them). {@code allowFallbacks} false stops the chain (fault-injection rules can set it).
      */
-    record Failure(FailureClass failureClass, OptionalInt httpStatus, String errorType, String errorCode,
-            String message, Optional<Duration> retryAfter, boolean allowFallbacks) implements AttemptOutcome {
+    record Failure(
+            FailureClass failureClass,
+            OptionalInt httpStatus,
+            String errorType,
+            String errorCode,
+            String message,
+            Optional<Duration> retryAfter,
+            boolean allowFallbacks)
+            implements AttemptOutcome {
 
-        public static Failure of(FailureClass failureClass, Integer httpStatus, String errorType, String errorCode,
-                String message) {
-            return new Failure(failureClass, httpStatus == null ? OptionalInt.empty() : OptionalInt.of(httpStatus),
-                    errorType, errorCode, message, Optional.empty(), true);
+        public static Failure of(
+                FailureClass failureClass, Integer httpStatus, String errorType, String errorCode, String message) {
+            return new Failure(
+                    failureClass,
+                    httpStatus == null ? OptionalInt.empty() : OptionalInt.of(httpStatus),
+                    errorType,
+                    errorCode,
+                    message,
+                    Optional.empty(),
+                    true);
         }
 
         public Failure withRetryAfter(Duration retryAfter) {
-            return new Failure(failureClass, httpStatus, errorType, errorCode, message, Optional.ofNullable(retryAfter),
+            return new Failure(
+                    failureClass,
+                    httpStatus,
+                    errorType,
+                    errorCode,
+                    message,
+                    Optional.ofNullable(retryAfter),
                     allowFallbacks);
         }
 

@@ -36,19 +36,37 @@ public final class Classifier {
         if (mentions(code, type, "insufficient_quota", "billing", "credit") || text.contains("credit balance")) {
             return FailureClass.QUOTA;
         }
-        if (mentions(code, type, "api_key_invalid", "invalid_api_key", "authentication_error", "permission_denied",
-                "unauthenticated", "permission_error")) {
+        if (mentions(
+                code,
+                type,
+                "api_key_invalid",
+                "invalid_api_key",
+                "authentication_error",
+                "permission_denied",
+                "unauthenticated",
+                "permission_error")) {
             return FailureClass.AUTH;
         }
         if (mentions(code, type, "context_length_exceeded", "string_above_max_length", "request_too_large")
-                || text.contains("context length") || text.contains("context_length") || text.contains("prompt is too long")
-                || text.contains("maximum context") || text.contains("exceeds the maximum number of tokens")
+                || text.contains("context length")
+                || text.contains("context_length")
+                || text.contains("prompt is too long")
+                || text.contains("maximum context")
+                || text.contains("exceeds the maximum number of tokens")
                 || text.contains("too many tokens")) {
             return FailureClass.CONTEXT_LENGTH;
         }
-        if (mentions(code, type, "content_filter", "content_policy_violation", "safety", "responsibleaipolicyviolation",
-                "invalid_prompt", "moderation")
-                || text.contains("content management policy") || text.contains("content filter")
+        if (mentions(
+                        code,
+                        type,
+                        "content_filter",
+                        "content_policy_violation",
+                        "safety",
+                        "responsibleaipolicyviolation",
+                        "invalid_prompt",
+                        "moderation")
+                || text.contains("content management policy")
+                || text.contains("content filter")
                 || text.contains("flagged as potentially violating")) {
             return FailureClass.CONTENT_FILTERED;
         }
@@ -75,8 +93,10 @@ public final class Classifier {
      */
     public static FailureClass classify(Throwable error) {
         Throwable t = unwrap(error);
-        if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException
-                || t instanceof UnknownHostException || t instanceof SSLException
+        if (t instanceof HttpConnectTimeoutException
+                || t instanceof ConnectException
+                || t instanceof UnknownHostException
+                || t instanceof SSLException
                 || t instanceof ClosedChannelException) {
             return FailureClass.NETWORK;
         }
@@ -91,7 +111,8 @@ public final class Classifier {
             return FailureClass.TIMEOUT;
         }
         if (t instanceof RejectedExecutionException) {
-            // the call could not be handed to a thread (shutting down): no request went out, as with a refused connection
+            // the call could not be handed to a thread (shutting down): no request went out, as with a refused
+            // connection
             return FailureClass.NETWORK;
         }
         return FailureClass.INTERNAL;
@@ -109,8 +130,10 @@ public final class Classifier {
 
     private static Throwable unwrap(Throwable t) {
         Throwable cur = t;
-        while ((cur instanceof CompletionException || cur instanceof ExecutionException
-                || cur instanceof UncheckedIOException) && cur.getCause() != null) {
+        while ((cur instanceof CompletionException
+                        || cur instanceof ExecutionException
+                        || cur instanceof UncheckedIOException)
+                && cur.getCause() != null) {
             cur = cur.getCause();
         }
         return cur;

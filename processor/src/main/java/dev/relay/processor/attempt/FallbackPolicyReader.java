@@ -54,13 +54,14 @@ final class FallbackPolicyReader {
         Node cf = n.get("content_filtered_fallback");
         if (cf.present()) {
             boolean fallback = cf.bool(false);
-            ClassPolicy current = classes.getOrDefault(FailureClass.CONTENT_FILTERED,
-                    ClassPolicy.defaults(FailureClass.CONTENT_FILTERED));
+            ClassPolicy current = classes.getOrDefault(
+                    FailureClass.CONTENT_FILTERED, ClassPolicy.defaults(FailureClass.CONTENT_FILTERED));
             Node explicit = nodes.get(FailureClass.CONTENT_FILTERED);
             if (explicit != null && explicit.get("next_hop").present() && current.nextHop() != fallback) {
                 throw cf.error("contradicts " + explicit.get("next_hop").path() + "; set only one of them");
             }
-            classes.put(FailureClass.CONTENT_FILTERED,
+            classes.put(
+                    FailureClass.CONTENT_FILTERED,
                     new ClassPolicy(current.retrySame(), fallback, current.rotateKey(), current.maxRetries()));
         }
         return new RetryPolicy(classes, cap);
@@ -85,8 +86,11 @@ final class FallbackPolicyReader {
         ClassPolicy d = ClassPolicy.defaults(c);
         Node max = n.get("max_retries");
         OptionalInt maxRetries = max.present() ? OptionalInt.of(max.integer(0, 0, MAX_RETRIES_LIMIT)) : d.maxRetries();
-        return new ClassPolicy(n.get("retry_same").bool(d.retrySame()), n.get("next_hop").bool(d.nextHop()),
-                n.get("rotate_key").bool(d.rotateKey()), maxRetries);
+        return new ClassPolicy(
+                n.get("retry_same").bool(d.retrySame()),
+                n.get("next_hop").bool(d.nextHop()),
+                n.get("rotate_key").bool(d.rotateKey()),
+                maxRetries);
     }
 
     private static void checkFields(Node n, Set<String> allowed) {

@@ -54,8 +54,13 @@ public final class RetryPolicy {
      * model in this hop, including this one). {@code anotherKeyAvailable} says whether the provider still has a key,
      * other than the one that just failed and those dead for the job, that allows the model.
      */
-    public Verdict decide(AttemptOutcome.Failure failure, int attemptOnTarget, NetworkConfig network,
-            boolean anotherKeyAvailable, boolean isLastHop, RandomGenerator random) {
+    public Verdict decide(
+            AttemptOutcome.Failure failure,
+            int attemptOnTarget,
+            NetworkConfig network,
+            boolean anotherKeyAvailable,
+            boolean isLastHop,
+            RandomGenerator random) {
         if (attemptOnTarget < 1) {
             throw new IllegalArgumentException("attemptOnTarget is 1-based, was " + attemptOnTarget);
         }
@@ -66,8 +71,8 @@ public final class RetryPolicy {
         }
         ClassPolicy p = classes.get(c);
         if (p.retrySame() && attemptOnTarget <= p.retryLimit(network.maxRetries())) {
-            Optional<Verdict> retry = retrySame(c, p, failure.retryAfter(), attemptOnTarget, network,
-                    anotherKeyAvailable, random);
+            Optional<Verdict> retry =
+                    retrySame(c, p, failure.retryAfter(), attemptOnTarget, network, anotherKeyAvailable, random);
             if (retry.isPresent()) {
                 return retry.get();
             }
@@ -92,8 +97,14 @@ public final class RetryPolicy {
         return retryAfterCap;
     }
 
-    private Optional<Verdict> retrySame(FailureClass c, ClassPolicy p, Optional<Duration> retryAfter,
-            int attemptOnTarget, NetworkConfig network, boolean anotherKeyAvailable, RandomGenerator random) {
+    private Optional<Verdict> retrySame(
+            FailureClass c,
+            ClassPolicy p,
+            Optional<Duration> retryAfter,
+            int attemptOnTarget,
+            NetworkConfig network,
+            boolean anotherKeyAvailable,
+            RandomGenerator random) {
         if (p.rotateKey()) {
             if (anotherKeyAvailable) {
                 // The Retry-After (or the quota, or the bad credential) belongs to the key that got it: no wait.
@@ -107,8 +118,8 @@ public final class RetryPolicy {
         }
         // a key that failed AUTH is dead for the job, whether or not the class rotates keys
         boolean avoidKey = c == FailureClass.AUTH;
-        Duration delay = Backoff.jittered(attemptOnTarget, network.retryBackoffInitial(), network.retryBackoffMax(),
-                random);
+        Duration delay =
+                Backoff.jittered(attemptOnTarget, network.retryBackoffInitial(), network.retryBackoffMax(), random);
         if (retryAfter.isPresent()) {
             if (!withinCap(retryAfter.get())) {
                 return Optional.empty();
@@ -121,11 +132,15 @@ public final class RetryPolicy {
     /** The end of the chain, with the terminal reason the failed job carries. */
     private static Verdict giveUp(AttemptOutcome.Failure failure, boolean isLastHop) {
         FailureClass c = failure.failureClass();
-        String reason = c == FailureClass.INVALID_REQUEST ? "INVALID_REQUEST"
-                : c == FailureClass.INTERNAL ? "INTERNAL"
-                : c == FailureClass.DEADLINE ? "DEADLINE"
-                : !failure.allowFallbacks() ? "FALLBACKS_NOT_ALLOWED"
-                : isLastHop ? CHAIN_EXHAUSTED : "NOT_RETRYABLE_" + c;
+        String reason = c == FailureClass.INVALID_REQUEST
+                ? "INVALID_REQUEST"
+                : c == FailureClass.INTERNAL
+                        ? "INTERNAL"
+                        : c == FailureClass.DEADLINE
+                                ? "DEADLINE"
+                                : !failure.allowFallbacks()
+                                        ? "FALLBACKS_NOT_ALLOWED"
+                                        : isLastHop ? CHAIN_EXHAUSTED : "NOT_RETRYABLE_" + c;
         return new Verdict.GiveUp(reason);
     }
 

@@ -13,8 +13,8 @@ final class CannedCompletion {
 
     private CannedCompletion() {}
 
-    static ObjectNode build(MockResponse.SuccessContent content, String provider, String model,
-            RandomGenerator random) {
+    static ObjectNode build(
+            MockResponse.SuccessContent content, String provider, String model, RandomGenerator random) {
         String text = content.messageTemplate() != null
                 ? content.messageTemplate().replace("{{provider}}", provider).replace("{{model}}", model)
                 : content.message();

@@ -40,19 +40,28 @@ public final class FaultInjectingProviderClient implements ProviderClient {
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public FaultInjectingProviderClient(ProviderClient delegate, FaultRules rules, RandomGenerator random,
-            ScheduledExecutorService timer) {
+    public FaultInjectingProviderClient(
+            ProviderClient delegate, FaultRules rules, RandomGenerator random, ScheduledExecutorService timer) {
         this(delegate, rules, random, timer, new CompositeMeterRegistry(), Clock.systemUTC());
     }
 
     /** Also counts every injection as {@value #INJECTED_COUNTER}{provider, rule, kind}, so a rehearsal can be checked. */
-    public FaultInjectingProviderClient(ProviderClient delegate, FaultRules rules, RandomGenerator random,
-            ScheduledExecutorService timer, MeterRegistry meters) {
+    public FaultInjectingProviderClient(
+            ProviderClient delegate,
+            FaultRules rules,
+            RandomGenerator random,
+            ScheduledExecutorService timer,
+            MeterRegistry meters) {
         this(delegate, rules, random, timer, meters, Clock.systemUTC());
     }
 
-    FaultInjectingProviderClient(ProviderClient delegate, FaultRules rules, RandomGenerator random,
-            ScheduledExecutorService timer, MeterRegistry meters, Clock clock) {
+    FaultInjectingProviderClient(
+            ProviderClient delegate,
+            FaultRules rules,
+            RandomGenerator random,
+            ScheduledExecutorService timer,
+            MeterRegistry meters,
+            Clock clock) {
         this.delegate = delegate;
         this.rules = rules;
         this.random = random;
@@ -65,14 +74,18 @@ public final class FaultInjectingProviderClient implements ProviderClient {
      * Puts the rules in front of {@code delegate}, or returns {@code delegate} itself when there are no rules, so a
      * processor without a mocker pays nothing. Wire every provider through this once, at start-up.
      */
-    public static ProviderClient wrap(ProviderClient delegate, FaultRules rules, RandomGenerator random,
-            ScheduledExecutorService timer) {
+    public static ProviderClient wrap(
+            ProviderClient delegate, FaultRules rules, RandomGenerator random, ScheduledExecutorService timer) {
         return wrap(delegate, rules, random, timer, new CompositeMeterRegistry());
     }
 
     /** As {@link #wrap(ProviderClient, FaultRules, RandomGenerator, ScheduledExecutorService)}, counting injections. */
-    public static ProviderClient wrap(ProviderClient delegate, FaultRules rules, RandomGenerator random,
-            ScheduledExecutorService timer, MeterRegistry meters) {
+    public static ProviderClient wrap(
+            ProviderClient delegate,
+            FaultRules rules,
+            RandomGenerator random,
+            ScheduledExecutorService timer,
+            MeterRegistry meters) {
         return rules.isEmpty() ? delegate : new FaultInjectingProviderClient(delegate, rules, random, timer, meters);
     }
 
@@ -92,7 +105,8 @@ public final class FaultInjectingProviderClient implements ProviderClient {
         return invoke(call, () -> delegate.stream(call, sink), sink);
     }
 
-    private CompletableFuture<AttemptOutcome> invoke(ChatCall call,
+    private CompletableFuture<AttemptOutcome> invoke(
+            ChatCall call,
             java.util.function.Supplier<CompletableFuture<AttemptOutcome>> real,
             dev.relay.processor.provider.ChunkSink sink) {
         if (rules.isEmpty()) {
@@ -106,8 +120,13 @@ public final class FaultInjectingProviderClient implements ProviderClient {
             return real.get();
         }
         Fault fault = match.get();
-        log.debug("fault rule {} applies to job {} on {}/{}: latency {}, {}", fault.ruleName(), call.jobId(),
-                delegate.name(), call.model(), fault.latency(),
+        log.debug(
+                "fault rule {} applies to job {} on {}/{}: latency {}, {}",
+                fault.ruleName(),
+                call.jobId(),
+                delegate.name(),
+                call.model(),
+                fault.latency(),
                 fault.outcome().map(o -> o.getClass().getSimpleName()).orElse("then the real call"));
         Duration untilDeadline = Duration.between(clock.instant(), call.deadline());
         boolean timesOut = fault.latency().compareTo(untilDeadline) > 0;
@@ -115,34 +134,51 @@ public final class FaultInjectingProviderClient implements ProviderClient {
         if (timesOut) {
             return after(untilDeadline, () -> CompletableFuture.completedFuture(timeout(fault, untilDeadline)));
         }
-        return after(fault.latency(), () -> fault.outcome()
-                .map(o -> {
-                    if (sink != null && o instanceof AttemptOutcome.Success s) {
-                        dev.relay.processor.provider.CompletionChunks.of(s.completion()).forEach(sink::chunk);
-                    }
-                    return CompletableFuture.completedFuture(o);
-                })
-                .orElseGet(real));
+        return after(
+                fault.latency(),
+                () -> fault.outcome()
+                        .map(o -> {
+                            if (sink != null && o instanceof AttemptOutcome.Success s) {
+                                dev.relay.processor.provider.CompletionChunks.of(s.completion())
+                                        .forEach(sink::chunk);
+                            }
+                            return CompletableFuture.completedFuture(o);
+                        })
+                        .orElseGet(real));
     }
 
     private void count(Fault fault, boolean timesOut) {
-        String kind = timesOut ? "timeout" : fault.outcome().map(o -> switch (o) {
-            case AttemptOutcome.Success s -> "success";
-            case AttemptOutcome.Failure f -> "error";
-        }).orElse("latency");
-        Counter.builder(INJECTED_COUNTER).description("Calls answered or delayed by a mocker rule")
-                .tag("provider", delegate.name()).tag("rule", fault.ruleName()).tag("kind", kind)
-                .register(meters).increment();
+        String kind = timesOut
+                ? "timeout"
+                : fault.outcome()
+                        .map(o -> switch (o) {
+                            case AttemptOutcome.Success s -> "success";
+                            case AttemptOutcome.Failure f -> "error";
+                        })
+                        .orElse("latency");
+        Counter.builder(INJECTED_COUNTER)
+                .description("Calls answered or delayed by a mocker rule")
+                .tag("provider", delegate.name())
+                .tag("rule", fault.ruleName())
+                .tag("kind", kind)
+                .register(meters)
+                .increment();
     }
 
     private static AttemptOutcome timeout(Fault fault, Duration waited) {
-        return AttemptOutcome.Failure.of(FailureClass.TIMEOUT, null, null, null, "no answer within the request "
-                + "timeout (fault rule " + fault.ruleName() + " injected " + fault.latency() + ", deadline was "
-                + (waited.isNegative() ? Duration.ZERO : waited) + " away)");
+        return AttemptOutcome.Failure.of(
+                FailureClass.TIMEOUT,
+                null,
+                null,
+                null,
+                "no answer within the request "
+                        + "timeout (fault rule " + fault.ruleName() + " injected " + fault.latency() + ", deadline was "
+                        + (waited.isNegative() ? Duration.ZERO : waited) + " away)");
     }
 
     /** Runs {@code next} after {@code delay} on the timer, passing its result (and a cancel) through. */
-    private CompletableFuture<AttemptOutcome> after(Duration delay, java.util.function.Supplier<CompletableFuture<AttemptOutcome>> next) {
+    private CompletableFuture<AttemptOutcome> after(
+            Duration delay, java.util.function.Supplier<CompletableFuture<AttemptOutcome>> next) {
         if (delay.isNegative() || delay.isZero()) {
             return start(next);
         }
@@ -181,7 +217,8 @@ public final class FaultInjectingProviderClient implements ProviderClient {
         return result;
     }
 
-    private static CompletableFuture<AttemptOutcome> start(java.util.function.Supplier<CompletableFuture<AttemptOutcome>> next) {
+    private static CompletableFuture<AttemptOutcome> start(
+            java.util.function.Supplier<CompletableFuture<AttemptOutcome>> next) {
         try {
             return next.get();
         } catch (RuntimeException e) {

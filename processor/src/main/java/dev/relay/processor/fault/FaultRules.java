@@ -27,13 +27,17 @@ public final class FaultRules {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     FaultRules(List<MockRule> rules, Optional<MockRule> defaultRule) {
-        this.rules = rules.stream().sorted(Comparator.comparingInt(MockRule::priority).reversed()).toList();
+        this.rules = rules.stream()
+                .sorted(Comparator.comparingInt(MockRule::priority).reversed())
+                .toList();
         this.defaultRule = defaultRule;
     }
 
     /** The rules of the {@code mocker} plugin, or {@link #none()} if there is none or it is disabled. */
     public static FaultRules from(RelayConfig config) {
-        List<PluginConfig> mockers = config.plugins().stream().filter(p -> p.name().equals(PLUGIN_NAME)).toList();
+        List<PluginConfig> mockers = config.plugins().stream()
+                .filter(p -> p.name().equals(PLUGIN_NAME))
+                .toList();
         if (mockers.isEmpty()) {
             return none();
         }
@@ -41,7 +45,8 @@ public final class FaultRules {
             throw mockers.get(1).config().error("a second \"mocker\" plugin; put all rules in one");
         }
         PluginConfig plugin = mockers.getFirst();
-        FaultRules rules = MockerConfigReader.read(plugin.config(), config.providers().keySet());
+        FaultRules rules =
+                MockerConfigReader.read(plugin.config(), config.providers().keySet());
         return plugin.enabled() ? rules : none();
     }
 
@@ -76,7 +81,8 @@ public final class FaultRules {
     }
 
     private Fault fire(MockRule rule, String provider, String model, RandomGenerator random) {
-        hits.computeIfAbsent(rule.name(), n -> new java.util.concurrent.atomic.LongAdder()).increment();
+        hits.computeIfAbsent(rule.name(), n -> new java.util.concurrent.atomic.LongAdder())
+                .increment();
         var latency = rule.latency().sample(random);
         if (rule.responses().isEmpty()) {
             return new Fault(rule.name(), latency, Optional.empty());

@@ -8,7 +8,10 @@ record LatencySpec(Type type, Duration min, Duration max) {
 
     static final LatencySpec NONE = new LatencySpec(Type.FIXED, Duration.ZERO, Duration.ZERO);
 
-    enum Type { FIXED, UNIFORM }
+    enum Type {
+        FIXED,
+        UNIFORM
+    }
 
     Duration sample(RandomGenerator random) {
         if (type == Type.FIXED || max.compareTo(min) <= 0) {

@@ -31,12 +31,18 @@ record MockResponse(double weight, SuccessContent success, ErrorContent error, b
     AttemptOutcome toOutcome(String provider, String model, RandomGenerator random) {
         if (error != null) {
             FailureClass c = Classifier.classify(error.statusCode(), error.type(), error.code(), error.message());
-            return new AttemptOutcome.Failure(c, OptionalInt.of(error.statusCode()), error.type(), error.code(),
-                    error.message(), error.retryAfter(), allowFallbacks);
+            return new AttemptOutcome.Failure(
+                    c,
+                    OptionalInt.of(error.statusCode()),
+                    error.type(),
+                    error.code(),
+                    error.message(),
+                    error.retryAfter(),
+                    allowFallbacks);
         }
         ObjectNode completion = CannedCompletion.build(success, provider, model, random);
         Usage u = success.usage();
-        return new AttemptOutcome.Success(completion, 200,
-                new AttemptOutcome.Usage(u.promptTokens(), u.completionTokens(), u.totalTokens()));
+        return new AttemptOutcome.Success(
+                completion, 200, new AttemptOutcome.Usage(u.promptTokens(), u.completionTokens(), u.totalTokens()));
     }
 }

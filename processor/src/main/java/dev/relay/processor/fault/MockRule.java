@@ -11,8 +11,16 @@ import java.util.regex.Pattern;
  * One validated mocker rule. Conditions that are set must all match (empty lists match everything); the rule then
  * fires with {@code probability}, waits its latency and answers with one of its responses chosen by weight.
  */
-record MockRule(String name, boolean enabled, int priority, double probability, Set<String> providers,
-        Set<String> models, Optional<Pattern> messageRegex, Optional<SizeRange> requestSize, List<MockResponse> responses,
+record MockRule(
+        String name,
+        boolean enabled,
+        int priority,
+        double probability,
+        Set<String> providers,
+        Set<String> models,
+        Optional<Pattern> messageRegex,
+        Optional<SizeRange> requestSize,
+        List<MockResponse> responses,
         LatencySpec latency) {
 
     /** Bifrost's {@code request_size}, in bytes, against an approximate request size (provider, model, text). */

@@ -64,8 +64,17 @@ final class MockerConfigReader {
         if (rules.isEmpty()) {
             // Bifrost: an enabled mocker without rules answers every request with a canned success.
             log.warn("{}: mocker enabled without rules: every call gets the default mock response", config.path());
-            rules.add(new MockRule("default-mock", true, 1, 1.0, Set.of(), Set.of(), Optional.empty(),
-                    Optional.empty(), List.of(success(DEFAULT_RULE_MESSAGE)), global.orElse(LatencySpec.NONE)));
+            rules.add(new MockRule(
+                    "default-mock",
+                    true,
+                    1,
+                    1.0,
+                    Set.of(),
+                    Set.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of(success(DEFAULT_RULE_MESSAGE)),
+                    global.orElse(LatencySpec.NONE)));
         }
         return new FaultRules(rules, fallback);
     }
@@ -81,8 +90,9 @@ final class MockerConfigReader {
         Set<String> providers = names(c.get("providers"));
         for (String p : providers) {
             if (!knownProviders.contains(p)) {
-                throw c.get("providers").error("unknown provider \"" + p + "\"; configured providers are "
-                        + new TreeSet<>(knownProviders));
+                throw c.get("providers")
+                        .error("unknown provider \"" + p + "\"; configured providers are "
+                                + new TreeSet<>(knownProviders));
             }
         }
         Set<String> models = names(c.get("models"));
@@ -96,8 +106,17 @@ final class MockerConfigReader {
         if (responses.isEmpty() && latency.isEmpty()) {
             throw n.get("responses").error("at least one response is required (or a latency, for a latency-only rule)");
         }
-        return new MockRule(name, enabled, priority, probability, providers, models, regex, size,
-                List.copyOf(responses), latency.orElse(LatencySpec.NONE));
+        return new MockRule(
+                name,
+                enabled,
+                priority,
+                probability,
+                providers,
+                models,
+                regex,
+                size,
+                List.copyOf(responses),
+                latency.orElse(LatencySpec.NONE));
     }
 
     private static Set<String> names(Node list) {
@@ -212,8 +231,12 @@ final class MockerConfigReader {
         if (template != null && template.contains("{{faker.")) {
             throw n.get("message_template").error("faker variables are not supported; use {{provider}} and {{model}}");
         }
-        return new MockResponse.SuccessContent(message, template == null || template.isEmpty() ? null : template,
-                n.get("model").string(null), usage(n.get("usage")), n.get("finish_reason").string("stop"));
+        return new MockResponse.SuccessContent(
+                message,
+                template == null || template.isEmpty() ? null : template,
+                n.get("model").string(null),
+                usage(n.get("usage")),
+                n.get("finish_reason").string("stop"));
     }
 
     private static MockResponse.Usage usage(Node n) {
@@ -239,10 +262,9 @@ final class MockerConfigReader {
             throw status.error("is required: Relay classifies the failure by its HTTP status (e.g. 429, 500, 503)");
         }
         int statusCode = status.integer(0, 400, 599);
-        Optional<Duration> retryAfter = Optional.ofNullable(
-                n.get("retry_after").duration(null, ChronoUnit.SECONDS));
-        return new MockResponse.ErrorContent(message, n.get("type").string(null), code(n.get("code")), statusCode,
-                retryAfter);
+        Optional<Duration> retryAfter = Optional.ofNullable(n.get("retry_after").duration(null, ChronoUnit.SECONDS));
+        return new MockResponse.ErrorContent(
+                message, n.get("type").string(null), code(n.get("code")), statusCode, retryAfter);
     }
 
     /** Bifrost's code is a string ("429"); a bare number is accepted too. */
@@ -258,21 +280,52 @@ final class MockerConfigReader {
         LatencySpec latency = global.orElse(LatencySpec.NONE);
         return switch (behavior) {
             case "passthrough" -> Optional.empty();
-            case "success" -> Optional.of(new MockRule("default-behavior", true, 0, 1.0, Set.of(), Set.of(),
-                    Optional.empty(), Optional.empty(), List.of(new MockResponse(1, new MockResponse.SuccessContent(
-                            "Mock plugin default response", null, null, new MockResponse.Usage(5, 10, 15), "stop"),
-                            null, true)), latency));
-            case "error" -> Optional.of(new MockRule("default-behavior", true, 0, 1.0, Set.of(), Set.of(),
-                    Optional.empty(), Optional.empty(), List.of(new MockResponse(1, null, new MockResponse.ErrorContent(
-                            "Mock plugin default error", "api_error", null, 500, Optional.empty()), true)), latency));
-            default -> throw n.error("unknown default_behavior \"" + behavior
-                    + "\"; expected passthrough, success or error");
+            case "success" ->
+                Optional.of(new MockRule(
+                        "default-behavior",
+                        true,
+                        0,
+                        1.0,
+                        Set.of(),
+                        Set.of(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        List.of(new MockResponse(
+                                1,
+                                new MockResponse.SuccessContent(
+                                        "Mock plugin default response",
+                                        null,
+                                        null,
+                                        new MockResponse.Usage(5, 10, 15),
+                                        "stop"),
+                                null,
+                                true)),
+                        latency));
+            case "error" ->
+                Optional.of(new MockRule(
+                        "default-behavior",
+                        true,
+                        0,
+                        1.0,
+                        Set.of(),
+                        Set.of(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        List.of(new MockResponse(
+                                1,
+                                null,
+                                new MockResponse.ErrorContent(
+                                        "Mock plugin default error", "api_error", null, 500, Optional.empty()),
+                                true)),
+                        latency));
+            default ->
+                throw n.error("unknown default_behavior \"" + behavior + "\"; expected passthrough, success or error");
         };
     }
 
     private static MockResponse success(String message) {
-        return new MockResponse(1, new MockResponse.SuccessContent(message, null, null, DEFAULT_USAGE, "stop"), null,
-                true);
+        return new MockResponse(
+                1, new MockResponse.SuccessContent(message, null, null, DEFAULT_USAGE, "stop"), null, true);
     }
 
     private static void checkFields(Node n, Set<String> allowed) {

@@ -31,33 +31,47 @@ public final class ProcessorMetrics {
     }
 
     public void attempt(String provider, String model, String outcomeClass, String decision) {
-        Counter.builder("relay.attempts").description("Provider attempts by outcome class and decision")
+        Counter.builder("relay.attempts")
+                .description("Provider attempts by outcome class and decision")
                 .tags("provider", provider, "model", model, "class", outcomeClass, "decision", decision)
-                .register(registry).increment();
+                .register(registry)
+                .increment();
     }
 
     /** A call ended by a bug in Relay's adapter or mapper (class INTERNAL), not by the provider. */
     public void internalError(String provider, String model) {
         Counter.builder("relay.internal.errors")
                 .description("Calls ended by an unexpected exception in an adapter or mapper (a bug, class INTERNAL)")
-                .tags("provider", provider, "model", model).register(registry).increment();
+                .tags("provider", provider, "model", model)
+                .register(registry)
+                .increment();
     }
 
     public void result(String status) {
-        Counter.builder("relay.results").description("Terminal job results").tag("status", status)
-                .register(registry).increment();
+        Counter.builder("relay.results")
+                .description("Terminal job results")
+                .tag("status", status)
+                .register(registry)
+                .increment();
     }
 
     public void deadLetter(String topic) {
-        Counter.builder("relay.deadletter").description("Records sent to the dead-letter topic")
-                .tag("topic", topic).register(registry).increment();
+        Counter.builder("relay.deadletter")
+                .description("Records sent to the dead-letter topic")
+                .tag("topic", topic)
+                .register(registry)
+                .increment();
     }
 
-    public <T> void providerGauges(String provider, T source, ToDoubleFunction<T> inFlight, ToDoubleFunction<T> backlog) {
-        Gauge.builder("relay.provider.inflight.calls", source, inFlight).description("Provider calls running now")
-                .tag("provider", provider).register(registry);
+    public <T> void providerGauges(
+            String provider, T source, ToDoubleFunction<T> inFlight, ToDoubleFunction<T> backlog) {
+        Gauge.builder("relay.provider.inflight.calls", source, inFlight)
+                .description("Provider calls running now")
+                .tag("provider", provider)
+                .register(registry);
         Gauge.builder("relay.provider.backlog.jobs", source, backlog)
                 .description("Jobs in the in-flight stores (queued, waiting for a retry, or calling) per provider")
-                .tag("provider", provider).register(registry);
+                .tag("provider", provider)
+                .register(registry);
     }
 }

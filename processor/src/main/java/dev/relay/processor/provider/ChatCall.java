@@ -11,5 +11,5 @@ import java.util.Optional;
  * AUTH without calling), and the instant by which the answer must have arrived (request timeout or job deadline,
  * whichever is sooner).
  */
-public record ChatCall(String jobId, String model, ObjectNode request, Optional<Secret> key, String keyName,
-        Instant deadline) {}
+public record ChatCall(
+        String jobId, String model, ObjectNode request, Optional<Secret> key, String keyName, Instant deadline) {}

@@ -71,7 +71,10 @@ public final class ChunkFactory {
 
     public ObjectNode usage(Integer prompt, Integer completion) {
         ObjectNode c = Json.object();
-        c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model);
+        c.put("id", id)
+                .put("object", "chat.completion.chunk")
+                .put("created", created)
+                .put("model", model);
         c.putArray("choices");
         int p = prompt == null ? 0 : prompt;
         int k = completion == null ? 0 : completion;
@@ -81,7 +84,10 @@ public final class ChunkFactory {
 
     private ObjectNode base() {
         ObjectNode c = Json.object();
-        c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model);
+        c.put("id", id)
+                .put("object", "chat.completion.chunk")
+                .put("created", created)
+                .put("model", model);
         ArrayNode choices = c.putArray("choices");
         ObjectNode choice = choices.addObject().put("index", 0);
         choice.putObject("delta");

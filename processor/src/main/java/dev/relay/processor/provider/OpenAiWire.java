@@ -7,7 +7,6 @@ import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.AttemptOutcome.Usage;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
-import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.mapping.Messages;
 import java.util.List;
@@ -49,11 +48,18 @@ public final class OpenAiWire {
             // OpenRouter reports failures after generation started as a 200 with an error body
             ProviderError e = parseError(status, bytes);
             int effective = error.path("code").isInt() ? error.path("code").intValue() : 502;
-            return Failure.of(Classifier.classify(effective, e.type(), e.code(), e.message()), status, e.type(),
-                    e.code(), e.message());
+            return Failure.of(
+                    Classifier.classify(effective, e.type(), e.code(), e.message()),
+                    status,
+                    e.type(),
+                    e.code(),
+                    e.message());
         }
         JsonNode choices = body.get("choices");
-        if (choices == null || !choices.isArray() || choices.isEmpty() || !choices.get(0).path("message").isObject()) {
+        if (choices == null
+                || !choices.isArray()
+                || choices.isEmpty()
+                || !choices.get(0).path("message").isObject()) {
             return Failure.of(Classifier.unusableBody(), status, null, null, "response has no choice with a message");
         }
         ObjectNode choice = (ObjectNode) choices.get(0);
@@ -63,9 +69,14 @@ public final class OpenAiWire {
             choice.put("finish_reason", "length"); // Mistral's name for it
         }
         boolean hasContent = !Messages.text(message.get("content")).isEmpty()
-                || (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty());
+                || (message.path("tool_calls").isArray()
+                        && !message.path("tool_calls").isEmpty());
         if ("content_filter".equals(finish) && !hasContent) {
-            return Failure.of(FailureClass.CONTENT_FILTERED, status, null, "content_filter",
+            return Failure.of(
+                    FailureClass.CONTENT_FILTERED,
+                    status,
+                    null,
+                    "content_filter",
                     "the provider's content filter withheld the completion");
         }
         body.putIfAbsent("object", Json.NODES.textNode("chat.completion"));
@@ -84,7 +95,9 @@ public final class OpenAiWire {
         if (usage == null || !usage.isObject()) {
             return Usage.NONE;
         }
-        return new Usage(Json.integer(usage, "prompt_tokens"), Json.integer(usage, "completion_tokens"),
+        return new Usage(
+                Json.integer(usage, "prompt_tokens"),
+                Json.integer(usage, "completion_tokens"),
                 Json.integer(usage, "total_tokens"));
     }
 

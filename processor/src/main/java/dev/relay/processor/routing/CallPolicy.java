@@ -43,8 +43,13 @@ public final class CallPolicy {
      * What follows {@code failure}, the {@code attemptOnTarget}-th (1-based) attempt on this hop's target.
      * {@code excludedKeys} are the keys this job must not use next on the target, the one that just failed included.
      */
-    public Verdict decide(ProviderConfig provider, String model, AttemptOutcome.Failure failure, int attemptOnTarget,
-            Set<String> excludedKeys, boolean isLastHop) {
+    public Verdict decide(
+            ProviderConfig provider,
+            String model,
+            AttemptOutcome.Failure failure,
+            int attemptOnTarget,
+            Set<String> excludedKeys,
+            boolean isLastHop) {
         boolean anotherKey = KeySelector.hasUsableKey(provider, model, excludedKeys);
         synchronized (random) {
             return retryPolicy.decide(failure, attemptOnTarget, provider.network(), anotherKey, isLastHop, random);

@@ -40,8 +40,8 @@ public final class CircuitBreakers implements Breakers {
     public static final String ANY_MODEL = "*";
 
     /** The classes that say the provider itself is unwell. */
-    public static final Set<FailureClass> HEALTH_CLASSES = Set.copyOf(EnumSet.of(
-            FailureClass.RATE_LIMITED, FailureClass.TRANSIENT, FailureClass.TIMEOUT, FailureClass.NETWORK));
+    public static final Set<FailureClass> HEALTH_CLASSES = Set.copyOf(
+            EnumSet.of(FailureClass.RATE_LIMITED, FailureClass.TRANSIENT, FailureClass.TIMEOUT, FailureClass.NETWORK));
 
     private static final Logger log = LoggerFactory.getLogger(CircuitBreakers.class);
 
@@ -131,7 +131,8 @@ public final class CircuitBreakers implements Breakers {
     private CircuitBreaker breaker(String provider, String model) {
         String name = name(provider, model);
         CircuitBreaker existing = breakers.get(name);
-        return existing != null ? existing
+        return existing != null
+                ? existing
                 : breakers.computeIfAbsent(name, n -> create(n, provider, perModel ? model : ANY_MODEL));
     }
 
@@ -141,19 +142,25 @@ public final class CircuitBreakers implements Breakers {
             cb.transitionToDisabledState();
         }
         Gauge.builder(STATE_GAUGE, cb, b -> b.getState().getOrder())
-                .description("Circuit breaker state per provider (and model): 0 closed, 1 open, 2 half-open, 3 disabled, "
-                        + "4 forced open, 5 metrics only")
+                .description(
+                        "Circuit breaker state per provider (and model): 0 closed, 1 open, 2 half-open, 3 disabled, "
+                                + "4 forced open, 5 metrics only")
                 .tag("provider", provider)
                 .tag("model", model)
                 .register(meters);
         cb.getEventPublisher().onStateTransition(e -> {
             CircuitBreaker.State to = e.getStateTransition().getToState();
             CircuitBreaker.State from = e.getStateTransition().getFromState();
-            Counter.builder(TRANSITIONS_COUNTER).tag("provider", provider).tag("model", model)
+            Counter.builder(TRANSITIONS_COUNTER)
+                    .tag("provider", provider)
+                    .tag("model", model)
                     .tag("from", from.name())
-                    .tag("to", to.name()).register(meters).increment();
+                    .tag("to", to.name())
+                    .register(meters)
+                    .increment();
             if (to == CircuitBreaker.State.OPEN || to == CircuitBreaker.State.FORCED_OPEN) {
-                log.warn("circuit breaker for {} {} -> {} (failure rate {}%); its attempts are skipped",
+                log.warn(
+                        "circuit breaker for {} {} -> {} (failure rate {}%); its attempts are skipped",
                         name, from, to, cb.getMetrics().getFailureRate());
             } else {
                 log.info("circuit breaker for {} {} -> {}", name, from, to);

@@ -53,7 +53,8 @@ public final class KeySelector {
      * available". Keys with an unset {@code env.VAR} do not count, since rotating to them can only fail as AUTH.
      */
     public static boolean hasUsableKey(ProviderConfig provider, String model, Set<String> excludedKeyNames) {
-        return candidates(provider, model, excludedKeyNames).stream().anyMatch(k -> k.value().isPresent());
+        return candidates(provider, model, excludedKeyNames).stream()
+                .anyMatch(k -> k.value().isPresent());
     }
 
     private static List<KeyConfig> candidates(ProviderConfig provider, String model, Set<String> excluded) {
@@ -67,7 +68,8 @@ public final class KeySelector {
     }
 
     private static List<KeyConfig> preferredGroup(List<KeyConfig> candidates) {
-        List<KeyConfig> usable = candidates.stream().filter(k -> k.value().isPresent()).toList();
+        List<KeyConfig> usable =
+                candidates.stream().filter(k -> k.value().isPresent()).toList();
         List<KeyConfig> pool = usable.isEmpty() ? candidates : usable;
         List<KeyConfig> weighted = pool.stream().filter(k -> k.weight() > 0).toList();
         return weighted.isEmpty() ? pool : weighted;

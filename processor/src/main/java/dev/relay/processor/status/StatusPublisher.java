@@ -2,9 +2,9 @@ package dev.relay.processor.status;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.processor.routing.CircuitBreakers;
 import dev.relay.processor.topology.ProviderGate;
 import dev.relay.schemas.Topics;
-import dev.relay.processor.routing.CircuitBreakers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,8 +36,9 @@ public final class StatusPublisher implements AutoCloseable {
 
     public static final Duration EVERY = Duration.ofSeconds(2);
     /** resilience4j's state order, as {@link CircuitBreakers#STATE_GAUGE} exports it. */
-    private static final Map<Integer, String> STATES = Map.of(0, "CLOSED", 1, "OPEN", 2, "HALF_OPEN", 3, "DISABLED",
-            4, "FORCED_OPEN", 5, "METRICS_ONLY");
+    private static final Map<Integer, String> STATES =
+            Map.of(0, "CLOSED", 1, "OPEN", 2, "HALF_OPEN", 3, "DISABLED", 4, "FORCED_OPEN", 5, "METRICS_ONLY");
+
     private static final Map<Integer, Integer> SEVERITY = Map.of(1, 3, 4, 3, 2, 2, 0, 1, 5, 1, 3, 0);
     private static final Logger LOG = LoggerFactory.getLogger(StatusPublisher.class);
 
@@ -54,9 +55,15 @@ public final class StatusPublisher implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final java.util.function.Supplier<Map<String, Long>> mockerHits;
 
-    public StatusPublisher(Producer<String, String> producer, Topics topics, Map<String, Integer> permits,
-            ProviderGate gate, MeterRegistry meters, String instance,
-            java.util.function.Supplier<Map<String, Long>> mockerHits, Clock clock) {
+    public StatusPublisher(
+            Producer<String, String> producer,
+            Topics topics,
+            Map<String, Integer> permits,
+            ProviderGate gate,
+            MeterRegistry meters,
+            String instance,
+            java.util.function.Supplier<Map<String, Long>> mockerHits,
+            Clock clock) {
         this.mockerHits = mockerHits;
         this.producer = producer;
         this.topics = topics;
@@ -117,7 +124,9 @@ public final class StatusPublisher implements AutoCloseable {
         n.put("instance", instance);
         ObjectNode circuits = json.createObjectNode();
         int worst = -1;
-        for (Gauge g : meters.find(CircuitBreakers.STATE_GAUGE).tag("provider", provider).gauges()) {
+        for (Gauge g : meters.find(CircuitBreakers.STATE_GAUGE)
+                .tag("provider", provider)
+                .gauges()) {
             int order = (int) g.value();
             circuits.put(g.getId().getTag("model"), STATES.getOrDefault(order, "UNKNOWN"));
             worst = Math.max(worst, SEVERITY.getOrDefault(order, 0) * 10 + order);
@@ -135,13 +144,15 @@ public final class StatusPublisher implements AutoCloseable {
 
     /** The failure class whose attempt counter for {@code provider} grew most recently. */
     private String lastErrorClass(String provider) {
-        List<Counter> counters = List.copyOf(meters.find("relay.attempts").tag("provider", provider).counters());
+        List<Counter> counters = List.copyOf(
+                meters.find("relay.attempts").tag("provider", provider).counters());
         for (Counter c : counters) {
             String cls = c.getId().getTag("class");
             if (cls == null || cls.equals("SUCCESS")) {
                 continue;
             }
-            String id = provider + "|" + cls + "|" + c.getId().getTag("model") + "|" + c.getId().getTag("decision");
+            String id = provider + "|" + cls + "|" + c.getId().getTag("model") + "|"
+                    + c.getId().getTag("decision");
             double now = c.count();
             Double before = lastCounts.put(id, now);
             if (before == null ? now > 0 && !lastError.containsKey(provider) : now > before) {

@@ -37,14 +37,20 @@ final class ChunkMerge {
             }
         }
         if (db.path("tool_calls").isArray()) {
-            ArrayNode calls = delta.path("tool_calls").isArray() ? (ArrayNode) delta.get("tool_calls")
+            ArrayNode calls = delta.path("tool_calls").isArray()
+                    ? (ArrayNode) delta.get("tool_calls")
                     : delta.putArray("tool_calls");
             for (JsonNode piece : db.get("tool_calls")) {
                 ObjectNode last = calls.isEmpty() ? null : (ObjectNode) calls.get(calls.size() - 1);
-                if (last != null && last.path("index").asInt() == piece.path("index").asInt()
-                        && !piece.hasNonNull("id") && !piece.path("function").hasNonNull("name")) {
+                if (last != null
+                        && last.path("index").asInt() == piece.path("index").asInt()
+                        && !piece.hasNonNull("id")
+                        && !piece.path("function").hasNonNull("name")) {
                     ObjectNode f = last.with("function");
-                    f.put("arguments", f.path("arguments").asText("") + piece.path("function").path("arguments").asText(""));
+                    f.put(
+                            "arguments",
+                            f.path("arguments").asText("")
+                                    + piece.path("function").path("arguments").asText(""));
                 } else {
                     calls.add(piece.deepCopy());
                 }
@@ -58,7 +64,10 @@ final class ChunkMerge {
 
     private static boolean single(ObjectNode chunk) {
         JsonNode choices = chunk.get("choices");
-        return choices != null && choices.isArray() && choices.size() == 1 && choices.get(0).path("index").asInt(0) == 0;
+        return choices != null
+                && choices.isArray()
+                && choices.size() == 1
+                && choices.get(0).path("index").asInt(0) == 0;
     }
 
     private static boolean hasUsage(ObjectNode chunk) {

@@ -30,6 +30,7 @@ public final class KafkaStreamTaps implements StreamTaps, AutoCloseable {
 
     /** Deltas are merged when they come faster than this (one record per window and call at most). */
     public static final Duration DEFAULT_COALESCE_WINDOW = Duration.ofMillis(5);
+
     public static final int DEFAULT_LINGER_MS = 1;
 
     private final KafkaProducer<String, StreamChunk> producer;
@@ -40,13 +41,15 @@ public final class KafkaStreamTaps implements StreamTaps, AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
 
-    public KafkaStreamTaps(Map<String, Object> clientProps, AvroSerde<StreamChunk> serde, String topic,
-            Duration window) {
+    public KafkaStreamTaps(
+            Map<String, Object> clientProps, AvroSerde<StreamChunk> serde, String topic, Duration window) {
         Map<String, Object> p = new HashMap<>(clientProps);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "relay-stream-chunks-" + UUID.randomUUID().toString().substring(0, 8));
+        p.put(
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "relay-stream-chunks-" + UUID.randomUUID().toString().substring(0, 8));
         this.producer = new KafkaProducer<>(p, new StringSerializer(), serde.serializer());
         this.topic = topic;
         this.partitions = producer.partitionsFor(topic).size();
@@ -65,9 +68,18 @@ public final class KafkaStreamTaps implements StreamTaps, AutoCloseable {
         }
         int partition = Math.floorMod(job.getStream().getReplyPartition(), partitions);
         String callId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        return new StreamTap(job, hop, attempt, callId, provider, model, job.getStream().getBuffered(), windowNanos,
+        return new StreamTap(
+                job,
+                hop,
+                attempt,
+                callId,
+                provider,
+                model,
+                job.getStream().getBuffered(),
+                windowNanos,
                 chunk -> send(partition, chunk),
-                (nanos, task) -> timer.schedule(task, nanos, TimeUnit.NANOSECONDS), System::nanoTime);
+                (nanos, task) -> timer.schedule(task, nanos, TimeUnit.NANOSECONDS),
+                System::nanoTime);
     }
 
     private void send(int partition, StreamChunk chunk) {
@@ -76,7 +88,11 @@ public final class KafkaStreamTaps implements StreamTaps, AutoCloseable {
                 written.incrementAndGet();
             } else {
                 failed.incrementAndGet();
-                log.warn("chunk {} of job {} not written to {}: {}", chunk.getSeq(), chunk.getJobId(), topic,
+                log.warn(
+                        "chunk {} of job {} not written to {}: {}",
+                        chunk.getSeq(),
+                        chunk.getJobId(),
+                        topic,
                         error.toString());
             }
         });

@@ -57,8 +57,18 @@ final class StreamTap implements ChunkTap {
     private int seq;
     private boolean finished;
 
-    StreamTap(Job job, int hop, int attempt, String callId, String provider, String model, boolean buffered,
-            long windowNanos, Consumer<StreamChunk> out, Timer timer, LongSupplier nanos) {
+    StreamTap(
+            Job job,
+            int hop,
+            int attempt,
+            String callId,
+            String provider,
+            String model,
+            boolean buffered,
+            long windowNanos,
+            Consumer<StreamChunk> out,
+            Timer timer,
+            LongSupplier nanos) {
         this.job = job;
         this.hop = hop;
         this.attempt = attempt;

@@ -115,9 +115,17 @@ final class CallLauncher {
         }
         if (tryStart(nextHop, InflightEntry.fresh(next), now) instanceof Start.Started s) {
             String provider = next.getChain().get(nextHop).getProvider();
-            long timeoutMs = services.providers().get(provider).network().requestTimeout().toMillis();
-            services.earlyCalls().put(key, nextHop, generation,
-                    new EarlyCalls.Call(s.call(), provider, now + timeoutMs + EarlyCalls.KEEP_UNADOPTED_MS));
+            long timeoutMs = services.providers()
+                    .get(provider)
+                    .network()
+                    .requestTimeout()
+                    .toMillis();
+            services.earlyCalls()
+                    .put(
+                            key,
+                            nextHop,
+                            generation,
+                            new EarlyCalls.Call(s.call(), provider, now + timeoutMs + EarlyCalls.KEEP_UNADOPTED_MS));
         }
     }
 
@@ -131,7 +139,8 @@ final class CallLauncher {
         Target target = job.getChain().get(targetHop);
         String provider = target.getProvider();
         String model = target.getModel();
-        Optional<KeyConfig> chosen = config.keys().isEmpty() ? Optional.empty()
+        Optional<KeyConfig> chosen = config.keys().isEmpty()
+                ? Optional.empty()
                 : services.policy().chooseKey(config, model, new HashSet<>(e.excludedKeys()));
         if (!config.keys().isEmpty() && chosen.isEmpty()) {
             services.gate().release(provider);
@@ -141,7 +150,8 @@ final class CallLauncher {
         String keyName = chosen.map(KeyConfig::name).orElse(null);
         Optional<Secret> secret = chosen.flatMap(KeyConfig::value);
         // a streaming job's call writes its chunks through a tap (null for a job without streaming)
-        ChunkTap tap = job.getStream() == null ? null
+        ChunkTap tap = job.getStream() == null
+                ? null
                 : services.streamTaps().open(job, targetHop, e.attemptsOnTarget() + 1, provider, model);
         long deadlineMs = now + (tap == null ? config.network().requestTimeout().toMillis() : STREAM_MAX_MS);
         if (job.getDeadline() != null) {
@@ -154,8 +164,13 @@ final class CallLauncher {
         CompletableFuture<AttemptOutcome> future = OffThreadStart.start(services.callStarter(), () -> {
             try (var mdc = Mdc.of(job, targetHop, provider, model)) {
                 log.debug("calling {}/{} attempt {} key {}", provider, model, attempt, keyName);
-                ChatCall call = new ChatCall(job.getJobId(), model, ChatRequestCodec.toOpenAi(job.getRequest(), model),
-                        secret, keyName, Instant.ofEpochMilli(callDeadlineMs));
+                ChatCall call = new ChatCall(
+                        job.getJobId(),
+                        model,
+                        ChatRequestCodec.toOpenAi(job.getRequest(), model),
+                        secret,
+                        keyName,
+                        Instant.ofEpochMilli(callDeadlineMs));
                 return tap == null ? client.call(call) : client.stream(call, tap);
             }
         });
@@ -188,8 +203,12 @@ final class CallLauncher {
     private void reportBug(Job job, int targetHop, String provider, String model, Throwable error) {
         services.metrics().internalError(provider, model);
         try (var mdc = Mdc.of(job, targetHop, provider, model)) {
-            log.error("bug in the adapter or mapper of {}/{}: job {}'s attempt fails as INTERNAL (not retried; no "
-                    + "fallback unless fallback_policy.classes.INTERNAL says so)", provider, model, job.getJobId(),
+            log.error(
+                    "bug in the adapter or mapper of {}/{}: job {}'s attempt fails as INTERNAL (not retried; no "
+                            + "fallback unless fallback_policy.classes.INTERNAL says so)",
+                    provider,
+                    model,
+                    job.getJobId(),
                     error == null ? new IllegalStateException("the call completed with no outcome") : error);
         }
     }
@@ -198,23 +217,35 @@ final class CallLauncher {
      * The outcome of a call that ended with {@code outcome} or {@code error}: a call abandoned at its deadline is a
      * TIMEOUT, any other exception is classified.
      */
-    static AttemptOutcome outcomeOf(AttemptOutcome outcome, Throwable error, String provider, String key,
-            long latencyMs) {
+    static AttemptOutcome outcomeOf(
+            AttemptOutcome outcome, Throwable error, String provider, String key, long latencyMs) {
         if (outcome != null) {
             return outcome;
         }
         if (error instanceof TimeoutException) {
-            log.warn("provider {} did not end the call for job {} within its deadline; abandoned after {} ms",
-                    provider, key, latencyMs);
-            return AttemptOutcome.Failure.of(Classifier.classify(error), null, null, null, "no outcome from "
-                    + provider + " within the call's deadline; abandoned after " + latencyMs + " ms");
+            log.warn(
+                    "provider {} did not end the call for job {} within its deadline; abandoned after {} ms",
+                    provider,
+                    key,
+                    latencyMs);
+            return AttemptOutcome.Failure.of(
+                    Classifier.classify(error),
+                    null,
+                    null,
+                    null,
+                    "no outcome from " + provider + " within the call's deadline; abandoned after " + latencyMs
+                            + " ms");
         }
         return failureOf(error);
     }
 
     /** A call that ended with an exception instead of an outcome, classified. */
     static AttemptOutcome failureOf(Throwable error) {
-        return AttemptOutcome.Failure.of(Classifier.classify(error), null, null, null,
+        return AttemptOutcome.Failure.of(
+                Classifier.classify(error),
+                null,
+                null,
+                null,
                 error == null ? "no outcome" : error.getClass().getSimpleName() + ": " + error.getMessage());
     }
 }

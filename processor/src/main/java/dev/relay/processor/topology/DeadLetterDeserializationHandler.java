@@ -23,8 +23,13 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception error) {
-        log.warn("unreadable record {}-{}@{} goes to {}: {}", context.topic(), context.partition(), context.offset(),
-                deadLetterTopic, error.toString());
+        log.warn(
+                "unreadable record {}-{}@{} goes to {}: {}",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                deadLetterTopic,
+                error.toString());
         return Response.resume(DeadLetters.record(deadLetterTopic, record.key(), record.value(), context, error));
     }
 }

@@ -23,9 +23,15 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception error) {
-        log.warn("record {}-{}@{} failed in {} and goes to {}: {}", context.topic(), context.partition(),
-                context.offset(), context.processorNodeId(), deadLetterTopic, error.toString());
-        return Response.resume(DeadLetters.record(deadLetterTopic, context.sourceRawKey(), context.sourceRawValue(),
-                context, error));
+        log.warn(
+                "record {}-{}@{} failed in {} and goes to {}: {}",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                context.processorNodeId(),
+                deadLetterTopic,
+                error.toString());
+        return Response.resume(
+                DeadLetters.record(deadLetterTopic, context.sourceRawKey(), context.sourceRawValue(), context, error));
     }
 }

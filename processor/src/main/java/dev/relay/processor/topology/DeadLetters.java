@@ -33,8 +33,8 @@ final class DeadLetters {
         return t.toString();
     }
 
-    static List<ProducerRecord<byte[], byte[]>> record(String deadLetterTopic, byte[] key, byte[] value,
-            ErrorHandlerContext context, Exception error) {
+    static List<ProducerRecord<byte[], byte[]>> record(
+            String deadLetterTopic, byte[] key, byte[] value, ErrorHandlerContext context, Exception error) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(EXCEPTION, utf8(error.getClass().getName()));
         headers.add(MESSAGE, utf8(String.valueOf(error.getMessage())));

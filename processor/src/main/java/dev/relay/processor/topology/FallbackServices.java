@@ -20,47 +20,120 @@ import java.util.concurrent.Executors;
  * {@code telemetry} traces each job's attempts ({@link Telemetry#NONE}: off). {@code streamTaps} opens the chunk
  * writer of a streaming job's call ({@link StreamTaps#NONE}: no chunks).
  */
-public record FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
-        CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-        Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter, Telemetry telemetry,
+public record FallbackServices(
+        Map<String, ProviderConfig> providers,
+        Map<String, ProviderClient> clients,
+        CallPolicy policy,
+        ProviderGate gate,
+        ProcessorMetrics metrics,
+        Duration punctuateInterval,
+        Duration backpressureWait,
+        EarlyCalls earlyCalls,
+        Executor callStarter,
+        Telemetry telemetry,
         StreamTaps streamTaps) {
 
     /** Without chunk writing. */
-    public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
-            CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-            Duration backpressureWait, EarlyCalls earlyCalls, Executor callStarter, Telemetry telemetry) {
-        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, callStarter,
-                telemetry, StreamTaps.NONE);
+    public FallbackServices(
+            Map<String, ProviderConfig> providers,
+            Map<String, ProviderClient> clients,
+            CallPolicy policy,
+            ProviderGate gate,
+            ProcessorMetrics metrics,
+            Duration punctuateInterval,
+            Duration backpressureWait,
+            EarlyCalls earlyCalls,
+            Executor callStarter,
+            Telemetry telemetry) {
+        this(
+                providers,
+                clients,
+                policy,
+                gate,
+                metrics,
+                punctuateInterval,
+                backpressureWait,
+                earlyCalls,
+                callStarter,
+                telemetry,
+                StreamTaps.NONE);
     }
 
     /** The same services writing streaming calls' chunks through {@code taps}. */
     public FallbackServices withStreamTaps(StreamTaps taps) {
-        return new FallbackServices(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait,
-                earlyCalls, callStarter, telemetry, taps);
+        return new FallbackServices(
+                providers,
+                clients,
+                policy,
+                gate,
+                metrics,
+                punctuateInterval,
+                backpressureWait,
+                earlyCalls,
+                callStarter,
+                telemetry,
+                taps);
     }
 
     /** Starts calls on the calling thread: deterministic, for topology tests. No tracing. */
-    public FallbackServices(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
-            CallPolicy policy, ProviderGate gate, ProcessorMetrics metrics, Duration punctuateInterval,
-            Duration backpressureWait, EarlyCalls earlyCalls) {
-        this(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait, earlyCalls, Runnable::run,
+    public FallbackServices(
+            Map<String, ProviderConfig> providers,
+            Map<String, ProviderClient> clients,
+            CallPolicy policy,
+            ProviderGate gate,
+            ProcessorMetrics metrics,
+            Duration punctuateInterval,
+            Duration backpressureWait,
+            EarlyCalls earlyCalls) {
+        this(
+                providers,
+                clients,
+                policy,
+                gate,
+                metrics,
+                punctuateInterval,
+                backpressureWait,
+                earlyCalls,
+                Runnable::run,
                 Telemetry.NONE);
     }
 
     /** The same services, with each job's attempts traced through {@code t}. */
     public FallbackServices withTelemetry(Telemetry t) {
-        return new FallbackServices(providers, clients, policy, gate, metrics, punctuateInterval, backpressureWait,
-                earlyCalls, callStarter, t, streamTaps);
+        return new FallbackServices(
+                providers,
+                clients,
+                policy,
+                gate,
+                metrics,
+                punctuateInterval,
+                backpressureWait,
+                earlyCalls,
+                callStarter,
+                t,
+                streamTaps);
     }
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
     public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
 
-    public static FallbackServices of(Map<String, ProviderConfig> providers, Map<String, ProviderClient> clients,
-            CallPolicy policy, ProcessorMetrics metrics, EarlyCalls earlyCalls) {
-        return new FallbackServices(providers, clients, policy, new ProviderGate(providers), metrics,
-                DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_BACKPRESSURE_WAIT, earlyCalls,
-                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("relay-call-", 0).factory()),
+    public static FallbackServices of(
+            Map<String, ProviderConfig> providers,
+            Map<String, ProviderClient> clients,
+            CallPolicy policy,
+            ProcessorMetrics metrics,
+            EarlyCalls earlyCalls) {
+        return new FallbackServices(
+                providers,
+                clients,
+                policy,
+                new ProviderGate(providers),
+                metrics,
+                DEFAULT_PUNCTUATE_INTERVAL,
+                DEFAULT_BACKPRESSURE_WAIT,
+                earlyCalls,
+                Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("relay-call-", 0).factory()),
                 Telemetry.NONE);
     }
 }

@@ -4,6 +4,7 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -11,7 +12,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
-import java.util.function.Function;
 
 /**
  * Relay's processor topology: one sub-topology per hop topic ({@code jobs}, {@code jobs.hop-1} … {@code hop-N}), each
@@ -39,7 +39,8 @@ public final class FallbackTopology {
             TopicConfig.SEGMENT_MS_CONFIG, Long.toString(Duration.ofMinutes(10).toMillis()),
             TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024),
             TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1",
-            TopicConfig.DELETE_RETENTION_MS_CONFIG, Long.toString(Duration.ofHours(1).toMillis()));
+            TopicConfig.DELETE_RETENTION_MS_CONFIG,
+                    Long.toString(Duration.ofHours(1).toMillis()));
 
     /** RocksDB with a changelog: what the processor runs with. */
     public static final Function<String, KeyValueBytesStoreSupplier> PERSISTENT = Stores::persistentKeyValueStore;
@@ -48,7 +49,10 @@ public final class FallbackTopology {
         return build(topics, serdes, services, PERSISTENT);
     }
 
-    public static Topology build(Topics topics, RelaySerdes serdes, FallbackServices services,
+    public static Topology build(
+            Topics topics,
+            RelaySerdes serdes,
+            FallbackServices services,
             Function<String, KeyValueBytesStoreSupplier> stores) {
         Topology topology = new Topology();
         StringSerializer keys = new StringSerializer();
@@ -59,14 +63,24 @@ public final class FallbackTopology {
             String store = storeName(h);
             topology.addSource(source, new StringDeserializer(), serdes.job().deserializer(), topics.hop(h));
             topology.addProcessor(processor, () -> new HopProcessor(h, topics.maxHops(), store, services), source);
-            topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(store),
-                    Serdes.String(), new InflightEntrySerde()).withCachingDisabled()
-                    .withLoggingEnabled(INFLIGHT_CHANGELOG), processor);
-            topology.addSink(child(h, RESULTS), topics.results(), keys, serdes.result().serializer(), processor);
-            topology.addSink(child(h, ATTEMPTS), topics.attempts(), keys, serdes.attempt().serializer(), processor);
-            topology.addSink(child(h, FAILED), topics.failed(), keys, serdes.failed().serializer(), processor);
+            topology.addStateStore(
+                    Stores.keyValueStoreBuilder(stores.apply(store), Serdes.String(), new InflightEntrySerde())
+                            .withCachingDisabled()
+                            .withLoggingEnabled(INFLIGHT_CHANGELOG),
+                    processor);
+            topology.addSink(
+                    child(h, RESULTS), topics.results(), keys, serdes.result().serializer(), processor);
+            topology.addSink(
+                    child(h, ATTEMPTS),
+                    topics.attempts(),
+                    keys,
+                    serdes.attempt().serializer(),
+                    processor);
+            topology.addSink(
+                    child(h, FAILED), topics.failed(), keys, serdes.failed().serializer(), processor);
             if (h < topics.maxHops()) {
-                topology.addSink(child(h, NEXT), topics.hop(h + 1), keys, serdes.job().serializer(), processor);
+                topology.addSink(
+                        child(h, NEXT), topics.hop(h + 1), keys, serdes.job().serializer(), processor);
             }
         }
         return topology;

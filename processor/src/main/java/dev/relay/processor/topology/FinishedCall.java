@@ -7,5 +7,11 @@ import dev.relay.processor.attempt.AttemptOutcome;
  * older call for the same job id. {@code completionJson} is a success's chat.completion already written out (on the
  * completing thread, so the stream thread does not); null otherwise.
  */
-record FinishedCall(String key, long seq, AttemptOutcome outcome, String keyName, long startedAt, long latencyMs,
+record FinishedCall(
+        String key,
+        long seq,
+        AttemptOutcome outcome,
+        String keyName,
+        long startedAt,
+        long latencyMs,
         String completionJson) {}

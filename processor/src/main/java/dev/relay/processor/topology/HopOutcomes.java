@@ -57,17 +57,28 @@ final class HopOutcomes {
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
             return switch (c.outcome()) {
                 case AttemptOutcome.Success s -> {
-                    var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(),
-                            c.keyName(), c.startedAt(), c.latencyMs(), OutcomeClass.SUCCESS, s.httpStatus(), null,
-                            null, null, s.usage());
+                    var a = new Records.Attempt(
+                            hop,
+                            e.attemptsOnTarget() + 1,
+                            t.getProvider(),
+                            t.getModel(),
+                            c.keyName(),
+                            c.startedAt(),
+                            c.latencyMs(),
+                            OutcomeClass.SUCCESS,
+                            s.httpStatus(),
+                            null,
+                            null,
+                            null,
+                            s.usage());
                     Job job = record(e.job(), a, Decision.RETURNED);
                     JobResult result = Records.succeeded(job, c.completionJson(), hop, now);
                     forward(key, result, FallbackTopology.RESULTS);
                     services.metrics().result("SUCCEEDED");
                     yield new Settlement.End();
                 }
-                case AttemptOutcome.Failure f -> failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now,
-                        decide(e, f, c.keyName()));
+                case AttemptOutcome.Failure f ->
+                    failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now, decide(e, f, c.keyName()));
             };
         }
     }
@@ -80,14 +91,22 @@ final class HopOutcomes {
                 case DEADLINE_PASSED -> deadlinePassed(key, e, now);
                 case NOT_CONFIGURED -> {
                     // a MODEL_UNAVAILABLE failure without a call
-                    var f = AttemptOutcome.Failure.of(FailureClass.MODEL_UNAVAILABLE, null, "invalid_request_error",
-                            "provider_not_configured", "provider '" + t.getProvider() + "' is not configured");
+                    var f = AttemptOutcome.Failure.of(
+                            FailureClass.MODEL_UNAVAILABLE,
+                            null,
+                            "invalid_request_error",
+                            "provider_not_configured",
+                            "provider '" + t.getProvider() + "' is not configured");
                     yield failed(key, e, f, null, now, 0, now, services.policy().skip(lastHop(e.job())));
                 }
                 case NO_KEY_LEFT -> {
                     // every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call
-                    var f = AttemptOutcome.Failure.of(FailureClass.AUTH, null, "authentication_error",
-                            "no_usable_key", "no usable key left for " + t.getProvider() + "/" + t.getModel());
+                    var f = AttemptOutcome.Failure.of(
+                            FailureClass.AUTH,
+                            null,
+                            "authentication_error",
+                            "no_usable_key",
+                            "no usable key left for " + t.getProvider() + "/" + t.getModel());
                     yield failed(key, e, f, null, now, 0, now, decide(e, f, null));
                 }
                 case CIRCUIT_OPEN -> circuitOpen(key, e, now);
@@ -99,15 +118,33 @@ final class HopOutcomes {
     /** The target's breaker is open: the attempt is recorded as skipped and the chain moves on (one hop, no call). */
     private Settlement circuitOpen(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
-        var a = new Records.Attempt(hop, e.attemptsOnTarget() + 1, t.getProvider(), t.getModel(), null, now, 0,
-                OutcomeClass.CIRCUIT_OPEN, null, "circuit_open", null,
-                "circuit breaker of " + t.getProvider() + "/" + t.getModel() + " is open", null);
+        var a = new Records.Attempt(
+                hop,
+                e.attemptsOnTarget() + 1,
+                t.getProvider(),
+                t.getModel(),
+                null,
+                now,
+                0,
+                OutcomeClass.CIRCUIT_OPEN,
+                null,
+                "circuit_open",
+                null,
+                "circuit breaker of " + t.getProvider() + "/" + t.getModel() + " is open",
+                null);
         Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
         Verdict verdict = services.policy().skip(lastHop(job));
-        log.info("skipped {}/{}: circuit breaker open; {}", t.getProvider(), t.getModel(),
+        log.info(
+                "skipped {}/{}: circuit breaker open; {}",
+                t.getProvider(),
+                t.getModel(),
                 verdict instanceof Verdict.GiveUp ? "chain exhausted" : "next hop");
         if (verdict instanceof Verdict.GiveUp g) {
-            ErrorInfo fallback = Records.error(OutcomeClass.CIRCUIT_OPEN, 503, "api_error", "circuit_open",
+            ErrorInfo fallback = Records.error(
+                    OutcomeClass.CIRCUIT_OPEN,
+                    503,
+                    "api_error",
+                    "circuit_open",
                     "every provider of the chain is unavailable (circuit open)");
             return end(key, job, g.reason(), OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
         }
@@ -119,7 +156,11 @@ final class HopOutcomes {
     private Settlement deadlinePassed(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
         log.info("deadline passed before {}/{}: job ends DEADLINE", t.getProvider(), t.getModel());
-        ErrorInfo error = Records.error(OutcomeClass.DEADLINE, 504, "timeout_error", "deadline_exceeded",
+        ErrorInfo error = Records.error(
+                OutcomeClass.DEADLINE,
+                504,
+                "timeout_error",
+                "deadline_exceeded",
                 "the job's deadline passed before it could complete");
         return end(key, e.job(), "DEADLINE", OutcomeClass.DEADLINE, error, now);
     }
@@ -131,44 +172,88 @@ final class HopOutcomes {
         if (keyName != null) {
             excluded.add(keyName);
         }
-        return services.policy().decide(services.providers().get(t.getProvider()), t.getModel(), f,
-                e.attemptsOnTarget() + 1, excluded, lastHop(e.job()));
+        return services.policy()
+                .decide(
+                        services.providers().get(t.getProvider()),
+                        t.getModel(),
+                        f,
+                        e.attemptsOnTarget() + 1,
+                        excluded,
+                        lastHop(e.job()));
     }
 
     /** Records the failed attempt with the verdict's decision and applies the verdict. */
-    private Settlement failed(String key, InflightEntry e, AttemptOutcome.Failure f, String keyName,
-            long startedAt, long latencyMs, long now, Verdict verdict) {
+    private Settlement failed(
+            String key,
+            InflightEntry e,
+            AttemptOutcome.Failure f,
+            String keyName,
+            long startedAt,
+            long latencyMs,
+            long now,
+            Verdict verdict) {
         Target t = e.job().getChain().get(hop);
         int number = e.attemptsOnTarget() + 1;
         FailureClass cls = f.failureClass();
-        var a = new Records.Attempt(hop, number, t.getProvider(), t.getModel(), keyName, startedAt, latencyMs,
-                cls.toOutcomeClass(), f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : null, f.errorType(),
-                f.errorCode(), f.message(), null);
-        String status = f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
+        var a = new Records.Attempt(
+                hop,
+                number,
+                t.getProvider(),
+                t.getModel(),
+                keyName,
+                startedAt,
+                latencyMs,
+                cls.toOutcomeClass(),
+                f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : null,
+                f.errorType(),
+                f.errorCode(),
+                f.message(),
+                null);
+        String status =
+                f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
         return switch (verdict) {
             case Verdict.RetrySame r -> {
                 Job job = record(e.job(), a, Decision.RETRY_SAME);
-                log.info("attempt {} on {}/{} failed with {} (status {}): retrying the same target in {} ms{}",
-                        number, t.getProvider(), t.getModel(), cls, status, r.delay().toMillis(),
+                log.info(
+                        "attempt {} on {}/{} failed with {} (status {}): retrying the same target in {} ms{}",
+                        number,
+                        t.getProvider(),
+                        t.getModel(),
+                        cls,
+                        status,
+                        r.delay().toMillis(),
                         r.rotateKey() ? " with another key" : "");
                 List<String> keep = new ArrayList<>(e.excludedKeys());
                 if (keyName != null && r.rotateKey() && !keep.contains(keyName)) {
                     keep.add(keyName);
                 }
-                yield new Settlement.Requeue(new InflightEntry(job, number, now + r.delay().toMillis(), keep));
+                yield new Settlement.Requeue(
+                        new InflightEntry(job, number, now + r.delay().toMillis(), keep));
             }
             case Verdict.NextHop n -> {
                 Job job = record(e.job(), a, Decision.NEXT_HOP);
-                log.info("attempt {} on {}/{} failed with {} (status {}): falling back to hop {}", number,
-                        t.getProvider(), t.getModel(), cls, status, hop + 1);
+                log.info(
+                        "attempt {} on {}/{} failed with {} (status {}): falling back to hop {}",
+                        number,
+                        t.getProvider(),
+                        t.getModel(),
+                        cls,
+                        status,
+                        hop + 1);
                 yield new Settlement.Forward(Records.nextHop(job));
             }
             case Verdict.GiveUp g -> {
                 Job job = record(e.job(), a, Decision.GIVE_UP);
-                log.info("attempt {} on {}/{} failed with {} (status {}): giving up ({})", number, t.getProvider(),
-                        t.getModel(), cls, status, g.reason());
-                ErrorInfo fallback = Records.error(cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(),
-                        f.message());
+                log.info(
+                        "attempt {} on {}/{} failed with {} (status {}): giving up ({})",
+                        number,
+                        t.getProvider(),
+                        t.getModel(),
+                        cls,
+                        status,
+                        g.reason());
+                ErrorInfo fallback =
+                        Records.error(cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(), f.message());
                 yield end(key, job, g.reason(), cls.toOutcomeClass(), Records.callerError(job, fallback), now);
             }
         };
@@ -182,8 +267,7 @@ final class HopOutcomes {
         return Records.withAttempt(job, summary);
     }
 
-    private Settlement end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error,
-            long now) {
+    private Settlement end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error, long now) {
         forward(key, Records.failed(job, error, now), FallbackTopology.RESULTS);
         forward(key, Records.failedJob(job, reason, error, finalOutcome, now), FallbackTopology.FAILED);
         services.metrics().result("FAILED");
@@ -195,7 +279,8 @@ final class HopOutcomes {
     }
 
     private void forward(String key, Object value, String child) {
-        ctx.forward(new Record<>(key, value, ctx.currentSystemTimeMs(), tracing.headers(key)),
+        ctx.forward(
+                new Record<>(key, value, ctx.currentSystemTimeMs(), tracing.headers(key)),
                 FallbackTopology.child(hop, child));
     }
 }

@@ -63,7 +63,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         // Streams may close a task and init the same processor again (it revives a corrupted task in place), so init
         // starts from a clean slate. Completions of the closed incarnation's calls no longer match a running call.
         if (closed) {
-            log.info("task {} hop {}: initialised again after Streams closed it (a revived task)", context.taskId(),
+            log.info(
+                    "task {} hop {}: initialised again after Streams closed it (a revived task)",
+                    context.taskId(),
                     hop);
         }
         closed = false;
@@ -77,7 +79,10 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             queue.schedule(kv.getKey(), provider, kv.getValue().notBefore(), now());
         }
         if (!restored.isEmpty()) {
-            log.info("task {} hop {}: re-queued {} jobs from the in-flight store", context.taskId(), hop,
+            log.info(
+                    "task {} hop {}: re-queued {} jobs from the in-flight store",
+                    context.taskId(),
+                    hop,
                     restored.size());
         }
         punctuator = context.schedule(services.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> tick());
@@ -92,8 +97,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             throw new IllegalArgumentException("a job record needs a key (the job id) and a value");
         }
         if (job.getChain().size() <= hop) {
-            throw new IllegalArgumentException("job " + key + " has " + job.getChain().size()
-                    + " targets but arrived on hop " + hop);
+            throw new IllegalArgumentException(
+                    "job " + key + " has " + job.getChain().size() + " targets but arrived on hop " + hop);
         }
         if (job.getHop() != hop) {
             job = Job.newBuilder(job).setHop(hop).build();
@@ -112,7 +117,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         outcomes.tracing().arrived(key, job, record.headers());
         queue.hold(provider);
         EarlyCalls.Call early = services.earlyCalls().take(key, hop, job.getReplayGeneration());
-        if (early != null && early.provider().equals(provider) && !early.future().isCancelled()) {
+        if (early != null
+                && early.provider().equals(provider)
+                && !early.future().isCancelled()) {
             // the previous hop already started this call (fast fallback): adopt it instead of calling again
             track(key, provider, early.launched());
         } else {
@@ -170,7 +177,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos());
             AttemptOutcome result = CallLauncher.outcomeOf(outcome, error, provider, key, latencyMs);
             if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
-                String json = result instanceof AttemptOutcome.Success ok ? ok.completion().toString() : null;
+                String json = result instanceof AttemptOutcome.Success ok
+                        ? ok.completion().toString()
+                        : null;
                 finished.add(new FinishedCall(key, seq, result, l.keyName(), l.startedAtMs(), latencyMs, json));
             }
         });
@@ -196,7 +205,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 queue.schedule(key, provider(before.job()), r.entry().notBefore(), now());
             }
             case Settlement.Forward f -> {
-                ctx.forward(new Record<>(key, f.next(), now(), outcomes.tracing().headers(key)),
+                ctx.forward(
+                        new Record<>(key, f.next(), now(), outcomes.tracing().headers(key)),
                         FallbackTopology.child(hop, FallbackTopology.NEXT));
                 store.delete(key);
                 outcomes.tracing().left(key);

@@ -26,7 +26,8 @@ final class HopQueue {
 
     private final ProviderGate gate;
     private final Map<String, ArrayDeque<String>> ready = new HashMap<>();
-    private final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.notBefore, b.notBefore));
+    private final PriorityQueue<Delayed> delayed =
+            new PriorityQueue<>((a, b) -> Long.compare(a.notBefore, b.notBefore));
     private final Map<String, Running> running = new HashMap<>();
     private final Map<String, Integer> held = new HashMap<>();
     private long seq;
@@ -63,7 +64,9 @@ final class HopQueue {
             Delayed d = delayed.poll();
             ready.computeIfAbsent(d.provider(), p -> new ArrayDeque<>()).add(d.key());
         }
-        for (Iterator<Map.Entry<String, ArrayDeque<String>>> it = ready.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, ArrayDeque<String>>> it =
+                        ready.entrySet().iterator();
+                it.hasNext(); ) {
             var queue = it.next();
             ArrayDeque<String> keys = queue.getValue();
             while (!keys.isEmpty()) {

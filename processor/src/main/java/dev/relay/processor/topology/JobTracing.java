@@ -41,8 +41,13 @@ final class JobTracing {
         }
         Context parent = telemetry.extract(headers);
         if (!Span.fromContext(parent).getSpanContext().isValid() && hop == 0) {
-            Span root = telemetry.tracer().spanBuilder("relay.job").setNoParent().setSpanKind(SpanKind.CONSUMER)
-                    .setAttribute(GenAi.JOB_ID, key).startSpan();
+            Span root = telemetry
+                    .tracer()
+                    .spanBuilder("relay.job")
+                    .setNoParent()
+                    .setSpanKind(SpanKind.CONSUMER)
+                    .setAttribute(GenAi.JOB_ID, key)
+                    .startSpan();
             root.end();
             parent = Context.root().with(root);
         }
@@ -73,8 +78,12 @@ final class JobTracing {
         }
         Context parent = jobs.getOrDefault(job.getJobId(), Context.root());
         long start = a.startedAt();
-        Span span = telemetry.tracer().spanBuilder("chat " + a.model()).setParent(parent)
-                .setSpanKind(SpanKind.CLIENT).setStartTimestamp(start, TimeUnit.MILLISECONDS)
+        Span span = telemetry
+                .tracer()
+                .spanBuilder("chat " + a.model())
+                .setParent(parent)
+                .setSpanKind(SpanKind.CLIENT)
+                .setStartTimestamp(start, TimeUnit.MILLISECONDS)
                 .setAttribute(GenAi.OPERATION_NAME, "chat")
                 .setAttribute(GenAi.PROVIDER_NAME, a.provider())
                 .setAttribute(GenAi.SYSTEM, a.provider())
@@ -102,7 +111,8 @@ final class JobTracing {
             span.setAttribute(GenAi.RESPONSE_MODEL, a.model());
         } else {
             span.setAttribute(GenAi.ERROR_TYPE, a.outcome().name());
-            span.setStatus(StatusCode.ERROR, a.errorMessage() == null ? a.outcome().name() : a.errorMessage());
+            span.setStatus(
+                    StatusCode.ERROR, a.errorMessage() == null ? a.outcome().name() : a.errorMessage());
         }
         span.end(start + Math.max(0, a.latencyMs()), TimeUnit.MILLISECONDS);
     }

@@ -18,14 +18,20 @@ public final class ProviderGate {
     private final Map<String, Limits> limits = new ConcurrentHashMap<>();
 
     public ProviderGate(Map<String, ProviderConfig> providers) {
-        providers.forEach((name, p) -> limits.put(name, new Limits(new Semaphore(p.concurrency()),
-                new AtomicInteger(), new AtomicInteger(), p.bufferSize())));
+        providers.forEach((name, p) -> limits.put(
+                name,
+                new Limits(new Semaphore(p.concurrency()), new AtomicInteger(), new AtomicInteger(), p.bufferSize())));
     }
 
     private Limits of(String provider) {
         // unknown providers never get a call (they fail without one), but keep the bookkeeping total
-        return limits.computeIfAbsent(provider, p -> new Limits(new Semaphore(ProviderConfig.DEFAULT_CONCURRENCY),
-                new AtomicInteger(), new AtomicInteger(), ProviderConfig.DEFAULT_BUFFER_SIZE));
+        return limits.computeIfAbsent(
+                provider,
+                p -> new Limits(
+                        new Semaphore(ProviderConfig.DEFAULT_CONCURRENCY),
+                        new AtomicInteger(),
+                        new AtomicInteger(),
+                        ProviderConfig.DEFAULT_BUFFER_SIZE));
     }
 
     boolean tryAcquire(String provider) {

@@ -20,16 +20,36 @@ final class Records {
     private Records() {}
 
     /** One finished (or skipped) attempt, before it becomes a summary and an audit record. */
-    record Attempt(int hop, int number, String provider, String model, String keyName, long startedAt, long latencyMs,
-            OutcomeClass outcome, Integer httpStatus, String errorType, String errorCode, String errorMessage,
+    record Attempt(
+            int hop,
+            int number,
+            String provider,
+            String model,
+            String keyName,
+            long startedAt,
+            long latencyMs,
+            OutcomeClass outcome,
+            Integer httpStatus,
+            String errorType,
+            String errorCode,
+            String errorMessage,
             AttemptOutcome.Usage usage) {}
 
     static AttemptSummary summary(Attempt a, Decision decision, int generation) {
         return AttemptSummary.newBuilder()
-                .setHop(a.hop()).setAttempt(a.number()).setProvider(a.provider()).setModel(a.model())
-                .setKeyName(a.keyName()).setOutcome(a.outcome()).setHttpStatus(a.httpStatus())
-                .setErrorType(a.errorType()).setErrorCode(a.errorCode()).setErrorMessage(a.errorMessage())
-                .setStartedAt(Instant.ofEpochMilli(a.startedAt())).setLatencyMs(a.latencyMs()).setDecision(decision)
+                .setHop(a.hop())
+                .setAttempt(a.number())
+                .setProvider(a.provider())
+                .setModel(a.model())
+                .setKeyName(a.keyName())
+                .setOutcome(a.outcome())
+                .setHttpStatus(a.httpStatus())
+                .setErrorType(a.errorType())
+                .setErrorCode(a.errorCode())
+                .setErrorMessage(a.errorMessage())
+                .setStartedAt(Instant.ofEpochMilli(a.startedAt()))
+                .setLatencyMs(a.latencyMs())
+                .setDecision(decision)
                 .setReplayGeneration(generation)
                 .build();
     }
@@ -37,14 +57,27 @@ final class Records {
     static AttemptRecord audit(Job job, Attempt a, Decision decision) {
         AttemptOutcome.Usage u = a.usage() == null ? AttemptOutcome.Usage.NONE : a.usage();
         return AttemptRecord.newBuilder()
-                .setJobId(job.getJobId()).setHop(a.hop()).setAttempt(a.number())
-                .setProvider(a.provider()).setModel(a.model()).setKeyName(a.keyName())
-                .setStartedAt(Instant.ofEpochMilli(a.startedAt())).setEndedAt(Instant.ofEpochMilli(a.startedAt() + a.latencyMs())).setLatencyMs(a.latencyMs())
-                .setOutcome(a.outcome()).setHttpStatus(a.httpStatus()).setErrorType(a.errorType())
-                .setErrorCode(a.errorCode()).setErrorMessage(a.errorMessage())
-                .setPromptTokens(u.promptTokens()).setCompletionTokens(u.completionTokens())
-                .setTotalTokens(u.totalTokens()).setDecision(decision)
-                .setReplayGeneration(job.getReplayGeneration()).setTenant(job.getTenant()).setBatchId(job.getBatchId())
+                .setJobId(job.getJobId())
+                .setHop(a.hop())
+                .setAttempt(a.number())
+                .setProvider(a.provider())
+                .setModel(a.model())
+                .setKeyName(a.keyName())
+                .setStartedAt(Instant.ofEpochMilli(a.startedAt()))
+                .setEndedAt(Instant.ofEpochMilli(a.startedAt() + a.latencyMs()))
+                .setLatencyMs(a.latencyMs())
+                .setOutcome(a.outcome())
+                .setHttpStatus(a.httpStatus())
+                .setErrorType(a.errorType())
+                .setErrorCode(a.errorCode())
+                .setErrorMessage(a.errorMessage())
+                .setPromptTokens(u.promptTokens())
+                .setCompletionTokens(u.completionTokens())
+                .setTotalTokens(u.totalTokens())
+                .setDecision(decision)
+                .setReplayGeneration(job.getReplayGeneration())
+                .setTenant(job.getTenant())
+                .setBatchId(job.getBatchId())
                 .build();
     }
 
@@ -60,32 +93,54 @@ final class Records {
 
     static JobResult succeeded(Job job, String completionJson, int hop, long now) {
         var target = job.getChain().get(hop);
-        return base(job, now).setStatus(JobStatus.SUCCEEDED).setResponseJson(completionJson)
-                .setProvider(target.getProvider()).setModel(target.getModel()).setHop(hop).build();
+        return base(job, now)
+                .setStatus(JobStatus.SUCCEEDED)
+                .setResponseJson(completionJson)
+                .setProvider(target.getProvider())
+                .setModel(target.getModel())
+                .setHop(hop)
+                .build();
     }
 
     static JobResult failed(Job job, ErrorInfo error, long now) {
         var primary = job.getChain().get(0);
-        return base(job, now).setStatus(JobStatus.FAILED).setError(error)
-                .setProvider(primary.getProvider()).setModel(primary.getModel()).setHop(0).build();
+        return base(job, now)
+                .setStatus(JobStatus.FAILED)
+                .setError(error)
+                .setProvider(primary.getProvider())
+                .setModel(primary.getModel())
+                .setHop(0)
+                .build();
     }
 
     static FailedJob failedJob(Job job, String reason, ErrorInfo error, OutcomeClass finalOutcome, long now) {
         Job asSubmitted = Job.newBuilder(job).setHop(0).build();
-        return FailedJob.newBuilder().setJob(asSubmitted).setAttempts(job.getAttempts())
-                .setTerminalReason(reason).setFinalOutcome(finalOutcome).setError(error).setFailedAt(Instant.ofEpochMilli(now)).build();
+        return FailedJob.newBuilder()
+                .setJob(asSubmitted)
+                .setAttempts(job.getAttempts())
+                .setTerminalReason(reason)
+                .setFinalOutcome(finalOutcome)
+                .setError(error)
+                .setFailedAt(Instant.ofEpochMilli(now))
+                .build();
     }
 
     private static JobResult.Builder base(Job job, long now) {
         return JobResult.newBuilder()
-                .setJobId(job.getJobId()).setSubmittedAt(job.getSubmittedAt()).setCompletedAt(Instant.ofEpochMilli(now))
+                .setJobId(job.getJobId())
+                .setSubmittedAt(job.getSubmittedAt())
+                .setCompletedAt(Instant.ofEpochMilli(now))
                 .setTotalLatencyMs(Math.max(0, now - job.getSubmittedAt().toEpochMilli()))
                 // attempts lists every generation's tries; the count is this generation's
                 .setAttemptCount((int) job.getAttempts().stream()
-                        .filter(a -> a.getReplayGeneration() == job.getReplayGeneration()).count())
+                        .filter(a -> a.getReplayGeneration() == job.getReplayGeneration())
+                        .count())
                 .setAttempts(job.getAttempts())
-                .setReplayGeneration(job.getReplayGeneration()).setTenant(job.getTenant())
-                .setBatchId(job.getBatchId()).setCustomId(job.getCustomId()).setCallbackUrl(job.getCallbackUrl())
+                .setReplayGeneration(job.getReplayGeneration())
+                .setTenant(job.getTenant())
+                .setBatchId(job.getBatchId())
+                .setCustomId(job.getCustomId())
+                .setCallbackUrl(job.getCallbackUrl())
                 .setMetadata(job.getMetadata());
     }
 
@@ -110,16 +165,24 @@ final class Records {
                 }
             }
         }
-        return chosen == null ? fallback : error(chosen.getOutcome(), chosen.getHttpStatus(), chosen.getErrorType(),
-                chosen.getErrorCode(), chosen.getErrorMessage());
+        return chosen == null
+                ? fallback
+                : error(
+                        chosen.getOutcome(),
+                        chosen.getHttpStatus(),
+                        chosen.getErrorType(),
+                        chosen.getErrorCode(),
+                        chosen.getErrorMessage());
     }
 
     static ErrorInfo error(OutcomeClass outcome, Integer status, String type, String code, String message) {
         return ErrorInfo.newBuilder()
                 .setHttpStatus(status != null ? status : defaultStatus(outcome))
-                .setType(type != null ? type : defaultType(outcome)).setCode(code)
+                .setType(type != null ? type : defaultType(outcome))
+                .setCode(code)
                 .setMessage(message != null ? message : outcome.name().toLowerCase(java.util.Locale.ROOT))
-                .setOutcome(outcome).build();
+                .setOutcome(outcome)
+                .build();
     }
 
     static int defaultStatus(OutcomeClass c) {

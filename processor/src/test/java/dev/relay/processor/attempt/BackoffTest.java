@@ -15,7 +15,8 @@ class BackoffTest {
         assertThat(Backoff.ceilingMillis(4, 100, 1000)).isEqualTo(800);
         assertThat(Backoff.ceilingMillis(5, 100, 1000)).isEqualTo(1000);
         assertThat(Backoff.ceilingMillis(500, 100, 1000)).isEqualTo(1000);
-        assertThat(Backoff.ceilingMillis(63, Long.MAX_VALUE / 4, Long.MAX_VALUE / 2)).isEqualTo(Long.MAX_VALUE / 2);
+        assertThat(Backoff.ceilingMillis(63, Long.MAX_VALUE / 4, Long.MAX_VALUE / 2))
+                .isEqualTo(Long.MAX_VALUE / 2);
     }
 
     @Test
@@ -24,7 +25,8 @@ class BackoffTest {
         long min = Long.MAX_VALUE;
         long max = 0;
         for (int i = 0; i < 1000; i++) {
-            long ms = Backoff.jittered(3, Duration.ofMillis(100), Duration.ofSeconds(2), random).toMillis();
+            long ms = Backoff.jittered(3, Duration.ofMillis(100), Duration.ofSeconds(2), random)
+                    .toMillis();
             min = Math.min(min, ms);
             max = Math.max(max, ms);
         }
@@ -34,6 +36,7 @@ class BackoffTest {
 
     @Test
     void shouldBeZeroWhenInitialIsZero() {
-        assertThat(Backoff.jittered(3, Duration.ZERO, Duration.ZERO, new SplittableRandom(1))).isZero();
+        assertThat(Backoff.jittered(3, Duration.ZERO, Duration.ZERO, new SplittableRandom(1)))
+                .isZero();
     }
 }

@@ -60,12 +60,15 @@ class ClassifierTest {
 
     @Test
     void shouldClassifyTransportExceptionsEvenWhenWrapped() {
-        assertThat(Classifier.classify(new HttpTimeoutException("request timed out"))).isEqualTo(FailureClass.TIMEOUT);
+        assertThat(Classifier.classify(new HttpTimeoutException("request timed out")))
+                .isEqualTo(FailureClass.TIMEOUT);
         assertThat(Classifier.classify(new CompletionException(new HttpTimeoutException("t"))))
                 .isEqualTo(FailureClass.TIMEOUT);
-        assertThat(Classifier.classify(new HttpConnectTimeoutException("connect"))).isEqualTo(FailureClass.NETWORK);
+        assertThat(Classifier.classify(new HttpConnectTimeoutException("connect")))
+                .isEqualTo(FailureClass.NETWORK);
         assertThat(Classifier.classify(new ConnectException("refused"))).isEqualTo(FailureClass.NETWORK);
-        assertThat(Classifier.classify(new UnknownHostException("no.such.host"))).isEqualTo(FailureClass.NETWORK);
+        assertThat(Classifier.classify(new UnknownHostException("no.such.host")))
+                .isEqualTo(FailureClass.NETWORK);
         assertThat(Classifier.classify(new SSLHandshakeException("bad cert"))).isEqualTo(FailureClass.NETWORK);
         assertThat(Classifier.classify(new ExecutionException(new IOException("Connection reset"))))
                 .isEqualTo(FailureClass.NETWORK);
@@ -81,7 +84,8 @@ class ClassifierTest {
         // still transport failures, however they are wrapped
         assertThat(Classifier.classify(new UncheckedIOException(new IOException("Connection reset"))))
                 .isEqualTo(FailureClass.NETWORK);
-        assertThat(Classifier.classify(new RejectedExecutionException("shutting down"))).isEqualTo(FailureClass.NETWORK);
+        assertThat(Classifier.classify(new RejectedExecutionException("shutting down")))
+                .isEqualTo(FailureClass.NETWORK);
         assertThat(Classifier.classify(new CancellationException())).isEqualTo(FailureClass.TIMEOUT);
     }
 

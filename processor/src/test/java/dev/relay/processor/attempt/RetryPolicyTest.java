@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class RetryPolicyTest {
 
-    private static final NetworkConfig NET = new NetworkConfig(Optional.empty(), Duration.ofSeconds(30), 2,
-            Duration.ofMillis(100), Duration.ofMillis(1000), Map.of());
+    private static final NetworkConfig NET = new NetworkConfig(
+            Optional.empty(), Duration.ofSeconds(30), 2, Duration.ofMillis(100), Duration.ofMillis(1000), Map.of());
     private static final Verdict NEXT = new Verdict.NextHop();
     private static final Verdict EXHAUSTED = new Verdict.GiveUp("CHAIN_EXHAUSTED");
 
@@ -31,7 +31,8 @@ class RetryPolicyTest {
     }
 
     static RetryPolicy policy(String json) throws Exception {
-        return RetryPolicy.from(Node.root(new ObjectMapper().readTree(json), name -> Optional.empty()).get("fallback_policy"));
+        return RetryPolicy.from(Node.root(new ObjectMapper().readTree(json), name -> Optional.empty())
+                .get("fallback_policy"));
     }
 
     @Test
@@ -44,28 +45,34 @@ class RetryPolicyTest {
             assertThat(r.rotateKey()).isFalse();
             assertThat(r.delay()).isBetween(Duration.ofMillis(50), Duration.ofMillis(100));
         });
-        assertThat(second).isInstanceOfSatisfying(Verdict.RetrySame.class,
-                r -> assertThat(r.delay()).isBetween(Duration.ofMillis(100), Duration.ofMillis(200)));
+        assertThat(second)
+                .isInstanceOfSatisfying(
+                        Verdict.RetrySame.class,
+                        r -> assertThat(r.delay()).isBetween(Duration.ofMillis(100), Duration.ofMillis(200)));
         assertThat(third).isEqualTo(NEXT);
     }
 
     @Test
     void shouldRetryNetworkErrorsWithBackoff() {
         assertThat(defaults.decide(failure(FailureClass.NETWORK), 1, NET, true, false, random))
-                .isInstanceOfSatisfying(Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isFalse());
+                .isInstanceOfSatisfying(
+                        Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isFalse());
     }
 
     @Test
     void shouldGiveUpInsteadOfNextHopOnTheLastHop() {
-        assertThat(defaults.decide(failure(FailureClass.TRANSIENT), 3, NET, false, true, random)).isEqualTo(EXHAUSTED);
-        assertThat(defaults.decide(failure(FailureClass.TIMEOUT), 1, NET, false, true, random)).isEqualTo(EXHAUSTED);
+        assertThat(defaults.decide(failure(FailureClass.TRANSIENT), 3, NET, false, true, random))
+                .isEqualTo(EXHAUSTED);
+        assertThat(defaults.decide(failure(FailureClass.TIMEOUT), 1, NET, false, true, random))
+                .isEqualTo(EXHAUSTED);
     }
 
     @Test
     void shouldNotRetryTransientWhenMaxRetriesIsZero() {
-        NetworkConfig none = new NetworkConfig(Optional.empty(), Duration.ofSeconds(30), 0, Duration.ofMillis(100),
-                Duration.ofMillis(1000), Map.of());
-        assertThat(defaults.decide(failure(FailureClass.TRANSIENT), 1, none, false, false, random)).isEqualTo(NEXT);
+        NetworkConfig none = new NetworkConfig(
+                Optional.empty(), Duration.ofSeconds(30), 0, Duration.ofMillis(100), Duration.ofMillis(1000), Map.of());
+        assertThat(defaults.decide(failure(FailureClass.TRANSIENT), 1, none, false, false, random))
+                .isEqualTo(NEXT);
     }
 
     @Test
@@ -78,7 +85,8 @@ class RetryPolicyTest {
     @Test
     void shouldHonourAShortRetryAfterOnTransientFailures() {
         var f = failure(FailureClass.TRANSIENT).withRetryAfter(Duration.ofSeconds(3));
-        assertThat(defaults.decide(f, 1, NET, false, false, random)).isEqualTo(new Verdict.RetrySame(Duration.ofSeconds(3), false));
+        assertThat(defaults.decide(f, 1, NET, false, false, random))
+                .isEqualTo(new Verdict.RetrySame(Duration.ofSeconds(3), false));
     }
 
     @Test
@@ -90,18 +98,21 @@ class RetryPolicyTest {
     @Test
     void shouldRotateKeyAtOnceOnRateLimitWhenAnotherKeyExists() {
         var f = failure(FailureClass.RATE_LIMITED).withRetryAfter(Duration.ofSeconds(2));
-        assertThat(defaults.decide(f, 1, NET, true, false, random)).isEqualTo(new Verdict.RetrySame(Duration.ZERO, true));
+        assertThat(defaults.decide(f, 1, NET, true, false, random))
+                .isEqualTo(new Verdict.RetrySame(Duration.ZERO, true));
     }
 
     @Test
     void shouldWaitAShortRetryAfterOnRateLimitWithoutAnotherKey() {
         var f = failure(FailureClass.RATE_LIMITED).withRetryAfter(Duration.ofSeconds(2));
-        assertThat(defaults.decide(f, 1, NET, false, false, random)).isEqualTo(new Verdict.RetrySame(Duration.ofSeconds(2), false));
+        assertThat(defaults.decide(f, 1, NET, false, false, random))
+                .isEqualTo(new Verdict.RetrySame(Duration.ofSeconds(2), false));
     }
 
     @Test
     void shouldMoveOnFromRateLimitWithoutAnotherKeyAndWithoutRetryAfter() {
-        assertThat(defaults.decide(failure(FailureClass.RATE_LIMITED), 1, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(defaults.decide(failure(FailureClass.RATE_LIMITED), 1, NET, false, false, random))
+                .isEqualTo(NEXT);
     }
 
     @Test
@@ -112,13 +123,17 @@ class RetryPolicyTest {
 
     @Test
     void shouldStopRotatingKeysAfterMaxRetries() {
-        assertThat(defaults.decide(failure(FailureClass.RATE_LIMITED), 3, NET, true, false, random)).isEqualTo(NEXT);
+        assertThat(defaults.decide(failure(FailureClass.RATE_LIMITED), 3, NET, true, false, random))
+                .isEqualTo(NEXT);
     }
 
     @ParameterizedTest
-    @EnumSource(value = FailureClass.class, names = {"QUOTA", "AUTH"})
+    @EnumSource(
+            value = FailureClass.class,
+            names = {"QUOTA", "AUTH"})
     void shouldRotateKeyOnQuotaAndAuthOnlyWithAnotherKey(FailureClass c) {
-        assertThat(defaults.decide(failure(c), 1, NET, true, false, random)).isEqualTo(new Verdict.RetrySame(Duration.ZERO, true));
+        assertThat(defaults.decide(failure(c), 1, NET, true, false, random))
+                .isEqualTo(new Verdict.RetrySame(Duration.ZERO, true));
         assertThat(defaults.decide(failure(c), 1, NET, false, false, random)).isEqualTo(NEXT);
         // a Retry-After does not make a dead key or an empty balance usable again
         assertThat(defaults.decide(failure(c).withRetryAfter(Duration.ofSeconds(1)), 1, NET, false, false, random))
@@ -127,21 +142,26 @@ class RetryPolicyTest {
 
     @Test
     void shouldRetryTruncatedOnceWhateverMaxRetriesSays() {
-        NetworkConfig none = new NetworkConfig(Optional.empty(), Duration.ofSeconds(30), 0, Duration.ofMillis(100),
-                Duration.ofMillis(1000), Map.of());
+        NetworkConfig none = new NetworkConfig(
+                Optional.empty(), Duration.ofSeconds(30), 0, Duration.ofMillis(100), Duration.ofMillis(1000), Map.of());
         assertThat(defaults.decide(failure(FailureClass.TRUNCATED), 1, none, false, false, random))
                 .isInstanceOf(Verdict.RetrySame.class);
-        assertThat(defaults.decide(failure(FailureClass.TRUNCATED), 2, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(defaults.decide(failure(FailureClass.TRUNCATED), 2, NET, false, false, random))
+                .isEqualTo(NEXT);
     }
 
     @ParameterizedTest
-    @EnumSource(value = FailureClass.class, names = {"TIMEOUT", "MODEL_UNAVAILABLE", "CONTEXT_LENGTH"})
+    @EnumSource(
+            value = FailureClass.class,
+            names = {"TIMEOUT", "MODEL_UNAVAILABLE", "CONTEXT_LENGTH"})
     void shouldNeverRetryTheseOnTheSameTarget(FailureClass c) {
         assertThat(defaults.decide(failure(c), 1, NET, true, false, random)).isEqualTo(NEXT);
     }
 
     @ParameterizedTest
-    @EnumSource(value = FailureClass.class, names = {"INVALID_REQUEST", "DEADLINE"})
+    @EnumSource(
+            value = FailureClass.class,
+            names = {"INVALID_REQUEST", "DEADLINE"})
     void shouldGiveUpAtOnceOnCallerFaultAndDeadline(FailureClass c) {
         assertThat(defaults.decide(failure(c), 1, NET, true, false, random)).isEqualTo(new Verdict.GiveUp(c.name()));
         assertThat(defaults.policy(c).nextHop()).isFalse();
@@ -174,21 +194,32 @@ class RetryPolicyTest {
                     "timeout": {"retry_same": true, "max_retries": 1},
                     "RATE_LIMITED": {"rotate_key": false}}}}""");
 
-        assertThat(p.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(p.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, false, random))
+                .isEqualTo(NEXT);
         assertThat(p.policy(FailureClass.CONTENT_FILTERED).nextHop()).isTrue();
-        assertThat(p.decide(failure(FailureClass.TRANSIENT), 1, NET, false, false, random)).isEqualTo(NEXT);
-        assertThat(p.decide(failure(FailureClass.TIMEOUT), 1, NET, false, false, random)).isInstanceOf(Verdict.RetrySame.class);
-        assertThat(p.decide(failure(FailureClass.TIMEOUT), 2, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(p.decide(failure(FailureClass.TRANSIENT), 1, NET, false, false, random))
+                .isEqualTo(NEXT);
+        assertThat(p.decide(failure(FailureClass.TIMEOUT), 1, NET, false, false, random))
+                .isInstanceOf(Verdict.RetrySame.class);
+        assertThat(p.decide(failure(FailureClass.TIMEOUT), 2, NET, false, false, random))
+                .isEqualTo(NEXT);
         // rotate_key false: a rate limit backs off on the same key, honouring a Retry-After up to the new cap
-        assertThat(p.decide(failure(FailureClass.RATE_LIMITED).withRetryAfter(Duration.ofSeconds(8)), 1, NET, true,
-                false, random)).isEqualTo(new Verdict.RetrySame(Duration.ofSeconds(8), false));
+        assertThat(p.decide(
+                        failure(FailureClass.RATE_LIMITED).withRetryAfter(Duration.ofSeconds(8)),
+                        1,
+                        NET,
+                        true,
+                        false,
+                        random))
+                .isEqualTo(new Verdict.RetrySame(Duration.ofSeconds(8), false));
         assertThat(p.retryAfterCap()).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
     void shouldAcceptContentFilteredFallbackShorthand() throws Exception {
         RetryPolicy p = policy("{\"fallback_policy\": {\"content_filtered_fallback\": true}}");
-        assertThat(p.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(p.decide(failure(FailureClass.CONTENT_FILTERED), 1, NET, false, false, random))
+                .isEqualTo(NEXT);
     }
 
     @Test
@@ -223,7 +254,8 @@ class RetryPolicyTest {
 
     @Test
     void shouldRejectWrongTypesNamingThePath() {
-        assertThatThrownBy(() -> policy("{\"fallback_policy\": {\"classes\": {\"TRANSIENT\": {\"next_hop\": \"yes\"}}}}"))
+        assertThatThrownBy(
+                        () -> policy("{\"fallback_policy\": {\"classes\": {\"TRANSIENT\": {\"next_hop\": \"yes\"}}}}"))
                 .hasMessageStartingWith("fallback_policy.classes.TRANSIENT.next_hop: expected true or false");
         assertThatThrownBy(() -> policy("{\"fallback_policy\": {\"classes\": {\"TRANSIENT\": {\"max_retries\": 99}}}}"))
                 .hasMessageStartingWith("fallback_policy.classes.TRANSIENT.max_retries: must be between 0 and 20");
@@ -257,17 +289,21 @@ class RetryPolicyTest {
     @Test
     void shouldWaitTheBackoffWhenItIsLongerThanTheRetryAfter() {
         var f = failure(FailureClass.TRANSIENT).withRetryAfter(Duration.ofMillis(1));
-        assertThat(defaults.decide(f, 2, NET, false, false, random)).isInstanceOfSatisfying(Verdict.RetrySame.class,
-                r -> assertThat(r.delay()).isBetween(Duration.ofMillis(100), Duration.ofMillis(200)));
+        assertThat(defaults.decide(f, 2, NET, false, false, random))
+                .isInstanceOfSatisfying(
+                        Verdict.RetrySame.class,
+                        r -> assertThat(r.delay()).isBetween(Duration.ofMillis(100), Duration.ofMillis(200)));
     }
 
     @Test
     void shouldNeverUseAKeyThatFailedAuthAgainEvenWithoutKeyRotation() throws Exception {
         RetryPolicy p = policy("{\"fallback_policy\": {\"classes\": {\"AUTH\": {\"rotate_key\": false}}}}");
         assertThat(p.decide(failure(FailureClass.AUTH), 1, NET, true, false, random))
-                .isInstanceOfSatisfying(Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isTrue());
+                .isInstanceOfSatisfying(
+                        Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isTrue());
         assertThat(p.decide(failure(FailureClass.TRANSIENT), 1, NET, true, false, random))
-                .isInstanceOfSatisfying(Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isFalse());
+                .isInstanceOfSatisfying(
+                        Verdict.RetrySame.class, r -> assertThat(r.rotateKey()).isFalse());
     }
 
     @Test
@@ -281,7 +317,8 @@ class RetryPolicyTest {
     @Test
     void shouldKeepTheCallersFaultAsTheReasonWhenInvalidRequestsMayFallBack() throws Exception {
         RetryPolicy p = policy("{\"fallback_policy\": {\"classes\": {\"INVALID_REQUEST\": {\"next_hop\": true}}}}");
-        assertThat(p.decide(failure(FailureClass.INVALID_REQUEST), 1, NET, false, false, random)).isEqualTo(NEXT);
+        assertThat(p.decide(failure(FailureClass.INVALID_REQUEST), 1, NET, false, false, random))
+                .isEqualTo(NEXT);
         assertThat(p.decide(failure(FailureClass.INVALID_REQUEST), 1, NET, false, true, random))
                 .isEqualTo(new Verdict.GiveUp("INVALID_REQUEST"));
     }
@@ -304,7 +341,8 @@ class RetryPolicyTest {
     @Test
     void shouldLetFallbackPolicyFallBackOrRetryOnABug() throws Exception {
         RetryPolicy fallBack = policy("{\"fallback_policy\": {\"classes\": {\"INTERNAL\": {\"next_hop\": true}}}}");
-        assertThat(fallBack.decide(failure(FailureClass.INTERNAL), 1, NET, true, false, random)).isEqualTo(NEXT);
+        assertThat(fallBack.decide(failure(FailureClass.INTERNAL), 1, NET, true, false, random))
+                .isEqualTo(NEXT);
         RetryPolicy retry = policy("{\"fallback_policy\": {\"classes\": {\"internal\": {\"retry_same\": true, "
                 + "\"max_retries\": 1}}}}");
         assertThat(retry.decide(failure(FailureClass.INTERNAL), 1, NET, true, false, random))

@@ -22,11 +22,13 @@ class ExampleConfigTest {
         RelayConfig config = new ConfigLoader(name -> Optional.empty()).parse(Files.readString(example), "example");
 
         assertThat(RetryPolicy.from(config.fallbackPolicy())).isNotNull();
-        assertThat(FaultRules.from(config).isEmpty()).as("the example ships the mocker disabled").isTrue();
+        assertThat(FaultRules.from(config).isEmpty())
+                .as("the example ships the mocker disabled")
+                .isTrue();
 
         // the same rules, enabled: ~30 % of openai calls answer 429 RATE_LIMITED and may fall back
-        String enabled = Files.readString(example).replace("{\"name\": \"mocker\", \"enabled\": false",
-                "{\"name\": \"mocker\", \"enabled\": true");
+        String enabled = Files.readString(example)
+                .replace("{\"name\": \"mocker\", \"enabled\": false", "{\"name\": \"mocker\", \"enabled\": true");
         FaultRules rules = FaultRules.from(new ConfigLoader(name -> Optional.empty()).parse(enabled, "example"));
         SplittableRandom random = new SplittableRandom(11);
         int fired = 0;

@@ -56,8 +56,10 @@ class FaultInjectingProviderClientTest {
             calls.add(call);
             CompletableFuture<AttemptOutcome> f = new CompletableFuture<>();
             if (answer) {
-                f.complete(new AttemptOutcome.Success(JSON.createObjectNode().put("object", "chat.completion")
-                        .put("real", true), 200, AttemptOutcome.Usage.NONE));
+                f.complete(new AttemptOutcome.Success(
+                        JSON.createObjectNode().put("object", "chat.completion").put("real", true),
+                        200,
+                        AttemptOutcome.Usage.NONE));
             }
             futures.add(f);
             return f;
@@ -67,7 +69,8 @@ class FaultInjectingProviderClientTest {
     static ChatCall call(String model, String text, Duration timeout) {
         ObjectNode request = JSON.createObjectNode().put("model", model);
         request.putArray("messages").addObject().put("role", "user").put("content", text);
-        return new ChatCall("job-1", model, request, Optional.empty(), "k1", Instant.now().plus(timeout));
+        return new ChatCall(
+                "job-1", model, request, Optional.empty(), "k1", Instant.now().plus(timeout));
     }
 
     private FaultInjectingProviderClient client(String mockerConfig) {
@@ -79,9 +82,12 @@ class FaultInjectingProviderClientTest {
         var client = client("""
                 {"rules": [{"name": "r", "conditions": {"message_regex": "fail"},
                   "responses": [{"type": "error", "error": {"message": "x", "status_code": 500}}]}]}""");
-        AttemptOutcome o = client.call(call("gpt-4o", "hello", Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS);
-        assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Success.class,
-                s -> assertThat(s.completion().path("real").asBoolean()).isTrue());
+        AttemptOutcome o =
+                client.call(call("gpt-4o", "hello", Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS);
+        assertThat(o)
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Success.class,
+                        s -> assertThat(s.completion().path("real").asBoolean()).isTrue());
         assertThat(real.calls).hasSize(1);
         assertThat(client.name()).isEqualTo("openai");
     }
@@ -91,7 +97,8 @@ class FaultInjectingProviderClientTest {
         var client = client("""
                 {"rules": [{"name": "down", "responses": [{"type": "error", "allow_fallbacks": false,
                   "error": {"message": "Service Unavailable", "type": "server_error", "status_code": 503}}]}]}""");
-        AttemptOutcome o = client.call(call("gpt-4o", "hi", Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS);
+        AttemptOutcome o =
+                client.call(call("gpt-4o", "hi", Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS);
         assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class, f -> {
             assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT);
             assertThat(f.httpStatus()).hasValue(503);
@@ -114,12 +121,17 @@ class FaultInjectingProviderClientTest {
                 {"rules": [{"name": "slow-ok", "latency": {"type": "fixed", "min": "10m"},
                   "responses": [{"type": "success", "content": {"message": "canned"}}]}]}""");
         CompletableFuture<AttemptOutcome> f = client.call(call("gpt-4o", "hi", Duration.ofHours(1)));
-        assertThat(f).as("call() returns before the injected latency has passed").isNotDone();
+        assertThat(f)
+                .as("call() returns before the injected latency has passed")
+                .isNotDone();
         assertThat(((java.util.concurrent.Delayed) timer.getQueue().peek()).getDelay(TimeUnit.SECONDS))
                 .isBetween(590L, 600L);
         fireTimer();
         AttemptOutcome o = f.get(5, TimeUnit.SECONDS);
-        assertThat(((AttemptOutcome.Success) o).completion().at("/choices/0/message/content").asText())
+        assertThat(((AttemptOutcome.Success) o)
+                        .completion()
+                        .at("/choices/0/message/content")
+                        .asText())
                 .isEqualTo("canned");
         assertThat(real.calls).isEmpty();
     }
@@ -140,7 +152,8 @@ class FaultInjectingProviderClientTest {
         var client = client("""
                 {"rules": [{"name": "hang", "latency": {"type": "fixed", "min": "1h"},
                   "responses": [{"type": "success", "content": {"message": "too late"}}]}]}""");
-        AttemptOutcome o = client.call(call("gpt-4o", "hi", Duration.ofMillis(100))).get(5, TimeUnit.SECONDS);
+        AttemptOutcome o =
+                client.call(call("gpt-4o", "hi", Duration.ofMillis(100))).get(5, TimeUnit.SECONDS);
         assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class, f -> {
             assertThat(f.failureClass()).isEqualTo(FailureClass.TIMEOUT);
             assertThat(f.httpStatus()).isEmpty();
@@ -178,7 +191,8 @@ class FaultInjectingProviderClientTest {
                   "responses": [{"type": "error", "error": {"message": "x", "status_code": 500}}]}]}""");
         int failures = 0;
         for (int i = 0; i < 1000; i++) {
-            AttemptOutcome o = client.call(call("gpt-4o", "hi", Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS);
+            AttemptOutcome o =
+                    client.call(call("gpt-4o", "hi", Duration.ofSeconds(5))).get(5, TimeUnit.SECONDS);
             failures += o instanceof AttemptOutcome.Failure ? 1 : 0;
         }
         assertThat(failures + real.calls.size()).isEqualTo(1000);
@@ -189,9 +203,11 @@ class FaultInjectingProviderClientTest {
     void shouldFailTheCallInsteadOfThrowingWhenTheTimerIsShutDown() {
         ScheduledExecutorService stopped = Executors.newSingleThreadScheduledExecutor();
         stopped.shutdown();
-        var client = new FaultInjectingProviderClient(real, rules(
-                "{\"rules\": [{\"name\": \"lag\", \"latency\": {\"type\": \"fixed\", \"min\": \"10ms\"}}]}"),
-                new SplittableRandom(1), stopped);
+        var client = new FaultInjectingProviderClient(
+                real,
+                rules("{\"rules\": [{\"name\": \"lag\", \"latency\": {\"type\": \"fixed\", \"min\": \"10ms\"}}]}"),
+                new SplittableRandom(1),
+                stopped);
         assertThat(client.call(call("gpt-4o", "hi", Duration.ofSeconds(5)))).isCompletedExceptionally();
     }
 }

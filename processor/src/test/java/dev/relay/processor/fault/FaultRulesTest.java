@@ -26,7 +26,8 @@ class FaultRulesTest {
 
     @Test
     void shouldInjectTheSeedArticlesRateLimitRule() {
-        Fault fault = rules(RATE_LIMIT_RULE).match("openai", "gpt-4o-mini", "What is the capital of France?", random)
+        Fault fault = rules(RATE_LIMIT_RULE)
+                .match("openai", "gpt-4o-mini", "What is the capital of France?", random)
                 .orElseThrow();
 
         assertThat(fault.ruleName()).isEqualTo("openai-rate-limit");
@@ -43,7 +44,8 @@ class FaultRulesTest {
 
     @Test
     void shouldNotMatchOtherProviders() {
-        assertThat(rules(RATE_LIMIT_RULE).match("anthropic", "claude", "hi", random)).isEmpty();
+        assertThat(rules(RATE_LIMIT_RULE).match("anthropic", "claude", "hi", random))
+                .isEmpty();
     }
 
     @Test
@@ -56,10 +58,10 @@ class FaultRulesTest {
                   {"name": "bad", "conditions": {"models": ["o3"]}, "priority": 5, "responses": [
                   {"type": "error", "allow_fallbacks": false, "error": {"message": "nope", "status_code": 400}}]}]}""");
 
-        assertThat(failure(r.match("openai", "gpt-4o-mini", "", random))).returns(FailureClass.TRANSIENT,
-                AttemptOutcome.Failure::failureClass);
-        assertThat(failure(r.match("openai", "gpt-4o", "", random))).returns(FailureClass.QUOTA,
-                AttemptOutcome.Failure::failureClass);
+        assertThat(failure(r.match("openai", "gpt-4o-mini", "", random)))
+                .returns(FailureClass.TRANSIENT, AttemptOutcome.Failure::failureClass);
+        assertThat(failure(r.match("openai", "gpt-4o", "", random)))
+                .returns(FailureClass.QUOTA, AttemptOutcome.Failure::failureClass);
         AttemptOutcome.Failure bad = failure(r.match("openai", "o3", "", random));
         assertThat(bad.failureClass()).isEqualTo(FailureClass.INVALID_REQUEST);
         assertThat(bad.allowFallbacks()).isFalse();
@@ -81,7 +83,9 @@ class FaultRulesTest {
                   "usage": {"prompt_tokens": 3, "completion_tokens": 4}}}]}]}""");
 
         var success = (AttemptOutcome.Success) r.match("anthropic", "claude-3-5-haiku", "hi", random)
-                .orElseThrow().outcome().orElseThrow();
+                .orElseThrow()
+                .outcome()
+                .orElseThrow();
 
         var c = success.completion();
         assertThat(c.path("object").asText()).isEqualTo("chat.completion");
@@ -89,7 +93,8 @@ class FaultRulesTest {
         assertThat(c.path("model").asText()).isEqualTo("claude-3-5-haiku");
         assertThat(c.path("created").asLong()).isPositive();
         assertThat(c.at("/choices/0/message/role").asText()).isEqualTo("assistant");
-        assertThat(c.at("/choices/0/message/content").asText()).isEqualTo("Hello from anthropic using claude-3-5-haiku");
+        assertThat(c.at("/choices/0/message/content").asText())
+                .isEqualTo("Hello from anthropic using claude-3-5-haiku");
         assertThat(c.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
         assertThat(c.at("/usage/total_tokens").asInt()).isEqualTo(7);
         assertThat(success.httpStatus()).isEqualTo(200);
@@ -100,12 +105,18 @@ class FaultRulesTest {
     void shouldAcceptPlainStringContentAndModelOverride() {
         var s = (AttemptOutcome.Success) rules("""
                 {"rules": [{"name": "ok", "responses": [{"type": "success", "content": "canned"}]}]}""")
-                .match("mock", "echo", "", random).orElseThrow().outcome().orElseThrow();
+                .match("mock", "echo", "", random)
+                .orElseThrow()
+                .outcome()
+                .orElseThrow();
         assertThat(s.completion().at("/choices/0/message/content").asText()).isEqualTo("canned");
         var t = (AttemptOutcome.Success) rules("""
                 {"rules": [{"name": "ok", "responses": [{"type": "success",
                    "content": {"message": "x", "model": "fake-model", "finish_reason": "length"}}]}]}""")
-                .match("mock", "echo", "", random).orElseThrow().outcome().orElseThrow();
+                .match("mock", "echo", "", random)
+                .orElseThrow()
+                .outcome()
+                .orElseThrow();
         assertThat(t.completion().path("model").asText()).isEqualTo("fake-model");
         assertThat(t.completion().at("/choices/0/finish_reason").asText()).isEqualTo("length");
     }
@@ -131,7 +142,10 @@ class FaultRulesTest {
                 {"rules": [
                   {"name": "first", "responses": [{"type": "error", "error": {"message": "a", "status_code": 500}}]},
                   {"name": "second", "responses": [{"type": "error", "error": {"message": "b", "status_code": 500}}]}]}""");
-        assertThat(r.match("openai", "m", "", random)).get().extracting(Fault::ruleName).isEqualTo("first");
+        assertThat(r.match("openai", "m", "", random))
+                .get()
+                .extracting(Fault::ruleName)
+                .isEqualTo("first");
     }
 
     @Test
@@ -157,7 +171,8 @@ class FaultRulesTest {
         Map<String, Integer> counts = new HashMap<>();
         int n = 20_000;
         for (int i = 0; i < n; i++) {
-            AttemptOutcome o = r.match("openai", "m", "", random).orElseThrow().outcome().orElseThrow();
+            AttemptOutcome o =
+                    r.match("openai", "m", "", random).orElseThrow().outcome().orElseThrow();
             String key = o instanceof AttemptOutcome.Failure f ? f.message() : "ok";
             counts.merge(key, 1, Integer::sum);
         }
@@ -203,14 +218,14 @@ class FaultRulesTest {
         }
         assertThat(min).isBetween(Duration.ofSeconds(1), Duration.ofMillis(1050));
         assertThat(max).isBetween(Duration.ofMillis(1950), Duration.ofSeconds(2));
-        assertThat(r.match("anthropic", "m", "", random).orElseThrow().latency()).isEqualTo(Duration.ofMillis(250));
+        assertThat(r.match("anthropic", "m", "", random).orElseThrow().latency())
+                .isEqualTo(Duration.ofMillis(250));
     }
 
     @Test
     void shouldSupportLatencyOnlyRules() {
         Fault f = rules("""
-                {"rules": [{"name": "slow", "latency": {"type": "fixed", "min": "3s"}}]}""")
-                .match("openai", "m", "", random).orElseThrow();
+                {"rules": [{"name": "slow", "latency": {"type": "fixed", "min": "3s"}}]}""").match("openai", "m", "", random).orElseThrow();
         assertThat(f.latency()).isEqualTo(Duration.ofSeconds(3));
         assertThat(f.outcome()).isEmpty();
     }
@@ -237,7 +252,8 @@ class FaultRulesTest {
         FaultRules ok = rules("""
                 {"default_behavior": "success", "rules": [{"name": "r", "conditions": {"providers": ["anthropic"]},
                   "responses": [{"type": "error", "error": {"message": "a", "status_code": 500}}]}]}""");
-        assertThat(ok.match("openai", "m", "", random).orElseThrow().outcome()).get()
+        assertThat(ok.match("openai", "m", "", random).orElseThrow().outcome())
+                .get()
                 .isInstanceOf(AttemptOutcome.Success.class);
         FaultRules pass = rules("""
                 {"default_behavior": "passthrough", "rules": [{"name": "r", "conditions": {"providers": ["anthropic"]},
@@ -248,7 +264,10 @@ class FaultRulesTest {
     @Test
     void shouldMockEverythingWhenEnabledWithoutRulesAsBifrostDoes() {
         FaultRules r = rules("{}");
-        var s = (AttemptOutcome.Success) r.match("openai", "gpt-4o", "hi", random).orElseThrow().outcome().orElseThrow();
+        var s = (AttemptOutcome.Success) r.match("openai", "gpt-4o", "hi", random)
+                .orElseThrow()
+                .outcome()
+                .orElseThrow();
         assertThat(s.completion().at("/choices/0/message/content").asText())
                 .isEqualTo(MockerConfigReader.DEFAULT_RULE_MESSAGE);
     }
@@ -258,12 +277,10 @@ class FaultRulesTest {
         assertThat(FaultRules.from(MockerConfigs.withPlugins("[]")).isEmpty()).isTrue();
         assertThat(FaultRules.from(MockerConfigs.withPlugins("""
                 [{"name": "mocker", "enabled": false, "config": {"rules": [{"name": "r",
-                  "responses": [{"type": "error", "error": {"message": "a", "status_code": 500}}]}]}}]""")).isEmpty())
-                .isTrue();
+                  "responses": [{"type": "error", "error": {"message": "a", "status_code": 500}}]}]}}]""")).isEmpty()).isTrue();
         assertThat(rules("""
                 {"enabled": false, "rules": [{"name": "r",
-                  "responses": [{"type": "error", "error": {"message": "a", "status_code": 500}}]}]}""").isEmpty())
-                .isTrue();
+                  "responses": [{"type": "error", "error": {"message": "a", "status_code": 500}}]}]}""").isEmpty()).isTrue();
         assertThat(FaultRules.none().match("openai", "m", "", random)).isEmpty();
     }
 

@@ -34,7 +34,13 @@ class MockerWithMockProviderTest {
     private static ChatCall call(String text) {
         ObjectNode request = new ObjectMapper().createObjectNode().put("model", "echo");
         request.putArray("messages").addObject().put("role", "user").put("content", text);
-        return new ChatCall("job-7", "echo", request, Optional.empty(), "none", Instant.now().plusSeconds(30));
+        return new ChatCall(
+                "job-7",
+                "echo",
+                request,
+                Optional.empty(),
+                "none",
+                Instant.now().plusSeconds(30));
     }
 
     @Test
@@ -43,25 +49,41 @@ class MockerWithMockProviderTest {
                 {"rules": [{"name": "mock-down", "conditions": {"providers": ["mock"], "message_regex": "^fail"},
                   "responses": [{"type": "error", "error": {"message": "upstream down", "status_code": 502}}]}]}""");
         ProviderClient client = FaultInjectingProviderClient.wrap(
-                ProviderClients.create(config.provider("mock").orElseThrow()), FaultRules.from(config),
-                new SplittableRandom(1), timer, meters);
+                ProviderClients.create(config.provider("mock").orElseThrow()),
+                FaultRules.from(config),
+                new SplittableRandom(1),
+                timer,
+                meters);
 
         AttemptOutcome failed = client.call(call("fail this one")).get(5, TimeUnit.SECONDS);
         AttemptOutcome echoed = client.call(call("hello relay")).get(5, TimeUnit.SECONDS);
 
-        assertThat(failed).isInstanceOfSatisfying(AttemptOutcome.Failure.class,
-                f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT));
-        assertThat(echoed).isInstanceOfSatisfying(AttemptOutcome.Success.class,
-                s -> assertThat(s.completion().at("/choices/0/message/content").asText()).contains("hello relay"));
-        assertThat(meters.get(FaultInjectingProviderClient.INJECTED_COUNTER).tag("provider", "mock")
-                .tag("rule", "mock-down").tag("kind", "error").counter().count()).isEqualTo(1.0);
+        assertThat(failed)
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Failure.class,
+                        f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT));
+        assertThat(echoed)
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Success.class,
+                        s -> assertThat(s.completion()
+                                        .at("/choices/0/message/content")
+                                        .asText())
+                                .contains("hello relay"));
+        assertThat(meters.get(FaultInjectingProviderClient.INJECTED_COUNTER)
+                        .tag("provider", "mock")
+                        .tag("rule", "mock-down")
+                        .tag("kind", "error")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
     void shouldNotWrapWhenThereAreNoRules() {
         RelayConfig config = MockerConfigs.withPlugins("[]");
         ProviderClient real = ProviderClients.create(config.provider("mock").orElseThrow());
-        assertThat(FaultInjectingProviderClient.wrap(real, FaultRules.from(config), new SplittableRandom(1), timer, meters))
+        assertThat(FaultInjectingProviderClient.wrap(
+                        real, FaultRules.from(config), new SplittableRandom(1), timer, meters))
                 .isSameAs(real);
     }
 }

@@ -50,7 +50,8 @@ class OutageRehearsalTest {
     record Healthy(String name) implements ProviderClient {
         @Override
         public CompletableFuture<AttemptOutcome> call(ChatCall call) {
-            ObjectNode c = JSON.createObjectNode().put("object", "chat.completion").put("served_by", name);
+            ObjectNode c =
+                    JSON.createObjectNode().put("object", "chat.completion").put("served_by", name);
             return CompletableFuture.completedFuture(new AttemptOutcome.Success(c, 200, AttemptOutcome.Usage.NONE));
         }
     }
@@ -106,8 +107,8 @@ class OutageRehearsalTest {
                     breakers.onFailure(provider, "m", f.failureClass(), Duration.ofMillis(5));
                     Set<String> others = new HashSet<>(excluded);
                     others.add(key);
-                    Verdict v = policy.decide(f, attempt, pc.network(), KeySelector.hasUsableKey(pc, "m", others), last,
-                            random);
+                    Verdict v = policy.decide(
+                            f, attempt, pc.network(), KeySelector.hasUsableKey(pc, "m", others), last, random);
                     if (v instanceof Verdict.GiveUp) {
                         return new Result(false, hop, primaryAttempts, primaryError);
                     }
@@ -126,7 +127,8 @@ class OutageRehearsalTest {
     private static ChatCall call() {
         ObjectNode request = JSON.createObjectNode().put("model", "m");
         request.putArray("messages").addObject().put("role", "user").put("content", "What is the capital of France?");
-        return new ChatCall("job", "m", request, Optional.empty(), "main", Instant.now().plusSeconds(30));
+        return new ChatCall(
+                "job", "m", request, Optional.empty(), "main", Instant.now().plusSeconds(30));
     }
 
     private static final String BROWNOUT = """
@@ -147,16 +149,20 @@ class OutageRehearsalTest {
         assertThat(results).allMatch(Result::ok);
         // each job gets at most 2 attempts on openai (max_retries 1); it falls back only after both failed
         assertThat(results).allMatch(r -> r.primaryAttempts() >= 1 && r.primaryAttempts() <= 2);
-        assertThat(results).filteredOn(r -> r.fallbackIndex() == 1)
+        assertThat(results)
+                .filteredOn(r -> r.fallbackIndex() == 1)
                 .allMatch(r -> r.primaryAttempts() == 2 && r.primaryError() != null);
         long fellBack = results.stream().filter(r -> r.fallbackIndex() == 1).count();
-        assertThat(fellBack).as("about 0.3 * 0.3 of the jobs fail twice on openai").isBetween(60L, 130L);
+        assertThat(fellBack)
+                .as("about 0.3 * 0.3 of the jobs fail twice on openai")
+                .isBetween(60L, 130L);
         assertThat(chain.breakers.state("openai", "m")).isEqualTo("CLOSED");
     }
 
     @Test
     void shouldOpenTheBreakerInAFullOutageSoJobsSkipThePrimary() throws Exception {
-        Chain chain = new Chain(BROWNOUT.formatted("1.0"),
+        Chain chain = new Chain(
+                BROWNOUT.formatted("1.0"),
                 "{\"minimum_calls\": 10, \"sliding_window_size\": 20, \"wait_in_open\": \"1h\"}");
         List<Result> results = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -166,7 +172,9 @@ class OutageRehearsalTest {
         assertThat(results).allMatch(r -> r.ok() && r.fallbackIndex() == 1);
         assertThat(chain.breakers.state("openai", "m")).isEqualTo("OPEN");
         int openaiCalls = results.stream().mapToInt(Result::primaryAttempts).sum();
-        assertThat(openaiCalls).as("the outage costs about minimum_calls attempts, not 2 per job").isLessThanOrEqualTo(11);
+        assertThat(openaiCalls)
+                .as("the outage costs about minimum_calls attempts, not 2 per job")
+                .isLessThanOrEqualTo(11);
         assertThat(results.subList(10, 200)).allMatch(r -> r.primaryAttempts() == 0);
     }
 
@@ -175,8 +183,7 @@ class OutageRehearsalTest {
         Chain chain = new Chain("""
                 {"rules": [{"name": "hard-fail", "conditions": {"providers": ["openai"]},
                   "responses": [{"type": "error", "allow_fallbacks": false,
-                    "error": {"message": "Service unavailable", "type": "server_error", "status_code": 503}}]}]}""",
-                "{}");
+                    "error": {"message": "Service unavailable", "type": "server_error", "status_code": 503}}]}]}""", "{}");
         Result r = chain.run(List.of("openai", "anthropic"));
 
         assertThat(r.ok()).isFalse();

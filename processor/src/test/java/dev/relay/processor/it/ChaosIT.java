@@ -38,6 +38,7 @@ class ChaosIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final int JOBS = 1000;
 
     @TempDir
@@ -71,18 +72,21 @@ class ChaosIT {
                     "fallback": {"type": "openai", "keys": [{"name": "f1", "value": "sk-f"}],
                                  "network_config": {"base_url": "%s"}}
                     """.formatted(primary.baseUrl(), fallback.baseUrl());
-            var config = RelayIt.config(RelayIt.configJson(STACK.bootstrapServers(), STACK.registryUrl(), topics,
-                    RelayIt.appId(), stateDir, providers, ""));
+            var config = RelayIt.config(RelayIt.configJson(
+                    STACK.bootstrapServers(), STACK.registryUrl(), topics, RelayIt.appId(), stateDir, providers, ""));
             try (RelayProcessor processor = RelayProcessor.start(config)) {
                 List<Job> jobs = IntStream.range(0, JOBS)
-                        .mapToObj(i -> RelayIt.job("chaos-" + i, List.of("primary/gpt-p", "fallback/gpt-f"))).toList();
+                        .mapToObj(i -> RelayIt.job("chaos-" + i, List.of("primary/gpt-p", "fallback/gpt-f")))
+                        .toList();
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
 
-                List<JobResult> results = RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS,
-                        Duration.ofSeconds(60));
+                List<JobResult> results =
+                        RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS, Duration.ofSeconds(60));
                 List<AttemptRecord> audit = RelayIt.attempts(STACK.bootstrapServers(), serdes, topics, JOBS);
 
-                assertThat(results).as(() -> missing(jobs, results, audit, primary, fallback)).hasSize(JOBS);
+                assertThat(results)
+                        .as(() -> missing(jobs, results, audit, primary, fallback))
+                        .hasSize(JOBS);
                 assertThat(results.stream().map(JobResult::getJobId).distinct()).hasSize(JOBS);
                 assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
 
@@ -91,23 +95,34 @@ class ChaosIT {
                 int fellBack = 0;
                 for (JobResult r : results) {
                     String id = r.getJobId();
-                    List<String> fromResult = r.getAttempts().stream().map(ChaosIT::describe).toList();
+                    List<String> fromResult =
+                            r.getAttempts().stream().map(ChaosIT::describe).toList();
                     List<String> fromAudit = auditByJob.getOrDefault(id, List.of()).stream()
-                            .map(ChaosIT::describe).toList();
+                            .map(ChaosIT::describe)
+                            .toList();
                     assertThat(fromAudit).as("audit of %s", id).containsExactlyInAnyOrderElementsOf(fromResult);
 
-                    List<AttemptSummary> onPrimary = r.getAttempts().stream().filter(a -> a.getHop() == 0).toList();
+                    List<AttemptSummary> onPrimary = r.getAttempts().stream()
+                            .filter(a -> a.getHop() == 0)
+                            .toList();
                     boolean primaryFailed = onPrimary.stream().noneMatch(a -> a.getOutcome() == OutcomeClass.SUCCESS);
                     assertThat(r.getHop()).as("hop of %s", id).isEqualTo(primaryFailed ? 1 : 0);
-                    assertThat(fallback.requestsFor(id)).as("fallback calls for %s", id).isEqualTo(primaryFailed ? 1 : 0);
-                    assertThat(primary.requestsFor(id)).as("primary calls for %s", id).isEqualTo(onPrimary.size());
+                    assertThat(fallback.requestsFor(id))
+                            .as("fallback calls for %s", id)
+                            .isEqualTo(primaryFailed ? 1 : 0);
+                    assertThat(primary.requestsFor(id))
+                            .as("primary calls for %s", id)
+                            .isEqualTo(onPrimary.size());
                     if (primaryFailed) {
                         fellBack++;
                     }
                 }
-                long failedCalls = primary.requests().stream().filter(c -> c.status() != 200).count();
-                System.out.printf("chaos: %d jobs, %d primary calls (%d failed), %d fell back%n", JOBS,
-                        primary.requests().size(), failedCalls, fellBack);
+                long failedCalls = primary.requests().stream()
+                        .filter(c -> c.status() != 200)
+                        .count();
+                System.out.printf(
+                        "chaos: %d jobs, %d primary calls (%d failed), %d fell back%n",
+                        JOBS, primary.requests().size(), failedCalls, fellBack);
                 assertThat(failedCalls).isGreaterThan(200);
                 assertThat(fellBack).isPositive();
             }
@@ -115,16 +130,31 @@ class ChaosIT {
     }
 
     /** What the test saw of the jobs without a result, so a failure says where they stopped. */
-    private static String missing(List<Job> jobs, List<JobResult> results, List<AttemptRecord> audit,
-            FakeProvider primary, FakeProvider fallback) {
+    private static String missing(
+            List<Job> jobs,
+            List<JobResult> results,
+            List<AttemptRecord> audit,
+            FakeProvider primary,
+            FakeProvider fallback) {
         var done = results.stream().map(JobResult::getJobId).collect(Collectors.toSet());
-        List<String> lost = jobs.stream().map(Job::getJobId).filter(id -> !done.contains(id)).toList();
+        List<String> lost = jobs.stream()
+                .map(Job::getJobId)
+                .filter(id -> !done.contains(id))
+                .toList();
         StringBuilder sb = new StringBuilder(lost.size() + " jobs without a result");
         for (String id : lost.subList(0, Math.min(10, lost.size()))) {
-            List<String> attempts = audit.stream().filter(a -> a.getJobId().toString().equals(id))
-                    .map(ChaosIT::describe).toList();
-            sb.append("\n  ").append(id).append(": primary calls ").append(primary.requestsFor(id))
-                    .append(", fallback calls ").append(fallback.requestsFor(id)).append(", audit ").append(attempts);
+            List<String> attempts = audit.stream()
+                    .filter(a -> a.getJobId().toString().equals(id))
+                    .map(ChaosIT::describe)
+                    .toList();
+            sb.append("\n  ")
+                    .append(id)
+                    .append(": primary calls ")
+                    .append(primary.requestsFor(id))
+                    .append(", fallback calls ")
+                    .append(fallback.requestsFor(id))
+                    .append(", audit ")
+                    .append(attempts);
         }
         if (!lost.isEmpty()) { // where the processor's threads are, in case one is stuck
             Thread.getAllStackTraces().forEach((t, stack) -> {

@@ -33,10 +33,12 @@ class CrashIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final int JOBS = 1000;
 
     /** Under target/ so the child processors' logs stay for a look after a failure. */
-    private final Path dir = Path.of("target", "crash-it", java.util.UUID.randomUUID().toString().substring(0, 8))
+    private final Path dir = Path.of(
+                    "target", "crash-it", java.util.UUID.randomUUID().toString().substring(0, 8))
             .toAbsolutePath();
 
     @Test
@@ -51,14 +53,23 @@ class CrashIT {
                              "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8}}
                     """.formatted(slow.baseUrl());
             Path config = dir.resolve("config.json");
-            Files.writeString(config, RelayIt.configJson(STACK.bootstrapServers(), STACK.registryUrl(), topics,
-                    RelayIt.appId(), dir.resolve("state"), providers, ""));
+            Files.writeString(
+                    config,
+                    RelayIt.configJson(
+                            STACK.bootstrapServers(),
+                            STACK.registryUrl(),
+                            topics,
+                            RelayIt.appId(),
+                            dir.resolve("state"),
+                            providers,
+                            ""));
 
             Process first = launch(config, dir.resolve("first.log"));
             try {
                 awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
                 List<Job> jobs = IntStream.range(0, JOBS)
-                        .mapToObj(i -> RelayIt.job("crash-" + i, List.of("slow/gpt-s"))).toList();
+                        .mapToObj(i -> RelayIt.job("crash-" + i, List.of("slow/gpt-s")))
+                        .toList();
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (slow.concurrent() < 500 && System.nanoTime() < until) {
@@ -74,18 +85,27 @@ class CrashIT {
                 try {
                     long startedAt = System.nanoTime();
                     awaitLine(dir.resolve("second.log"), "-> RUNNING", Duration.ofSeconds(30));
-                    long toRunning = Duration.ofNanos(System.nanoTime() - startedAt).toMillis();
+                    long toRunning =
+                            Duration.ofNanos(System.nanoTime() - startedAt).toMillis();
                     long fromStart = between(dir.resolve("second.log"), "starting:", "-> RUNNING");
 
-                    List<JobResult> results = RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS,
-                            Duration.ofSeconds(60));
-                    long allDone = Duration.ofNanos(System.nanoTime() - killedAt).toMillis();
-                    Map<String, Long> perJob = results.stream()
-                            .collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
-                    System.out.printf("crash: %d in flight at kill; restarted processor RUNNING %d ms after launch"
-                            + " (%d ms after RelayProcessor.start); all %d results %d ms after the kill; %d provider"
-                            + " calls for %d jobs%n", inFlightAtKill, toRunning, fromStart, perJob.size(), allDone,
-                            slow.requests().size(), JOBS);
+                    List<JobResult> results =
+                            RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS, Duration.ofSeconds(60));
+                    long allDone =
+                            Duration.ofNanos(System.nanoTime() - killedAt).toMillis();
+                    Map<String, Long> perJob =
+                            results.stream().collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
+                    System.out.printf(
+                            "crash: %d in flight at kill; restarted processor RUNNING %d ms after launch"
+                                    + " (%d ms after RelayProcessor.start); all %d results %d ms after the kill; %d provider"
+                                    + " calls for %d jobs%n",
+                            inFlightAtKill,
+                            toRunning,
+                            fromStart,
+                            perJob.size(),
+                            allDone,
+                            slow.requests().size(),
+                            JOBS);
                     assertThat(perJob).hasSize(JOBS);
                     assertThat(perJob.values()).allMatch(n -> n == 1);
                     // the target is 10 s (static membership; about 4 s on an idle box). This box is shared by several
@@ -103,10 +123,18 @@ class CrashIT {
 
     static Process launch(Path config, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), ProcessorMain.class.getName(), "--config",
-                config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(
+                        java,
+                        "-Xmx512m",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ProcessorMain.class.getName(),
+                        "--config",
+                        config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     static void awaitLine(Path log, String needle, Duration timeout) throws Exception {
@@ -129,7 +157,9 @@ class CrashIT {
 
     private static long millis(List<String> lines, String from, String needle) {
         var time = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
-        return lines.stream().filter(l -> l.contains(needle)).findFirst()
+        return lines.stream()
+                .filter(l -> l.contains(needle))
+                .findFirst()
                 .map(l -> java.time.LocalTime.parse(l.substring(0, 12), time).toNanoOfDay() / 1_000_000)
                 .orElseThrow(() -> new AssertionError("no line with " + needle));
     }

@@ -53,10 +53,11 @@ class FlappingPrimaryIT {
     static final RelayStackExtension STACK = new RelayStackExtension();
 
     private static final Duration RETURN_LIMIT = Duration.ofSeconds(30);
-    private static final Duration OUTAGE = Duration.parse("PT" + System.getProperty("flap.outage", "4s").toUpperCase());
+    private static final Duration OUTAGE =
+            Duration.parse("PT" + System.getProperty("flap.outage", "4s").toUpperCase());
     private static final Duration INTERVAL = Duration.ofMillis(Long.getLong("flap.intervalMs", 100));
-    private static final String BREAKER = System.getProperty("flap.breaker",
-            "{\"sliding_window_size\": 10, \"minimum_calls\": 4, \"wait_in_open\": \"1s\"}");
+    private static final String BREAKER = System.getProperty(
+            "flap.breaker", "{\"sliding_window_size\": 10, \"minimum_calls\": 4, \"wait_in_open\": \"1s\"}");
 
     @TempDir
     Path stateDir;
@@ -81,12 +82,21 @@ class FlappingPrimaryIT {
                              "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 5,
                                                 "max_retries": 2, "retry_backoff_initial": 20, "retry_backoff_max": 100}}
                     """.formatted(fake.baseUrl());
-            var config = RelayIt.config(RelayIt.configJson(STACK.bootstrapServers(), STACK.registryUrl(), topics,
-                    RelayIt.appId(), stateDir, providers, "", BREAKER));
+            var config = RelayIt.config(RelayIt.configJson(
+                    STACK.bootstrapServers(),
+                    STACK.registryUrl(),
+                    topics,
+                    RelayIt.appId(),
+                    stateDir,
+                    providers,
+                    "",
+                    BREAKER));
             List<Sent> sent = new ArrayList<>();
             long recoveredAt;
             try (RelayProcessor processor = RelayProcessor.start(config);
-                    var producer = new KafkaProducer<>(producerProps(), new StringSerializer(),
+                    var producer = new KafkaProducer<>(
+                            producerProps(),
+                            new StringSerializer(),
                             serdes.job().serializer())) {
                 Trickle trickle = new Trickle(producer, topics.jobs(), sent);
                 // until the processor runs and the primary has answered a few jobs
@@ -100,18 +110,18 @@ class FlappingPrimaryIT {
                 recoveredAt = outageEnd.get();
                 // keep the trickle going until the primary has answered a few jobs again, at most RETURN_LIMIT + 5 s
                 trickle.run("recovery", RETURN_LIMIT.plusSeconds(5), () -> primaryOkSince(fake, recoveredAt) >= 5);
-                List<JobResult> results = RelayIt.results(STACK.bootstrapServers(), serdes, topics, sent.size(),
-                        Duration.ofSeconds(60));
+                List<JobResult> results =
+                        RelayIt.results(STACK.bootstrapServers(), serdes, topics, sent.size(), Duration.ofSeconds(60));
                 List<AttemptRecord> audit = RelayIt.attempts(STACK.bootstrapServers(), serdes, topics, sent.size());
                 report(sent, results, audit, fake, recoveredAt);
             }
         }
     }
 
-    private void report(List<Sent> sent, List<JobResult> results, List<AttemptRecord> audit, FakeProvider fake,
-            long recoveredAt) {
-        Map<String, JobResult> byJob = results.stream()
-                .collect(Collectors.toMap(r -> r.getJobId().toString(), r -> r, (x, y) -> x));
+    private void report(
+            List<Sent> sent, List<JobResult> results, List<AttemptRecord> audit, FakeProvider fake, long recoveredAt) {
+        Map<String, JobResult> byJob =
+                results.stream().collect(Collectors.toMap(r -> r.getJobId().toString(), r -> r, (x, y) -> x));
         assertThat(results).as("exactly one result per job").hasSize(sent.size());
         Map<String, Long> phases = sent.stream().collect(Collectors.groupingBy(Sent::phase, Collectors.counting()));
         Map<String, Map<String, Long>> servedBy = new ConcurrentHashMap<>();
@@ -122,32 +132,53 @@ class FlappingPrimaryIT {
             servedBy.computeIfAbsent(s.phase(), p -> new ConcurrentHashMap<>())
                     .merge(String.valueOf(r.getModel()), 1L, Long::sum);
         }
-        long outage503 = fake.requests().stream().filter(s -> s.model().equals("a") && s.status() == 503).count();
-        long skipped = audit.stream().filter(a -> a.getDecision() == Decision.SKIPPED_CIRCUIT_OPEN).count();
+        long outage503 = fake.requests().stream()
+                .filter(s -> s.model().equals("a") && s.status() == 503)
+                .count();
+        long skipped = audit.stream()
+                .filter(a -> a.getDecision() == Decision.SKIPPED_CIRCUIT_OPEN)
+                .count();
         OptionalLong back = fake.requests().stream()
                 .filter(s -> s.model().equals("a") && s.status() == 200 && s.receivedAtNanos() >= recoveredAt)
-                .mapToLong(Request::receivedAtNanos).min();
+                .mapToLong(Request::receivedAtNanos)
+                .min();
         assertThat(back).as("the primary answered again after its recovery").isPresent();
         long backMs = TimeUnit.NANOSECONDS.toMillis(back.getAsLong() - recoveredAt);
-        System.out.printf("flapping primary: breaker %s, outage %s, one job every %d ms%n"
+        System.out.printf(
+                "flapping primary: breaker %s, outage %s, one job every %d ms%n"
                         + "  jobs sent %s; every job SUCCEEDED: %d of %d%n"
                         + "  served by model, per phase: %s%n"
                         + "  calls to fake/a answered 503: %d; attempts skipped (circuit open): %d%n"
                         + "  first call to fake/a answered 200 after recovery: %d ms after it%n",
-                BREAKER, OUTAGE, INTERVAL.toMillis(), phases, results.size(), sent.size(), servedBy, outage503,
-                skipped, backMs);
-        assertThat(servedBy.get("outage")).as("the fallback model answered during the outage").containsKey("b");
-        assertThat(servedBy.get("warm-up")).as("before the outage the primary answered").containsOnlyKeys("a");
+                BREAKER,
+                OUTAGE,
+                INTERVAL.toMillis(),
+                phases,
+                results.size(),
+                sent.size(),
+                servedBy,
+                outage503,
+                skipped,
+                backMs);
+        assertThat(servedBy.get("outage"))
+                .as("the fallback model answered during the outage")
+                .containsKey("b");
+        assertThat(servedBy.get("warm-up"))
+                .as("before the outage the primary answered")
+                .containsOnlyKeys("a");
         assertThat(skipped).as("the open breaker spared the primary calls").isPositive();
         assertThat(Duration.ofMillis(backMs)).isLessThanOrEqualTo(RETURN_LIMIT);
-        List<Sent> recovery = sent.stream().filter(s -> s.phase().equals("recovery")).toList();
+        List<Sent> recovery =
+                sent.stream().filter(s -> s.phase().equals("recovery")).toList();
         assertThat(byJob.get(recovery.getLast().jobId()).getModel().toString())
-                .as("the last job after recovery was answered by the primary").isEqualTo("a");
+                .as("the last job after recovery was answered by the primary")
+                .isEqualTo("a");
     }
 
     private static long primaryOkSince(FakeProvider fake, long since) {
         return fake.requests().stream()
-                .filter(s -> s.model().equals("a") && s.status() == 200 && s.receivedAtNanos() >= since).count();
+                .filter(s -> s.model().equals("a") && s.status() == 200 && s.receivedAtNanos() >= since)
+                .count();
     }
 
     private static Properties producerProps() {

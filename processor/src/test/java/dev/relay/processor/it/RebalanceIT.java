@@ -35,6 +35,7 @@ class RebalanceIT {
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
+
     private static final int JOBS = 600;
 
     @TempDir
@@ -50,14 +51,15 @@ class RebalanceIT {
                     "slow": {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}],
                              "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8}}
                     """.formatted(slow.baseUrl());
-            var configA = RelayIt.config(RelayIt.configJson(STACK.bootstrapServers(), STACK.registryUrl(), topics,
-                    appId, dir.resolve("a"), providers, ""));
-            var configB = RelayIt.config(RelayIt.configJson(STACK.bootstrapServers(), STACK.registryUrl(), topics,
-                    appId, dir.resolve("b"), providers, ""));
+            var configA = RelayIt.config(RelayIt.configJson(
+                    STACK.bootstrapServers(), STACK.registryUrl(), topics, appId, dir.resolve("a"), providers, ""));
+            var configB = RelayIt.config(RelayIt.configJson(
+                    STACK.bootstrapServers(), STACK.registryUrl(), topics, appId, dir.resolve("b"), providers, ""));
             try (RelayProcessor a = RelayProcessor.start(configA)) {
                 assertThat(a.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 List<Job> jobs = IntStream.range(0, JOBS)
-                        .mapToObj(i -> RelayIt.job("rebalance-" + i, List.of("slow/gpt-s"))).toList();
+                        .mapToObj(i -> RelayIt.job("rebalance-" + i, List.of("slow/gpt-s")))
+                        .toList();
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
                 long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (a.inFlight("slow") < 200 && System.nanoTime() < until) {
@@ -66,24 +68,33 @@ class RebalanceIT {
                 int inFlightAtJoin = a.inFlight("slow");
                 assertThat(inFlightAtJoin).isGreaterThanOrEqualTo(200);
                 try (RelayProcessor b = RelayProcessor.start(configB)) {
-                    List<JobResult> results = RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS,
-                            Duration.ofSeconds(60));
-                    Map<String, Long> perJob = results.stream()
-                            .collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
-                    System.out.printf("rebalance: %d in flight when B joined; %d results for %d jobs; %d provider"
-                            + " calls; B state %s%n", inFlightAtJoin, results.size(), perJob.size(),
-                            slow.requests().size(), b.state());
+                    List<JobResult> results =
+                            RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS, Duration.ofSeconds(60));
+                    Map<String, Long> perJob =
+                            results.stream().collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
+                    System.out.printf(
+                            "rebalance: %d in flight when B joined; %d results for %d jobs; %d provider"
+                                    + " calls; B state %s%n",
+                            inFlightAtJoin,
+                            results.size(),
+                            perJob.size(),
+                            slow.requests().size(),
+                            b.state());
                     assertThat(perJob).hasSize(JOBS);
                     assertThat(perJob.values()).allMatch(n -> n == 1);
                     // the in-flight changelog is created with short segments, so compaction keeps restores short
                     try (Admin admin = Admin.create(Map.<String, Object>of(
                             AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers()))) {
-                        ConfigResource changelog = new ConfigResource(ConfigResource.Type.TOPIC,
-                                appId + "-" + FallbackTopology.storeName(0) + "-changelog");
-                        Config c = admin.describeConfigs(List.of(changelog)).all().get().get(changelog);
+                        ConfigResource changelog = new ConfigResource(
+                                ConfigResource.Type.TOPIC, appId + "-" + FallbackTopology.storeName(0) + "-changelog");
+                        Config c = admin.describeConfigs(List.of(changelog))
+                                .all()
+                                .get()
+                                .get(changelog);
                         FallbackTopology.INFLIGHT_CHANGELOG.forEach((name, value) ->
                                 assertThat(c.get(name).value()).as(name).isEqualTo(value));
-                        assertThat(c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
+                        assertThat(c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+                                .isEqualTo("compact");
                     }
                 }
             }

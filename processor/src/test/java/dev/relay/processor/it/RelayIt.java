@@ -37,15 +37,28 @@ final class RelayIt {
     private RelayIt() {}
 
     /** A config JSON for the test stack; {@code providers} is the JSON of the providers section's body. */
-    static String configJson(String bootstrap, String registryUrl, Topics topics, String appId, Path stateDir,
-            String providers, String extraKafka) {
-        return configJson(bootstrap, registryUrl, topics, appId, stateDir, providers, extraKafka,
-                "{\"enabled\": false}");
+    static String configJson(
+            String bootstrap,
+            String registryUrl,
+            Topics topics,
+            String appId,
+            Path stateDir,
+            String providers,
+            String extraKafka) {
+        return configJson(
+                bootstrap, registryUrl, topics, appId, stateDir, providers, extraKafka, "{\"enabled\": false}");
     }
 
     /** As above, with {@code circuitBreaker} as the JSON of the {@code circuit_breaker} section. */
-    static String configJson(String bootstrap, String registryUrl, Topics topics, String appId, Path stateDir,
-            String providers, String extraKafka, String circuitBreaker) {
+    static String configJson(
+            String bootstrap,
+            String registryUrl,
+            Topics topics,
+            String appId,
+            Path stateDir,
+            String providers,
+            String extraKafka,
+            String circuitBreaker) {
         return """
                 {
                   "providers": { %s },
@@ -55,8 +68,16 @@ final class RelayIt {
                   "circuit_breaker": %s,
                   "metrics": {"port": 0}
                 }
-                """.formatted(providers, bootstrap, registryUrl, topics.prefix(), topics.maxHops(), appId,
-                stateDir.toString().replace("\\", "/"), extraKafka, circuitBreaker);
+                """.formatted(
+                        providers,
+                        bootstrap,
+                        registryUrl,
+                        topics.prefix(),
+                        topics.maxHops(),
+                        appId,
+                        stateDir.toString().replace("\\", "/"),
+                        extraKafka,
+                        circuitBreaker);
     }
 
     static RelayConfig config(String json) {
@@ -68,23 +89,40 @@ final class RelayIt {
     }
 
     static Job job(String id, List<String> chain) {
-        Message user = Message.newBuilder().setRole("user")
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hello").build())).build();
-        List<Target> targets = chain.stream().map(s -> {
-            String[] pm = s.split("/", 2);
-            return Target.newBuilder().setProvider(pm[0]).setModel(pm[1]).build();
-        }).toList();
-        return Job.newBuilder().setJobId(id).setSubmittedAt(Instant.now())
+        Message user = Message.newBuilder()
+                .setRole("user")
+                .setContent(List.of(ContentPart.newBuilder()
+                        .setType("text")
+                        .setText("hello")
+                        .build()))
+                .build();
+        List<Target> targets = chain.stream()
+                .map(s -> {
+                    String[] pm = s.split("/", 2);
+                    return Target.newBuilder()
+                            .setProvider(pm[0])
+                            .setModel(pm[1])
+                            .build();
+                })
+                .toList();
+        return Job.newBuilder()
+                .setJobId(id)
+                .setSubmittedAt(Instant.now())
                 // the fake provider tells jobs apart by the OpenAI "user" field
-                .setRequest(ChatRequest.newBuilder().setMessages(List.of(user)).setUser(id).build())
-                .setChain(targets).build();
+                .setRequest(ChatRequest.newBuilder()
+                        .setMessages(List.of(user))
+                        .setUser(id)
+                        .build())
+                .setChain(targets)
+                .build();
     }
 
     static void produce(String bootstrap, RelaySerdes serdes, Topics topics, List<Job> jobs) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), serdes.job().serializer())) {
+        try (var producer =
+                new KafkaProducer<>(p, new StringSerializer(), serdes.job().serializer())) {
             for (Job j : jobs) {
                 producer.send(new ProducerRecord<>(topics.jobs(), j.getJobId(), j));
             }
@@ -97,8 +135,8 @@ final class RelayIt {
     }
 
     /** Reads {@code topic} read_committed from the start until {@code distinct} keys were seen plus a quiet second. */
-    static <T> List<T> readUntil(String bootstrap, String topic, Deserializer<T> values, int distinct,
-            Duration timeout) {
+    static <T> List<T> readUntil(
+            String bootstrap, String topic, Deserializer<T> values, int distinct, Duration timeout) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());

@@ -11,7 +11,8 @@ final class ContractRequests {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A 1x1 PNG, as a data URL, to check image mapping. */
-    static final String IMAGE_DATA = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    static final String IMAGE_DATA =
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
     static final String TEXT = """
             {"model": "ignored", "messages": [

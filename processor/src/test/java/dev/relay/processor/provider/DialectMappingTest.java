@@ -27,13 +27,23 @@ class DialectMappingTest {
     static Dialect dialect(String type, String extra) {
         String json = "{\"providers\": {\"p\": {\"type\": \"" + type + "\", \"network_config\": {\"base_url\": "
                 + "\"https://example.invalid\"}" + extra + "}}}";
-        ProviderConfig c = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("p");
+        ProviderConfig c = new ConfigLoader(n -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("p");
         return ProviderClients.dialect(c);
     }
 
     static JsonNode wireBody(Dialect d, String request) throws Exception {
-        WireRequest w = d.toWire(new ChatCall("j", "m-1", ContractRequests.parse(request), Optional.of(Secret.literal("k")),
-                "k1", Instant.now().plusSeconds(5)), "k");
+        WireRequest w = d.toWire(
+                new ChatCall(
+                        "j",
+                        "m-1",
+                        ContractRequests.parse(request),
+                        Optional.of(Secret.literal("k")),
+                        "k1",
+                        Instant.now().plusSeconds(5)),
+                "k");
         return JSON.readTree(w.body());
     }
 
@@ -43,8 +53,10 @@ class DialectMappingTest {
 
     @Test
     void shouldAppendVersionPathOnlyWhenBaseUrlHasNone() {
-        assertThat(CompatDialect.path(URI.create("https://api.groq.com/openai/v1"))).isEqualTo("/chat/completions");
-        assertThat(CompatDialect.path(URI.create("https://api.groq.com/openai/v1/"))).isEqualTo("/chat/completions");
+        assertThat(CompatDialect.path(URI.create("https://api.groq.com/openai/v1")))
+                .isEqualTo("/chat/completions");
+        assertThat(CompatDialect.path(URI.create("https://api.groq.com/openai/v1/")))
+                .isEqualTo("/chat/completions");
         assertThat(CompatDialect.path(URI.create("https://host/v1beta"))).isEqualTo("/chat/completions");
         assertThat(CompatDialect.path(URI.create("https://api.mistral.ai"))).isEqualTo("/v1/chat/completions");
         assertThat(CompatDialect.path(URI.create("http://localhost:11434/"))).isEqualTo("/v1/chat/completions");
@@ -67,13 +79,16 @@ class DialectMappingTest {
         JsonNode g = wireBody(dialect("gemini", ""), request);
         assertThat(g.at("/contents/0/parts/0/fileData/fileUri").asText()).isEqualTo("https://x/cat.png");
         assertThat(g.at("/toolConfig/functionCallingConfig/mode").asText()).isEqualTo("ANY");
-        assertThat(g.at("/toolConfig/functionCallingConfig/allowedFunctionNames/0").asText()).isEqualTo("f");
+        assertThat(g.at("/toolConfig/functionCallingConfig/allowedFunctionNames/0")
+                        .asText())
+                .isEqualTo("f");
         assertThat(g.at("/generationConfig/maxOutputTokens").asInt()).isEqualTo(99);
     }
 
     @Test
     void shouldDefaultAnthropicMaxTokensFromOption() throws Exception {
-        JsonNode a = wireBody(dialect("anthropic", ", \"default_max_tokens\": 1000"),
+        JsonNode a = wireBody(
+                dialect("anthropic", ", \"default_max_tokens\": 1000"),
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
         assertThat(a.path("max_tokens").asInt()).isEqualTo(1000);
         assertThat(a.has("system")).isFalse();
@@ -84,20 +99,32 @@ class DialectMappingTest {
         AttemptOutcome o = answer(dialect("openai", ""), """
                 {"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,
                  "message":{"role":"assistant","content":"partial answer"},"finish_reason":"content_filter"}]}""");
-        assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Success.class, s ->
-                assertThat(s.completion().at("/choices/0/finish_reason").asText()).isEqualTo("content_filter"));
+        assertThat(o)
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Success.class,
+                        s -> assertThat(s.completion()
+                                        .at("/choices/0/finish_reason")
+                                        .asText())
+                                .isEqualTo("content_filter"));
         AttemptOutcome g = answer(dialect("gemini", ""), """
                 {"candidates":[{"content":{"parts":[{"text":"part"}],"role":"model"},"finishReason":"SAFETY"}]}""");
-        assertThat(g).isInstanceOfSatisfying(AttemptOutcome.Success.class, s ->
-                assertThat(s.completion().at("/choices/0/finish_reason").asText()).isEqualTo("content_filter"));
+        assertThat(g)
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Success.class,
+                        s -> assertThat(s.completion()
+                                        .at("/choices/0/finish_reason")
+                                        .asText())
+                                .isEqualTo("content_filter"));
     }
 
     @Test
     void shouldTreatOpenRouterErrorInsideOkBodyAsFailure() {
-        AttemptOutcome o = answer(dialect("openrouter", ""),
-                "{\"error\":{\"code\":502,\"message\":\"Provider returned error\"}}");
-        assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class,
-                f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT));
+        AttemptOutcome o =
+                answer(dialect("openrouter", ""), "{\"error\":{\"code\":502,\"message\":\"Provider returned error\"}}");
+        assertThat(o)
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Failure.class,
+                        f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT));
     }
 
     @Test

@@ -64,7 +64,9 @@ class GeminiContractIT extends ProviderContractIT {
         assertThat(call.path("args").path("city").asText()).isEqualTo("Paris");
         assertThat(c.get(2).path("role").asText()).isEqualTo("user");
         JsonNode response = c.get(2).at("/parts/0/functionResponse");
-        assertThat(response.path("name").asText()).as("name found from the tool_call_id").isEqualTo("get_weather");
+        assertThat(response.path("name").asText())
+                .as("name found from the tool_call_id")
+                .isEqualTo("get_weather");
         assertThat(response.at("/response/temp_c").asInt()).isEqualTo(21);
         assertThat(c.get(2).at("/parts/1/text").asText()).isEqualTo("And in Rome?");
         JsonNode decl = body.at("/tools/0/functionDeclarations/0");

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.sun.net.httpserver.HttpServer;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.NetworkConfig;
 import dev.relay.config.ProviderConfig;
@@ -16,21 +17,20 @@ import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.HttpProviderClient;
 import dev.relay.processor.provider.http.HttpTransport;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.openai.OpenAiDialect;
-import com.sun.net.httpserver.HttpServer;
-import dev.relay.processor.provider.factory.ProviderClients;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,13 +55,21 @@ class HttpProviderClientIT {
     ProviderClient client(String network) {
         String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"" + server.baseUrl() + "\""
                 + network + "}}}}";
-        ProviderConfig c = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("openai");
+        ProviderConfig c = new ConfigLoader(n -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("openai");
         return ProviderClients.create(c);
     }
 
     static ChatCall call(Instant deadline) {
-        return new ChatCall("j", "gpt-4o-mini", ContractRequests.parse(ContractRequests.JSON_MODE),
-                Optional.of(Secret.literal("sk-transport-test-key")), "k1", deadline);
+        return new ChatCall(
+                "j",
+                "gpt-4o-mini",
+                ContractRequests.parse(ContractRequests.JSON_MODE),
+                Optional.of(Secret.literal("sk-transport-test-key")),
+                "k1",
+                deadline);
     }
 
     @Test
@@ -98,14 +106,21 @@ class HttpProviderClientIT {
         stalling.start();
         String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"http://127.0.0.1:"
                 + stalling.getAddress().getPort() + "\", \"default_request_timeout_in_seconds\": 1}}}}";
-        ProviderConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("openai");
+        ProviderConfig config = new ConfigLoader(n -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("openai");
         try (ProviderClient c = ProviderClients.create(config)) {
             long t0 = System.nanoTime();
             AttemptOutcome o = c.call(call(Instant.now().plusSeconds(60))).get(15, TimeUnit.SECONDS);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class,
-                    f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TIMEOUT));
-            assertThat(tookMs).as("the call ends at its 1 s timeout, not when the body does").isLessThan(4000);
+            assertThat(o)
+                    .isInstanceOfSatisfying(
+                            AttemptOutcome.Failure.class,
+                            f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TIMEOUT));
+            assertThat(tookMs)
+                    .as("the call ends at its 1 s timeout, not when the body does")
+                    .isLessThan(4000);
         } finally {
             stalling.stop(0);
         }
@@ -123,7 +138,8 @@ class HttpProviderClientIT {
     @Test
     void shouldSendExtraHeadersWithoutLettingThemReplaceTheKey() throws Exception {
         server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)));
-        try (ProviderClient c = client(", \"extra_headers\": {\"X-Team\": \"relay\", \"Authorization\": \"Bearer other\"}")) {
+        try (ProviderClient c =
+                client(", \"extra_headers\": {\"X-Team\": \"relay\", \"Authorization\": \"Bearer other\"}")) {
             c.call(call(Instant.now().plusSeconds(5))).get(5, TimeUnit.SECONDS);
         }
         var r = server.findAll(anyRequestedFor(anyUrl())).get(0);
@@ -134,10 +150,13 @@ class HttpProviderClientIT {
 
     @Test
     void shouldFailTheCallWithTheMappersExceptionSoItIsClassedAsABug() throws Exception {
-        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withHeader("Content-Type",
-                "application/json").withBody("{\"id\": \"chatcmpl-1\", \"object\": \"chat.completion\", \"choices\": "
-                + "[{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, "
-                + "\"finish_reason\": \"stop\"}]}")));
+        server.stubFor(any(anyUrl())
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"id\": \"chatcmpl-1\", \"object\": \"chat.completion\", \"choices\": "
+                                + "[{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, "
+                                + "\"finish_reason\": \"stop\"}]}")));
         Dialect openAi = new OpenAiDialect();
         Dialect buggy = new Dialect() {
             @Override
@@ -160,9 +179,14 @@ class HttpProviderClientIT {
                 return openAi.parseError(status, body);
             }
         };
-        try (ProviderClient c = new HttpProviderClient("openai", buggy, URI.create(server.baseUrl()),
-                network(), new HttpTransport(HttpTransport.Settings.defaults(),
-                HttpClient.Version.HTTP_1_1), "Relay/test", Clock.systemUTC())) {
+        try (ProviderClient c = new HttpProviderClient(
+                "openai",
+                buggy,
+                URI.create(server.baseUrl()),
+                network(),
+                new HttpTransport(HttpTransport.Settings.defaults(), HttpClient.Version.HTTP_1_1),
+                "Relay/test",
+                Clock.systemUTC())) {
             var future = c.call(call(Instant.now().plusSeconds(5)));
             assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NullPointerException.class);
             // what the processor makes of it: a bug, not a TRUNCATED answer to retry or fall back from
@@ -173,8 +197,12 @@ class HttpProviderClientIT {
     }
 
     private NetworkConfig network() {
-        String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"" + server.baseUrl()
-                + "\"}}}}";
-        return new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("openai").network();
+        String json =
+                "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"" + server.baseUrl() + "\"}}}}";
+        return new ConfigLoader(n -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("openai")
+                .network();
     }
 }

@@ -32,10 +32,11 @@ final class OpenAiSchema {
     OpenAiSchema() {
         try (InputStream in = OpenAiSchema.class.getResourceAsStream(RESOURCE)) {
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(text, InputFormat.JSON);
+            schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+                    .getSchema(text, InputFormat.JSON);
             JsonNode defs = new ObjectMapper().readTree(text).get("$defs");
-            for (String name : List.of("CreateChatCompletionRequest", "CreateModelResponseProperties",
-                    "ModelResponseProperties")) {
+            for (String name : List.of(
+                    "CreateChatCompletionRequest", "CreateModelResponseProperties", "ModelResponseProperties")) {
                 collect(defs.get(name), defs);
             }
         } catch (IOException e) {
@@ -60,6 +61,8 @@ final class OpenAiSchema {
     void assertValid(JsonNode body) {
         List<Error> errors = schema.validate(body.toString(), InputFormat.JSON);
         assertThat(errors).as("schema errors for %s", body).isEmpty();
-        body.fieldNames().forEachRemaining(f -> assertThat(knownFields).as("top-level field %s", f).contains(f));
+        body.fieldNames()
+                .forEachRemaining(
+                        f -> assertThat(knownFields).as("top-level field %s", f).contains(f));
     }
 }

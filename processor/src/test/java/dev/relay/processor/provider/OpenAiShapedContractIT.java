@@ -13,7 +13,8 @@ abstract class OpenAiShapedContractIT extends ProviderContractIT {
     void assertTextBody(JsonNode body) {
         SCHEMA.assertValid(body);
         assertThat(body.path("model").asText()).isEqualTo(model());
-        assertThat(body.path("messages")).isEqualTo(ContractRequests.parse(ContractRequests.TEXT).get("messages"));
+        assertThat(body.path("messages"))
+                .isEqualTo(ContractRequests.parse(ContractRequests.TEXT).get("messages"));
         assertThat(body.path("temperature").asDouble()).isEqualTo(0.5);
         assertThat(body.path("top_p").asDouble()).isEqualTo(0.9);
         assertThat(body.path("max_tokens").asInt()).isEqualTo(256);
@@ -25,7 +26,8 @@ abstract class OpenAiShapedContractIT extends ProviderContractIT {
     @Override
     void assertToolBody(JsonNode body) {
         SCHEMA.assertValid(body);
-        assertThat(body.path("tools").get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+        assertThat(body.path("tools").get(0).path("function").path("name").asText())
+                .isEqualTo("get_weather");
         assertThat(body.path("tool_choice").asText()).isEqualTo("required");
         JsonNode call = body.path("messages").get(2).path("tool_calls").get(0);
         assertThat(call.path("function").path("arguments").isTextual()).isTrue();
@@ -36,7 +38,12 @@ abstract class OpenAiShapedContractIT extends ProviderContractIT {
     void assertJsonModeBody(JsonNode body) {
         SCHEMA.assertValid(body);
         assertThat(body.path("response_format").path("type").asText()).isEqualTo("json_schema");
-        assertThat(body.path("response_format").path("json_schema").path("schema").path("required").get(0).asText())
+        assertThat(body.path("response_format")
+                        .path("json_schema")
+                        .path("schema")
+                        .path("required")
+                        .get(0)
+                        .asText())
                 .isEqualTo("answer");
     }
 }

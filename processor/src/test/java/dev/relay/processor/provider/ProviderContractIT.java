@@ -82,7 +82,10 @@ abstract class ProviderContractIT {
             fixtures = JSON.readTree(in).get("cases");
         }
         String json = "{\"providers\": {\"p\": " + providerJson().formatted(server.baseUrl()) + "}}";
-        ProviderConfig config = new ConfigLoader(name -> Optional.empty()).parse(json, "test").providers().get("p");
+        ProviderConfig config = new ConfigLoader(name -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("p");
         client = ProviderClients.create(config);
     }
 
@@ -110,7 +113,8 @@ abstract class ProviderContractIT {
         assertThat(choice.path("finish_reason").asText()).isEqualTo("stop");
         assertThat(s.usage().promptTokens()).isPositive();
         assertThat(s.usage().completionTokens()).isPositive();
-        assertThat(s.usage().totalTokens()).isEqualTo(s.usage().promptTokens() + s.usage().completionTokens());
+        assertThat(s.usage().totalTokens())
+                .isEqualTo(s.usage().promptTokens() + s.usage().completionTokens());
         assertTextBody(onlyRequestBody());
     }
 
@@ -123,8 +127,12 @@ abstract class ProviderContractIT {
         assertThat(call.path("type").asText()).isEqualTo("function");
         assertThat(call.path("id").asText()).isNotBlank();
         assertThat(call.path("function").path("name").asText()).isEqualTo("get_weather");
-        assertThat(call.path("function").path("arguments").isTextual()).as("arguments are a JSON string").isTrue();
-        assertThat(JSON.readTree(call.path("function").path("arguments").asText()).path("city").asText())
+        assertThat(call.path("function").path("arguments").isTextual())
+                .as("arguments are a JSON string")
+                .isTrue();
+        assertThat(JSON.readTree(call.path("function").path("arguments").asText())
+                        .path("city")
+                        .asText())
                 .isEqualTo("Rome");
         assertToolBody(onlyRequestBody());
     }
@@ -132,7 +140,12 @@ abstract class ProviderContractIT {
     @Test
     void shouldReturnJsonContentWhenJsonModeIsRequested() throws Exception {
         Success s = success("success_json", ContractRequests.JSON_MODE);
-        String content = s.completion().path("choices").get(0).path("message").path("content").asText();
+        String content = s.completion()
+                .path("choices")
+                .get(0)
+                .path("message")
+                .path("content")
+                .asText();
         assertThat(JSON.readTree(content).path("answer").asText()).isEqualTo("Paris");
         assertJsonModeBody(onlyRequestBody());
     }
@@ -188,13 +201,17 @@ abstract class ProviderContractIT {
 
     @Test
     void shouldClassifyContentFilterErrorBody() throws Exception {
-        assumeTrue(fixtures.has("content_filter_error"), fixtures.path("content_filter_error_absent").asText());
+        assumeTrue(
+                fixtures.has("content_filter_error"),
+                fixtures.path("content_filter_error_absent").asText());
         expectFailure("content_filter_error", FailureClass.CONTENT_FILTERED);
     }
 
     @Test
     void shouldClassifyContentFilterFinishReasonWithoutContent() throws Exception {
-        assumeTrue(fixtures.has("content_filter_finish"), fixtures.path("content_filter_finish_absent").asText());
+        assumeTrue(
+                fixtures.has("content_filter_finish"),
+                fixtures.path("content_filter_finish_absent").asText());
         expectFailure("content_filter_finish", FailureClass.CONTENT_FILTERED);
     }
 
@@ -214,24 +231,31 @@ abstract class ProviderContractIT {
     @Test
     void shouldClassifyConnectionResetAsNetwork() throws Exception {
         server.stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-        assertThat(call(ContractRequests.TEXT)).isInstanceOfSatisfying(Failure.class,
-                f -> assertThat(f.failureClass()).isEqualTo(FailureClass.NETWORK));
+        assertThat(call(ContractRequests.TEXT))
+                .isInstanceOfSatisfying(
+                        Failure.class, f -> assertThat(f.failureClass()).isEqualTo(FailureClass.NETWORK));
         assertTextBody(onlyRequestBody());
     }
 
     @Test
     void shouldClassifyCutOffBodyAsTruncated() throws Exception {
         String whole = bodyText(fixtures.get("success_text"));
-        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(whole.substring(0, whole.length() / 2))));
+        server.stubFor(any(anyUrl())
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(whole.substring(0, whole.length() / 2))));
         expectClass(call(ContractRequests.TEXT), FailureClass.TRUNCATED);
         assertTextBody(onlyRequestBody());
     }
 
     @Test
     void shouldClassifyNonJsonOkBodyAsTruncated() throws Exception {
-        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "text/html").withBody("<html><body>502 Bad Gateway</body></html>")));
+        server.stubFor(any(anyUrl())
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "text/html")
+                        .withBody("<html><body>502 Bad Gateway</body></html>")));
         expectClass(call(ContractRequests.TEXT), FailureClass.TRUNCATED);
         assertTextBody(onlyRequestBody());
     }
@@ -239,8 +263,14 @@ abstract class ProviderContractIT {
     @Test
     void shouldReportAuthWithoutCallingWhenNoKeyIsConfigured() throws Exception {
         respond("success_text");
-        AttemptOutcome o = client.call(new ChatCall("job-1", model(), ContractRequests.parse(ContractRequests.TEXT),
-                Optional.empty(), "missing", Instant.now().plusSeconds(10))).get(5, TimeUnit.SECONDS);
+        AttemptOutcome o = client.call(new ChatCall(
+                        "job-1",
+                        model(),
+                        ContractRequests.parse(ContractRequests.TEXT),
+                        Optional.empty(),
+                        "missing",
+                        Instant.now().plusSeconds(10)))
+                .get(5, TimeUnit.SECONDS);
         expectClass(o, FailureClass.AUTH);
         assertThat(server.getAllServeEvents()).isEmpty();
     }
@@ -292,10 +322,16 @@ abstract class ProviderContractIT {
     ResponseDefinitionBuilder fixtureResponse(String fixture) {
         JsonNode f = fixtures.get(fixture);
         assertThat(f).as("fixture %s in %s", fixture, fixtureFile()).isNotNull();
-        assertThat(f.path("source").asText()).as("fixture %s cites its source", fixture).contains("https://");
-        ResponseDefinitionBuilder r = aResponse().withStatus(f.path("status").asInt(200))
-                .withHeader("Content-Type", "application/json").withBody(bodyText(f));
-        f.path("headers").fields().forEachRemaining(h -> r.withHeader(h.getKey(), h.getValue().asText()));
+        assertThat(f.path("source").asText())
+                .as("fixture %s cites its source", fixture)
+                .contains("https://");
+        ResponseDefinitionBuilder r = aResponse()
+                .withStatus(f.path("status").asInt(200))
+                .withHeader("Content-Type", "application/json")
+                .withBody(bodyText(f));
+        f.path("headers")
+                .fields()
+                .forEachRemaining(h -> r.withHeader(h.getKey(), h.getValue().asText()));
         return r;
     }
 
@@ -306,15 +342,19 @@ abstract class ProviderContractIT {
 
     /** The one request the server received; checks URL and headers, returns the parsed body. */
     JsonNode onlyRequestBody() throws IOException {
-        List<LoggedRequest> requests = server.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(anyUrl()));
+        List<LoggedRequest> requests =
+                server.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(anyUrl()));
         assertThat(requests).hasSize(1);
         LoggedRequest r = requests.get(0);
         assertThat(r.getMethod().getName()).isEqualTo("POST");
         assertThat(r.getUrl()).isEqualTo(expectedUrl());
         assertThat(r.getHeader("Content-Type")).startsWith("application/json");
-        assertThat(r.getHeader("User-Agent")).isEqualTo(RelayVersion.userAgent()).matches("Relay/\\d+\\.\\d+\\.\\d+.*");
+        assertThat(r.getHeader("User-Agent"))
+                .isEqualTo(RelayVersion.userAgent())
+                .matches("Relay/\\d+\\.\\d+\\.\\d+.*");
         assertThat(r.getHeader("X-Relay-Test")).isEqualTo("contract");
-        expectedHeaders().forEach((k, v) -> assertThat(r.getHeader(k)).as("header %s", k).isEqualTo(v));
+        expectedHeaders()
+                .forEach((k, v) -> assertThat(r.getHeader(k)).as("header %s", k).isEqualTo(v));
         return JSON.readTree(r.getBodyAsString());
     }
 }

@@ -40,8 +40,9 @@ class SecretsIT {
 
     /** Not shaped like any provider key, so only exact-value redaction can hide it. */
     static final String KEY = "relay-canary-7f3a9c51e2d8b4a6";
-    static final List<String> TYPES = List.of("openai", "anthropic", "gemini", "azure", "openrouter",
-            "openai-compatible", "mock");
+
+    static final List<String> TYPES =
+            List.of("openai", "anthropic", "gemini", "azure", "openrouter", "openai-compatible", "mock");
 
     WireMockServer server;
     ListAppender<ILoggingEvent> logs;
@@ -76,8 +77,14 @@ class SecretsIT {
         String echo = "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"code\":\"invalid_api_key\","
                 + "\"message\":\"Incorrect API key provided: " + KEY + ". Header was Bearer " + KEY + "\"}}";
         List<ResponseDefinitionBuilder> answers = List.of(
-                aResponse().withStatus(401).withHeader("Content-Type", "application/json").withBody(echo),
-                aResponse().withStatus(400).withHeader("Content-Type", "application/json").withBody(echo),
+                aResponse()
+                        .withStatus(401)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(echo),
+                aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(echo),
                 aResponse().withStatus(500).withBody("upstream said: " + KEY),
                 aResponse().withStatus(200).withBody("{\"cut\": \"" + KEY),
                 aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
@@ -87,13 +94,21 @@ class SecretsIT {
             String extra = type.equals("azure") ? ", \"keys\": [{\"name\": \"k1\", \"value\": \"x\"}]" : "";
             String json = "{\"providers\": {\"p\": {\"type\": \"" + type + "\", \"network_config\": {\"base_url\": \""
                     + server.baseUrl() + "\"}" + extra + "}}}";
-            ProviderConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("p");
+            ProviderConfig config = new ConfigLoader(n -> Optional.empty())
+                    .parse(json, "test")
+                    .providers()
+                    .get("p");
             try (ProviderClient client = ProviderClients.create(config)) {
                 for (ResponseDefinitionBuilder answer : answers) {
                     server.resetAll();
                     server.stubFor(any(anyUrl()).willReturn(answer));
-                    ChatCall call = new ChatCall("job-s", "model-x", ContractRequests.parse(ContractRequests.TOOL),
-                            Optional.of(Secret.literal(KEY)), "k1", Instant.now().plusMillis(300));
+                    ChatCall call = new ChatCall(
+                            "job-s",
+                            "model-x",
+                            ContractRequests.parse(ContractRequests.TOOL),
+                            Optional.of(Secret.literal(KEY)),
+                            "k1",
+                            Instant.now().plusMillis(300));
                     seen.add(call.toString());
                     try {
                         AttemptOutcome o = client.call(call).get(10, TimeUnit.SECONDS);

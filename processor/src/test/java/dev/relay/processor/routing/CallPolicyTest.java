@@ -47,7 +47,8 @@ class CallPolicyTest {
     @Test
     void shouldBackOffWithTheProvidersOwnNetworkConfig() {
         assertThat(policy.decide(p, "small", failure(FailureClass.TRANSIENT), 1, Set.of("k1"), false))
-                .isInstanceOfSatisfying(Verdict.RetrySame.class,
+                .isInstanceOfSatisfying(
+                        Verdict.RetrySame.class,
                         r -> assertThat(r.delay()).isBetween(Duration.ofMillis(20), Duration.ofMillis(40)));
         // max_retries 1 for this provider: the second failure moves on
         assertThat(policy.decide(p, "small", failure(FailureClass.TRANSIENT), 2, Set.of("k1"), false))
@@ -59,7 +60,9 @@ class CallPolicyTest {
         assertThat(policy.chooseKey(p, "small", Set.of())).map(k -> k.name()).contains("k1");
         assertThat(policy.chooseKey(p, "big", Set.of("k1"))).map(k -> k.name()).contains("k2");
         // the unset key is the last resort: it is chosen (and fails as AUTH) only when nothing else is left
-        assertThat(policy.chooseKey(p, "small", Set.of("k1"))).map(k -> k.name()).contains("unset");
+        assertThat(policy.chooseKey(p, "small", Set.of("k1")))
+                .map(k -> k.name())
+                .contains("unset");
         assertThat(policy.chooseKey(p, "small", Set.of("k1", "unset"))).isEmpty();
     }
 
@@ -75,8 +78,8 @@ class CallPolicyTest {
         policy.onFailure("p", "small", FailureClass.TRANSIENT, Duration.ofMillis(3));
         policy.onSuccess("p", "big", Duration.ofMillis(4));
         policy.release("p", "big");
-        assertThat(breakerCalls).containsExactly("acquire p/small #2", "failure p/small TRANSIENT", "success p/big",
-                "release p/big");
+        assertThat(breakerCalls)
+                .containsExactly("acquire p/small #2", "failure p/small TRANSIENT", "success p/big", "release p/big");
     }
 
     private final class Recording implements Breakers {

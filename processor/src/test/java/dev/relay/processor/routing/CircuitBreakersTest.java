@@ -30,18 +30,26 @@ class CircuitBreakersTest {
     }
 
     private double gauge(String provider) {
-        return meters.get(CircuitBreakers.STATE_GAUGE).tag("provider", provider).gauge().value();
+        return meters.get(CircuitBreakers.STATE_GAUGE)
+                .tag("provider", provider)
+                .gauge()
+                .value();
     }
 
     private double gauge(String provider, String model) {
-        return meters.get(CircuitBreakers.STATE_GAUGE).tag("provider", provider).tag("model", model).gauge().value();
+        return meters.get(CircuitBreakers.STATE_GAUGE)
+                .tag("provider", provider)
+                .tag("model", model)
+                .gauge()
+                .value();
     }
 
     @Test
     void shouldOpenOnProviderFailuresAndHalfOpenAfterTheWait() {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofMillis(100)), meters);
-        for (FailureClass c : new FailureClass[] {FailureClass.TRANSIENT, FailureClass.TIMEOUT,
-                FailureClass.NETWORK, FailureClass.RATE_LIMITED}) {
+        for (FailureClass c : new FailureClass[] {
+            FailureClass.TRANSIENT, FailureClass.TIMEOUT, FailureClass.NETWORK, FailureClass.RATE_LIMITED
+        }) {
             assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
             breakers.onFailure("openai", "m", c, LATENCY);
         }
@@ -51,12 +59,17 @@ class CircuitBreakersTest {
         assertThat(breakers.tryAcquire("openai", "m", 1)).isFalse();
 
         // a short real wait: the breaker lets a trial call through once wait_in_open has passed
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> breakers.tryAcquire("openai", "m", 1));
         assertThat(breakers.state("openai", "m")).isEqualTo("HALF_OPEN");
         assertThat(gauge("openai")).isEqualTo(2.0);
-        assertThat(meters.get(CircuitBreakers.TRANSITIONS_COUNTER).tag("provider", "openai").tag("to", "OPEN")
-                .counter().count()).isEqualTo(1.0);
+        assertThat(meters.get(CircuitBreakers.TRANSITIONS_COUNTER)
+                        .tag("provider", "openai")
+                        .tag("to", "OPEN")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -68,7 +81,9 @@ class CircuitBreakersTest {
         clock.advance(Duration.ofSeconds(31));
         assertThat(breakers.tryAcquire("anthropic", "m", 1)).isTrue();
         assertThat(breakers.tryAcquire("anthropic", "m", 1)).isTrue();
-        assertThat(breakers.tryAcquire("anthropic", "m", 1)).as("only 2 trial calls in half-open").isFalse();
+        assertThat(breakers.tryAcquire("anthropic", "m", 1))
+                .as("only 2 trial calls in half-open")
+                .isFalse();
         breakers.onSuccess("anthropic", "m", LATENCY);
         breakers.onSuccess("anthropic", "m", LATENCY);
         assertThat(breakers.state("anthropic", "m")).isEqualTo("CLOSED");
@@ -84,8 +99,19 @@ class CircuitBreakersTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = FailureClass.class, names = {"INVALID_REQUEST", "AUTH", "QUOTA", "MODEL_UNAVAILABLE",
-            "CONTEXT_LENGTH", "CONTENT_FILTERED", "TRUNCATED", "DEADLINE", "INTERNAL"})
+    @EnumSource(
+            value = FailureClass.class,
+            names = {
+                "INVALID_REQUEST",
+                "AUTH",
+                "QUOTA",
+                "MODEL_UNAVAILABLE",
+                "CONTEXT_LENGTH",
+                "CONTENT_FILTERED",
+                "TRUNCATED",
+                "DEADLINE",
+                "INTERNAL"
+            })
     void shouldNeverOpenOnFailuresThatSayNothingAboutProviderHealth(FailureClass c) {
         CircuitBreakers breakers = new CircuitBreakers(settings(Duration.ofSeconds(30)), meters);
         for (int i = 0; i < 50; i++) {
@@ -97,15 +123,17 @@ class CircuitBreakersTest {
 
     @Test
     void shouldKeepModelsOfOneProviderApartUnderTheModelScope() {
-        CircuitBreakers breakers = new CircuitBreakers(
-                settings(CircuitBreakerSettings.Scope.MODEL, Duration.ofSeconds(30), 1), meters);
+        CircuitBreakers breakers =
+                new CircuitBreakers(settings(CircuitBreakerSettings.Scope.MODEL, Duration.ofSeconds(30), 1), meters);
         for (int i = 0; i < 4; i++) {
             assertThat(breakers.tryAcquire("openai", "gpt-4o", 1)).isTrue();
             breakers.onFailure("openai", "gpt-4o", FailureClass.TRANSIENT, LATENCY);
         }
         assertThat(breakers.state("openai", "gpt-4o")).isEqualTo("OPEN");
         assertThat(breakers.tryAcquire("openai", "gpt-4o", 1)).isFalse();
-        assertThat(breakers.tryAcquire("openai", "gpt-4o-mini", 1)).as("the same provider's other model").isTrue();
+        assertThat(breakers.tryAcquire("openai", "gpt-4o-mini", 1))
+                .as("the same provider's other model")
+                .isTrue();
         assertThat(breakers.state("openai", "gpt-4o-mini")).isEqualTo("CLOSED");
         assertThat(gauge("openai", "gpt-4o")).isEqualTo(1.0);
         assertThat(gauge("openai", "gpt-4o-mini")).isZero();
@@ -132,10 +160,14 @@ class CircuitBreakersTest {
         openIt(breakers, "openai");
         clock.advance(Duration.ofSeconds(11));
 
-        assertThat(breakers.tryAcquire("openai", "m", 1)).as("a job's first attempt is a trial").isTrue();
+        assertThat(breakers.tryAcquire("openai", "m", 1))
+                .as("a job's first attempt is a trial")
+                .isTrue();
         breakers.onFailure("openai", "m", FailureClass.TRANSIENT, LATENCY);
         assertThat(breakers.state("openai", "m")).isEqualTo("HALF_OPEN");
-        assertThat(breakers.tryAcquire("openai", "m", 2)).as("its retry is not a further trial").isFalse();
+        assertThat(breakers.tryAcquire("openai", "m", 2))
+                .as("its retry is not a further trial")
+                .isFalse();
         assertThat(breakers.tryAcquire("openai", "m", 3)).isFalse();
         // the two trials the retries did not take are still there for other jobs
         assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();
@@ -147,9 +179,11 @@ class CircuitBreakersTest {
     void shouldCloseOnOneSuccessfulTrialAtTheDefaults() {
         MutableClock clock = new MutableClock();
         CircuitBreakerSettings defaults = new dev.relay.config.ConfigLoader(n -> java.util.Optional.empty())
-                .parse("{}", "t").circuitBreaker();
+                .parse("{}", "t")
+                .circuitBreaker();
         assertThat(defaults.scope()).isEqualTo(CircuitBreakerSettings.Scope.MODEL);
-        assertThat(defaults.waitInOpen()).as("well below the 30 s a recovered primary may wait")
+        assertThat(defaults.waitInOpen())
+                .as("well below the 30 s a recovered primary may wait")
                 .isLessThanOrEqualTo(Duration.ofSeconds(10));
         CircuitBreakers breakers = new CircuitBreakers(defaults, meters, clock);
         for (int i = 0; i < defaults.minimumCalls(); i++) {
@@ -189,8 +223,8 @@ class CircuitBreakersTest {
 
     @Test
     void shouldNeverSkipWhenDisabled() {
-        CircuitBreakerSettings off = new CircuitBreakerSettings(false, CircuitBreakerSettings.Scope.MODEL, 50, 10, 4,
-                Duration.ofSeconds(30), 2);
+        CircuitBreakerSettings off = new CircuitBreakerSettings(
+                false, CircuitBreakerSettings.Scope.MODEL, 50, 10, 4, Duration.ofSeconds(30), 2);
         CircuitBreakers breakers = new CircuitBreakers(off, meters);
         for (int i = 0; i < 50; i++) {
             assertThat(breakers.tryAcquire("openai", "m", 1)).isTrue();

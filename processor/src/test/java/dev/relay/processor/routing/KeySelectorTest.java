@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class KeySelectorTest {
 
     static KeyConfig key(String name, double weight, String... models) {
-        return new KeyConfig(name, Optional.of(Secret.literal("sk-" + name)), "literal", List.of(models), weight, Map.of());
+        return new KeyConfig(
+                name, Optional.of(Secret.literal("sk-" + name)), "literal", List.of(models), weight, Map.of());
     }
 
     static KeyConfig unsetKey(String name) {
@@ -52,7 +53,9 @@ class KeySelectorTest {
     }
 
     private static List<String> picks(KeySelector s, ProviderConfig p) {
-        return java.util.stream.IntStream.range(0, 50).mapToObj(i -> s.choose(p, "m", Set.of()).orElseThrow().name()).toList();
+        return java.util.stream.IntStream.range(0, 50)
+                .mapToObj(i -> s.choose(p, "m", Set.of()).orElseThrow().name())
+                .toList();
     }
 
     @Test
@@ -60,7 +63,8 @@ class KeySelectorTest {
         ProviderConfig p = provider(key("mini-only", 5, "gpt-4o-mini"), key("big", 1, "gpt-4o"));
         KeySelector selector = new KeySelector(new SplittableRandom(1));
         for (int i = 0; i < 100; i++) {
-            assertThat(selector.choose(p, "gpt-4o", Set.of()).orElseThrow().name()).isEqualTo("big");
+            assertThat(selector.choose(p, "gpt-4o", Set.of()).orElseThrow().name())
+                    .isEqualTo("big");
         }
         assertThat(selector.choose(p, "o3", Set.of())).isEmpty();
     }
@@ -70,7 +74,8 @@ class KeySelectorTest {
         ProviderConfig p = provider(key("a", 1), key("b", 1));
         KeySelector selector = new KeySelector(new SplittableRandom(1));
         for (int i = 0; i < 100; i++) {
-            assertThat(selector.choose(p, "m", Set.of("a")).orElseThrow().name()).isEqualTo("b");
+            assertThat(selector.choose(p, "m", Set.of("a")).orElseThrow().name())
+                    .isEqualTo("b");
         }
         assertThat(selector.choose(p, "m", Set.of("a", "b"))).isEmpty();
         assertThat(selector.choose(provider(), "m", Set.of())).isEmpty();

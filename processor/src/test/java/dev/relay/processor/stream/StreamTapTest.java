@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
-import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.ChunkFactory;
+import dev.relay.processor.provider.mapping.Json;
 import dev.relay.schemas.ChatRequest;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.StreamChunk;
@@ -27,11 +27,24 @@ class StreamTapTest {
     private final ChunkFactory f = new ChunkFactory("c1", "m", 1);
 
     private StreamTap tap(boolean buffered) {
-        Job job = Job.newBuilder().setJobId("job-1").setSubmittedAt(Instant.EPOCH)
+        Job job = Job.newBuilder()
+                .setJobId("job-1")
+                .setSubmittedAt(Instant.EPOCH)
                 .setRequest(ChatRequest.newBuilder().setMessages(List.of()).build())
-                .setChain(List.of(new Target("p", "m"))).build();
-        return new StreamTap(job, 0, 1, "call-1", "p", "m", buffered, WINDOW, written::add,
-                (nanos, task) -> timers.add(task), () -> now);
+                .setChain(List.of(new Target("p", "m")))
+                .build();
+        return new StreamTap(
+                job,
+                0,
+                1,
+                "call-1",
+                "p",
+                "m",
+                buffered,
+                WINDOW,
+                written::add,
+                (nanos, task) -> timers.add(task),
+                () -> now);
     }
 
     private static AttemptOutcome.Success success() {
@@ -39,8 +52,12 @@ class StreamTapTest {
     }
 
     private List<String> texts() {
-        return written.stream().filter(c -> c.getKind() == StreamChunkKind.DELTA)
-                .map(c -> Json.parse(c.getChunkJson().getBytes()).orElseThrow().at("/choices/0/delta/content").asText(""))
+        return written.stream()
+                .filter(c -> c.getKind() == StreamChunkKind.DELTA)
+                .map(c -> Json.parse(c.getChunkJson().getBytes())
+                        .orElseThrow()
+                        .at("/choices/0/delta/content")
+                        .asText(""))
                 .toList();
     }
 
@@ -61,7 +78,8 @@ class StreamTapTest {
         tap.chunk(f.text("Hel"));
 
         assertThat(written).hasSize(1);
-        ObjectNode first = (ObjectNode) Json.parse(written.get(0).getChunkJson().getBytes()).orElseThrow();
+        ObjectNode first = (ObjectNode)
+                Json.parse(written.get(0).getChunkJson().getBytes()).orElseThrow();
         assertThat(first.at("/choices/0/delta/role").asText()).isEqualTo("assistant");
         assertThat(first.at("/choices/0/delta/content").asText()).isEqualTo("Hel");
     }
@@ -122,7 +140,9 @@ class StreamTapTest {
         clean.finish(success());
 
         assertThat(texts()).containsExactly("ab");
-        assertThat(written).extracting(StreamChunk::getKind).containsExactly(StreamChunkKind.DELTA, StreamChunkKind.END);
+        assertThat(written)
+                .extracting(StreamChunk::getKind)
+                .containsExactly(StreamChunkKind.DELTA, StreamChunkKind.END);
     }
 
     @Test
@@ -131,7 +151,8 @@ class StreamTapTest {
         merged = ChunkMerge.merge(merged, f.toolCall(0, null, null, "1}"));
 
         assertThat(merged.at("/choices/0/delta/tool_calls")).hasSize(1);
-        assertThat(merged.at("/choices/0/delta/tool_calls/0/function/arguments").asText()).isEqualTo("{\"a\":1}");
+        assertThat(merged.at("/choices/0/delta/tool_calls/0/function/arguments").asText())
+                .isEqualTo("{\"a\":1}");
         assertThat(ChunkMerge.merge(f.finish("stop"), f.text("x"))).isNull();
         assertThat(ChunkMerge.merge(f.text("x"), f.usage(1, 2))).isNull();
     }

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
 class AdapterBugTest {
 
     private static InMemorySchemaRegistry registry;
+
     @TempDir
     Path stateDir;
+
     private TopologyHarness h;
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final Logger launcherLog = (Logger) LoggerFactory.getLogger(CallLauncher.class);
@@ -61,14 +63,14 @@ class AdapterBugTest {
 
     @Test
     void shouldEndTheJobAsInternalWhenTheRequestMappingThrows() {
-        assertNotRetriedAsAnOutage(alpha -> alpha.throwing(new IllegalStateException("request mapper bug")),
-                IllegalStateException.class);
+        assertNotRetriedAsAnOutage(
+                alpha -> alpha.throwing(new IllegalStateException("request mapper bug")), IllegalStateException.class);
     }
 
     @Test
     void shouldEndTheJobAsInternalWhenTheResponseMappingThrows() {
-        assertNotRetriedAsAnOutage(alpha -> alpha.failing(new NullPointerException("response mapper bug")),
-                NullPointerException.class);
+        assertNotRetriedAsAnOutage(
+                alpha -> alpha.failing(new NullPointerException("response mapper bug")), NullPointerException.class);
     }
 
     private void assertNotRetriedAsAnOutage(Consumer<ScriptedProvider> bug, Class<?> thrown) {
@@ -89,15 +91,24 @@ class AdapterBugTest {
             assertThat(r.getError().getOutcome()).isEqualTo(OutcomeClass.INTERNAL);
             assertThat(r.getError().getHttpStatus()).isEqualTo(500);
         });
-        assertThat(h.failed.readValuesToList()).singleElement()
+        assertThat(h.failed.readValuesToList())
+                .singleElement()
                 .satisfies(f -> assertThat(f.getTerminalReason()).isEqualTo("INTERNAL"));
-        assertThat(h.meters.get("relay.internal.errors").tag("provider", "alpha").tag("model", "m1").counter()
-                .count()).isEqualTo(1.0);
-        assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.ERROR).singleElement().satisfies(e -> {
-            assertThat(e.getFormattedMessage()).contains("alpha/m1").contains("INTERNAL");
-            assertThat(e.getThrowableProxy()).isNotNull();
-            assertThat(e.getThrowableProxy().getClassName()).isEqualTo(thrown.getName());
-            assertThat(e.getMDCPropertyMap()).containsEntry("job_id", "bug-1");
-        });
+        assertThat(h.meters
+                        .get("relay.internal.errors")
+                        .tag("provider", "alpha")
+                        .tag("model", "m1")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(logs.list)
+                .filteredOn(e -> e.getLevel() == Level.ERROR)
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getFormattedMessage()).contains("alpha/m1").contains("INTERNAL");
+                    assertThat(e.getThrowableProxy()).isNotNull();
+                    assertThat(e.getThrowableProxy().getClassName()).isEqualTo(thrown.getName());
+                    assertThat(e.getMDCPropertyMap()).containsEntry("job_id", "bug-1");
+                });
     }
 }

@@ -32,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 class FallbackTopologyTest {
 
     private static InMemorySchemaRegistry registry;
+
     @TempDir
     Path stateDir;
+
     private TopologyHarness h;
 
     @BeforeAll
@@ -96,15 +98,18 @@ class FallbackTopologyTest {
     @Test
     void shouldRetrySameTargetThenSucceedWhenFirstCallIsTransient() {
         AtomicInteger n = new AtomicInteger();
-        h.provider("alpha").answer(c -> n.incrementAndGet() == 1
-                ? fail(FailureClass.TRANSIENT, 503, "server_error", "overloaded") : ok(c));
+        h.provider("alpha")
+                .answer(c -> n.incrementAndGet() == 1
+                        ? fail(FailureClass.TRANSIENT, 503, "server_error", "overloaded")
+                        : ok(c));
         h.submit(TopologyHarness.job("j2", "alpha/m1", "beta/m2"));
         h.run();
 
         JobResult r = onlyResult("j2");
         assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(r.getHop()).isZero();
-        assertThat(r.getAttempts()).extracting(a -> a.getDecision())
+        assertThat(r.getAttempts())
+                .extracting(a -> a.getDecision())
                 .containsExactly(Decision.RETRY_SAME, Decision.RETURNED);
         assertThat(r.getAttempts()).extracting(a -> a.getAttempt()).containsExactly(1, 2);
         assertThat(attempts()).hasSize(2);
@@ -113,14 +118,18 @@ class FallbackTopologyTest {
 
     @Test
     void shouldUseAnotherKeyWhenRateLimited() {
-        h.provider("alpha").answer(c -> "a1".equals(c.keyName())
-                ? fail(FailureClass.RATE_LIMITED, 429, "rate_limit_error", "slow down") : ok(c));
+        h.provider("alpha")
+                .answer(c -> "a1".equals(c.keyName())
+                        ? fail(FailureClass.RATE_LIMITED, 429, "rate_limit_error", "slow down")
+                        : ok(c));
         h.submit(TopologyHarness.job("j3", "alpha/m1", "beta/m2"));
         h.run();
 
         JobResult r = onlyResult("j3");
         assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(h.provider("alpha").calls()).extracting(ScriptedProvider.Seen::keyName).containsExactly("a1", "a2");
+        assertThat(h.provider("alpha").calls())
+                .extracting(ScriptedProvider.Seen::keyName)
+                .containsExactly("a1", "a2");
         assertThat(r.getAttempts()).extracting(a -> a.getKeyName()).containsExactly("a1", "a2");
         assertThat(r.getAttempts().get(0).getOutcome()).isEqualTo(OutcomeClass.RATE_LIMITED);
     }
@@ -136,8 +145,9 @@ class FallbackTopologyTest {
         assertThat(r.getProvider()).isEqualTo("beta");
         assertThat(r.getHop()).isEqualTo(1);
         // max_retries 2: three tries on alpha, then beta answers
-        assertThat(r.getAttempts()).extracting(a -> a.getDecision()).containsExactly(
-                Decision.RETRY_SAME, Decision.RETRY_SAME, Decision.NEXT_HOP, Decision.RETURNED);
+        assertThat(r.getAttempts())
+                .extracting(a -> a.getDecision())
+                .containsExactly(Decision.RETRY_SAME, Decision.RETRY_SAME, Decision.NEXT_HOP, Decision.RETURNED);
         assertThat(h.hop1.readValuesToList()).singleElement().satisfies(j -> {
             assertThat(j.getHop()).isEqualTo(1);
             assertThat(j.getAttempts()).hasSize(3);
@@ -162,11 +172,16 @@ class FallbackTopologyTest {
         assertThat(failed).singleElement().satisfies(f -> {
             assertThat(f.getTerminalReason()).isEqualTo("CHAIN_EXHAUSTED");
             assertThat(f.getJob().getHop()).isZero();
-            assertThat(f.getAttempts()).extracting(a -> a.getOutcome())
+            assertThat(f.getAttempts())
+                    .extracting(a -> a.getOutcome())
                     .containsExactly(OutcomeClass.MODEL_UNAVAILABLE, OutcomeClass.TIMEOUT);
-            assertThat(f.getAttempts()).extracting(a -> a.getErrorMessage()).containsExactly("no such model", "timed out");
+            assertThat(f.getAttempts())
+                    .extracting(a -> a.getErrorMessage())
+                    .containsExactly("no such model", "timed out");
         });
-        assertThat(attempts()).extracting(AttemptRecord::getDecision).containsExactly(Decision.NEXT_HOP, Decision.GIVE_UP);
+        assertThat(attempts())
+                .extracting(AttemptRecord::getDecision)
+                .containsExactly(Decision.NEXT_HOP, Decision.GIVE_UP);
     }
 
     @Test
@@ -180,14 +195,17 @@ class FallbackTopologyTest {
         assertThat(r.getError().getHttpStatus()).isEqualTo(400);
         assertThat(h.provider("alpha").calls()).hasSize(1);
         assertThat(h.provider("beta").calls()).isEmpty();
-        assertThat(h.failed.readValuesToList()).singleElement()
+        assertThat(h.failed.readValuesToList())
+                .singleElement()
                 .satisfies(f -> assertThat(f.getTerminalReason()).isEqualTo("INVALID_REQUEST"));
     }
 
     @Test
     void shouldStopChainWhenFailureDisallowsFallbacks() {
-        h.provider("alpha").answer(c -> ((AttemptOutcome.Failure) fail(FailureClass.MODEL_UNAVAILABLE, 404,
-                "mock_error", "injected")).withAllowFallbacks(false));
+        h.provider("alpha")
+                .answer(c -> ((AttemptOutcome.Failure)
+                                fail(FailureClass.MODEL_UNAVAILABLE, 404, "mock_error", "injected"))
+                        .withAllowFallbacks(false));
         h.submit(TopologyHarness.job("j7", "alpha/m1", "beta/m2"));
         h.run();
 
@@ -195,7 +213,8 @@ class FallbackTopologyTest {
         assertThat(r.getStatus()).isEqualTo(JobStatus.FAILED);
         assertThat(r.getError().getMessage()).isEqualTo("injected");
         assertThat(h.provider("beta").calls()).isEmpty();
-        assertThat(h.failed.readValuesToList()).singleElement()
+        assertThat(h.failed.readValuesToList())
+                .singleElement()
                 .satisfies(f -> assertThat(f.getTerminalReason()).isEqualTo("FALLBACKS_NOT_ALLOWED"));
     }
 
@@ -209,7 +228,8 @@ class FallbackTopologyTest {
         assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(r.getProvider()).isEqualTo("beta");
         assertThat(h.provider("alpha").calls()).isEmpty();
-        assertThat(attempts()).extracting(AttemptRecord::getDecision)
+        assertThat(attempts())
+                .extracting(AttemptRecord::getDecision)
                 .containsExactly(Decision.SKIPPED_CIRCUIT_OPEN, Decision.RETURNED);
         assertThat(r.getAttempts().get(0).getOutcome()).isEqualTo(OutcomeClass.CIRCUIT_OPEN);
     }
@@ -230,7 +250,8 @@ class FallbackTopologyTest {
     @Test
     void shouldEndWithDeadlineWithoutCallingWhenDeadlinePassed() {
         Job job = Job.newBuilder(TopologyHarness.job("j9", "alpha/m1", "beta/m2"))
-                .setDeadline(Instant.ofEpochMilli(999_500)).build(); // the driver's clock starts at 1,000,000
+                .setDeadline(Instant.ofEpochMilli(999_500))
+                .build(); // the driver's clock starts at 1,000,000
         h.submit(job);
         h.run();
 
@@ -238,7 +259,8 @@ class FallbackTopologyTest {
         assertThat(r.getStatus()).isEqualTo(JobStatus.FAILED);
         assertThat(r.getError().getOutcome()).isEqualTo(OutcomeClass.DEADLINE);
         assertThat(h.provider("alpha").calls()).isEmpty();
-        assertThat(h.failed.readValuesToList()).singleElement()
+        assertThat(h.failed.readValuesToList())
+                .singleElement()
                 .satisfies(f -> assertThat(f.getTerminalReason()).isEqualTo("DEADLINE"));
     }
 
@@ -288,7 +310,8 @@ class FallbackTopologyTest {
         assertThat(h.provider("alpha").calls()).hasSize(2);
         assertThat(h.results.isEmpty()).isTrue();
         h.close(); // a crash: what the store held survives (in a real processor: RocksDB plus the changelog)
-        assertThat(h.provider("alpha").pending()).allSatisfy(f -> assertThat(f.isCancelled()).isTrue());
+        assertThat(h.provider("alpha").pending())
+                .allSatisfy(f -> assertThat(f.isCancelled()).isTrue());
 
         h = new TopologyHarness(registry, stateDir, disk); // the in-flight store is back: its jobs are re-issued
         h.run();
@@ -296,7 +319,8 @@ class FallbackTopologyTest {
         List<JobResult> results = h.results.readValuesToList();
         assertThat(results).extracting(JobResult::getJobId).containsExactlyInAnyOrder("r1", "r2");
         assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
-        assertThat(h.provider("alpha").calls()).extracting(ScriptedProvider.Seen::jobId)
+        assertThat(h.provider("alpha").calls())
+                .extracting(ScriptedProvider.Seen::jobId)
                 .containsExactlyInAnyOrder("r1", "r2");
     }
 
@@ -314,7 +338,8 @@ class FallbackTopologyTest {
             h.run();
         }
         assertThat(gamma.calls()).hasSize(5);
-        assertThat(h.results.readValuesToList()).hasSize(5)
+        assertThat(h.results.readValuesToList())
+                .hasSize(5)
                 .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
     }
 
@@ -323,16 +348,20 @@ class FallbackTopologyTest {
         ScriptedProvider gamma = h.provider("gamma");
         gamma.hang(); // an adapter that never ends its call
         Job job = Job.newBuilder(TopologyHarness.job("h1", "gamma/m", "beta/m2"))
-                .setDeadline(Instant.ofEpochMilli(1_000_100)).build(); // 100 ms after the driver's start
+                .setDeadline(Instant.ofEpochMilli(1_000_100))
+                .build(); // 100 ms after the driver's start
         h.submit(job);
         h.advance(Duration.ofMillis(20));
         assertThat(gamma.calls()).hasSize(1);
 
         // abandoned 100 ms + CallLauncher.ABANDON_GRACE_MS of real time after it started
-        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            h.advance(Duration.ofMillis(5));
-            return !h.attempts.isEmpty();
-        });
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    h.advance(Duration.ofMillis(5));
+                    return !h.attempts.isEmpty();
+                });
         h.run();
         assertThat(gamma.pending()).singleElement().satisfies(f -> assertThat(f).isCompletedExceptionally());
         assertThat(attempts()).first().satisfies(a -> {
@@ -347,7 +376,8 @@ class FallbackTopologyTest {
         h.submit(TopologyHarness.job("h2", "gamma/m"));
         h.submit(TopologyHarness.job("h3", "gamma/m"));
         h.run();
-        assertThat(h.results.readValuesToList()).hasSize(2)
+        assertThat(h.results.readValuesToList())
+                .hasSize(2)
                 .allSatisfy(x -> assertThat(x.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
     }
 
@@ -361,17 +391,22 @@ class FallbackTopologyTest {
         h.run();
 
         // one call on beta: started by hop 0 when alpha's last failure drained, adopted by hop 1 (not repeated)
-        assertThat(beta.calls()).singleElement().satisfies(c -> assertThat(c.jobId()).isEqualTo("f1"));
+        assertThat(beta.calls())
+                .singleElement()
+                .satisfies(c -> assertThat(c.jobId()).isEqualTo("f1"));
         assertThat(early.started()).isEqualTo(1);
         assertThat(early.adopted()).isEqualTo(1);
-        assertThat(h.hop1.readValuesToList()).singleElement().satisfies(j -> assertThat(j.getHop()).isEqualTo(1));
+        assertThat(h.hop1.readValuesToList())
+                .singleElement()
+                .satisfies(j -> assertThat(j.getHop()).isEqualTo(1));
         beta.pending().get(0).complete(ok(call("f1")));
         h.run();
 
         JobResult r = onlyResult("f1");
         assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(r.getProvider()).isEqualTo("beta");
-        assertThat(r.getAttempts()).extracting(a -> a.getHop() + "/" + a.getDecision())
+        assertThat(r.getAttempts())
+                .extracting(a -> a.getHop() + "/" + a.getDecision())
                 .containsExactly("0/RETRY_SAME", "0/RETRY_SAME", "0/NEXT_HOP", "1/RETURNED");
         assertThat(attempts()).hasSize(4);
         assertThat(beta.calls()).hasSize(1);
@@ -388,7 +423,8 @@ class FallbackTopologyTest {
         assertThat(h.provider("beta").calls()).hasSize(1);
         assertThat(early.started()).isEqualTo(1);
         assertThat(early.adopted()).isEqualTo(1);
-        assertThat(attempts()).extracting(AttemptRecord::getDecision)
+        assertThat(attempts())
+                .extracting(AttemptRecord::getDecision)
                 .containsExactly(Decision.SKIPPED_CIRCUIT_OPEN, Decision.RETURNED);
         assertThat(onlyResult("f3").getProvider()).isEqualTo("beta");
     }
@@ -406,7 +442,8 @@ class FallbackTopologyTest {
     }
 
     private static dev.relay.processor.provider.ChatCall call(String id) {
-        return new dev.relay.processor.provider.ChatCall(id, "m", null, java.util.Optional.empty(), null, Instant.now());
+        return new dev.relay.processor.provider.ChatCall(
+                id, "m", null, java.util.Optional.empty(), null, Instant.now());
     }
 
     private static String header(Header header) {
@@ -422,4 +459,3 @@ class FallbackTopologyTest {
         return early;
     }
 }
-

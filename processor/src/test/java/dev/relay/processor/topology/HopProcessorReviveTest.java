@@ -30,17 +30,25 @@ class HopProcessorReviveTest {
 
     private final RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(TopologyHarness.CONFIG, "test");
     private final ScriptedProvider alpha = new ScriptedProvider("alpha");
-    private final FallbackServices services = new FallbackServices(config.providers(),
-            Map.<String, ProviderClient>of("alpha", alpha), TopologyHarness.policy(new TopologyHarness.StubBreakers()),
-            new ProviderGate(config.providers()), ProcessorMetrics.noop(), Duration.ofMillis(5), Duration.ofMillis(50),
+    private final FallbackServices services = new FallbackServices(
+            config.providers(),
+            Map.<String, ProviderClient>of("alpha", alpha),
+            TopologyHarness.policy(new TopologyHarness.StubBreakers()),
+            new ProviderGate(config.providers()),
+            ProcessorMetrics.noop(),
+            Duration.ofMillis(5),
+            Duration.ofMillis(50),
             EarlyCalls.disabled());
 
     @Test
     void shouldForwardResultsAfterStreamsClosesAndReInitialisesTheSameProcessor() {
         MockProcessorContext<String, Object> ctx = new MockProcessorContext<>();
         ctx.setCurrentSystemTimeMs(1_000_000);
-        KeyValueStore<String, InflightEntry> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(STORE),
-                Serdes.String(), new InflightEntrySerde()).withLoggingDisabled().withCachingDisabled().build();
+        KeyValueStore<String, InflightEntry> store = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(STORE), Serdes.String(), new InflightEntrySerde())
+                .withLoggingDisabled()
+                .withCachingDisabled()
+                .build();
         store.init(ctx.getStateStoreContext(), store);
         ctx.addStateStore(store);
         HopProcessor processor = new HopProcessor(0, 2, STORE, services);
@@ -56,8 +64,11 @@ class HopProcessorReviveTest {
         processor.process(new Record<>("job-2", TopologyHarness.job("job-2", "alpha/m1", "beta/m2"), 0));
         punctuate(ctx);
 
-        List<JobResult> results = ctx.forwarded().stream().map(f -> f.record().value())
-                .filter(JobResult.class::isInstance).map(JobResult.class::cast).toList();
+        List<JobResult> results = ctx.forwarded().stream()
+                .map(f -> f.record().value())
+                .filter(JobResult.class::isInstance)
+                .map(JobResult.class::cast)
+                .toList();
         assertThat(results).extracting(JobResult::getJobId).containsExactlyInAnyOrder("job-1", "job-2");
         assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED));
         assertThat(store.approximateNumEntries()).isZero();

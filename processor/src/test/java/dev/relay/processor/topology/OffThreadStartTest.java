@@ -53,7 +53,8 @@ class OffThreadStartTest {
     @Test
     void shouldFailWithTheStartedCallsErrorOrTheStartsException() {
         IOException down = new IOException("connection refused");
-        CompletableFuture<String> failed = OffThreadStart.start(Runnable::run, () -> CompletableFuture.failedFuture(down));
+        CompletableFuture<String> failed =
+                OffThreadStart.start(Runnable::run, () -> CompletableFuture.failedFuture(down));
         assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class).hasCause(down);
 
         IllegalStateException bug = new IllegalStateException("adapter bug");
@@ -95,9 +96,11 @@ class OffThreadStartTest {
 
     @Test
     void shouldFailAtOnceWhenTheExecutorRefuses() {
-        CompletableFuture<String> call = OffThreadStart.start(task -> {
-            throw new RejectedExecutionException("shut down");
-        }, () -> CompletableFuture.completedFuture("never"));
+        CompletableFuture<String> call = OffThreadStart.start(
+                task -> {
+                    throw new RejectedExecutionException("shut down");
+                },
+                () -> CompletableFuture.completedFuture("never"));
         assertThatThrownBy(call::get).hasCauseInstanceOf(RejectedExecutionException.class);
         assertThat(call).isNotCancelled();
         assertThat(call.isCompletedExceptionally()).isTrue();

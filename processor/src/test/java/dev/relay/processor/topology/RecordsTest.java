@@ -19,19 +19,38 @@ import org.junit.jupiter.api.Test;
 class RecordsTest {
 
     private static AttemptSummary attempt(int generation, int hop, OutcomeClass outcome, int status, String message) {
-        return AttemptSummary.newBuilder().setHop(hop).setAttempt(1).setProvider(hop == 0 ? "openai" : "anthropic")
-                .setModel("m").setOutcome(outcome).setHttpStatus(status).setErrorMessage(message)
-                .setStartedAt(Instant.ofEpochMilli(1)).setLatencyMs(1).setDecision(Decision.NEXT_HOP)
-                .setReplayGeneration(generation).build();
+        return AttemptSummary.newBuilder()
+                .setHop(hop)
+                .setAttempt(1)
+                .setProvider(hop == 0 ? "openai" : "anthropic")
+                .setModel("m")
+                .setOutcome(outcome)
+                .setHttpStatus(status)
+                .setErrorMessage(message)
+                .setStartedAt(Instant.ofEpochMilli(1))
+                .setLatencyMs(1)
+                .setDecision(Decision.NEXT_HOP)
+                .setReplayGeneration(generation)
+                .build();
     }
 
     private static Job replayedJob(List<AttemptSummary> attempts) {
-        return Job.newBuilder().setJobId("job-1").setSubmittedAt(Instant.ofEpochMilli(0))
-                .setRequest(ChatRequest.newBuilder().setMessages(List.of(Message.newBuilder().setRole("user")
-                        .setContent(List.of(ContentPart.newBuilder().setType("text").setText("hi").build())).build()))
+        return Job.newBuilder()
+                .setJobId("job-1")
+                .setSubmittedAt(Instant.ofEpochMilli(0))
+                .setRequest(ChatRequest.newBuilder()
+                        .setMessages(List.of(Message.newBuilder()
+                                .setRole("user")
+                                .setContent(List.of(ContentPart.newBuilder()
+                                        .setType("text")
+                                        .setText("hi")
+                                        .build()))
+                                .build()))
                         .build())
                 .setChain(List.of(new Target("openai", "m"), new Target("anthropic", "m")))
-                .setAttempts(attempts).setReplayGeneration(1).build();
+                .setAttempts(attempts)
+                .setReplayGeneration(1)
+                .build();
     }
 
     @Test
@@ -51,8 +70,7 @@ class RecordsTest {
     @Test
     void shouldCountThisGenerationsAttemptsButListEveryGeneration() {
         Job job = replayedJob(List.of(
-                attempt(0, 0, OutcomeClass.TRANSIENT, 500, "g0"),
-                attempt(1, 0, OutcomeClass.RATE_LIMITED, 429, "g1")));
+                attempt(0, 0, OutcomeClass.TRANSIENT, 500, "g0"), attempt(1, 0, OutcomeClass.RATE_LIMITED, 429, "g1")));
 
         JobResult result = Records.failed(job, Records.callerError(job, null), 10);
 

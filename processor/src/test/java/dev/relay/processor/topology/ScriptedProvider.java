@@ -67,7 +67,8 @@ final class ScriptedProvider implements ProviderClient {
 
     @Override
     public CompletableFuture<AttemptOutcome> call(ChatCall call) {
-        calls.add(new Seen(call.jobId(), call.model(), call.keyName(), call.key().isPresent()));
+        calls.add(
+                new Seen(call.jobId(), call.model(), call.keyName(), call.key().isPresent()));
         return behaviour.apply(call);
     }
 
@@ -76,10 +77,18 @@ final class ScriptedProvider implements ProviderClient {
     }
 
     static AttemptOutcome ok(ChatCall call) {
-        ObjectNode completion = JSON.createObjectNode().put("id", "chatcmpl-" + call.jobId())
-                .put("object", "chat.completion").put("model", call.model());
-        completion.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop")
-                .putObject("message").put("role", "assistant").put("content", "hello from " + call.model());
+        ObjectNode completion = JSON.createObjectNode()
+                .put("id", "chatcmpl-" + call.jobId())
+                .put("object", "chat.completion")
+                .put("model", call.model());
+        completion
+                .putArray("choices")
+                .addObject()
+                .put("index", 0)
+                .put("finish_reason", "stop")
+                .putObject("message")
+                .put("role", "assistant")
+                .put("content", "hello from " + call.model());
         return new AttemptOutcome.Success(completion, 200, new AttemptOutcome.Usage(3, 4, 7));
     }
 

@@ -113,15 +113,21 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     /** {@code early}: the fast fallback path's registry (disabled unless a test turns it on). */
-    TopologyHarness(InMemorySchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk,
-            EarlyCalls early) {
+    TopologyHarness(
+            InMemorySchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk, EarlyCalls early) {
         for (String name : config.providers().keySet()) {
             providers.put(name, new ScriptedProvider(name));
         }
         serdes = RelaySerdes.create(SchemaRegistryClient.create(registry.url()));
         Map<String, ProviderClient> clients = Map.copyOf(providers);
-        FallbackServices services = new FallbackServices(config.providers(), clients, policy(breakers),
-                new ProviderGate(config.providers()), new ProcessorMetrics(meters), Duration.ofMillis(5), Duration.ofMillis(50),
+        FallbackServices services = new FallbackServices(
+                config.providers(),
+                clients,
+                policy(breakers),
+                new ProviderGate(config.providers()),
+                new ProcessorMetrics(meters),
+                Duration.ofMillis(5),
+                Duration.ofMillis(50),
                 early);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
@@ -130,16 +136,25 @@ final class TopologyHarness implements AutoCloseable {
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.deadletter());
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
-        var stores = disk == null ? FallbackTopology.PERSISTENT : (java.util.function.Function<String,
-                org.apache.kafka.streams.state.KeyValueBytesStoreSupplier>) name -> SurvivingStore.supplier(name, disk);
-        driver = new TopologyTestDriver(FallbackTopology.build(topics, serdes, services, stores), props, Instant.ofEpochMilli(1_000_000));
-        jobs = driver.createInputTopic(topics.jobs(), new StringSerializer(), serdes.job().serializer());
+        var stores = disk == null
+                ? FallbackTopology.PERSISTENT
+                : (java.util.function.Function<String, org.apache.kafka.streams.state.KeyValueBytesStoreSupplier>)
+                        name -> SurvivingStore.supplier(name, disk);
+        driver = new TopologyTestDriver(
+                FallbackTopology.build(topics, serdes, services, stores), props, Instant.ofEpochMilli(1_000_000));
+        jobs = driver.createInputTopic(
+                topics.jobs(), new StringSerializer(), serdes.job().serializer());
         rawJobs = driver.createInputTopic(topics.jobs(), new StringSerializer(), new ByteArraySerializer());
-        results = driver.createOutputTopic(topics.results(), new StringDeserializer(), serdes.result().deserializer());
-        attempts = driver.createOutputTopic(topics.attempts(), new StringDeserializer(), serdes.attempt().deserializer());
-        failed = driver.createOutputTopic(topics.failed(), new StringDeserializer(), serdes.failed().deserializer());
-        hop1 = driver.createOutputTopic(topics.hop(1), new StringDeserializer(), serdes.job().deserializer());
-        deadletter = driver.createOutputTopic(topics.deadletter(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        results = driver.createOutputTopic(
+                topics.results(), new StringDeserializer(), serdes.result().deserializer());
+        attempts = driver.createOutputTopic(
+                topics.attempts(), new StringDeserializer(), serdes.attempt().deserializer());
+        failed = driver.createOutputTopic(
+                topics.failed(), new StringDeserializer(), serdes.failed().deserializer());
+        hop1 = driver.createOutputTopic(
+                topics.hop(1), new StringDeserializer(), serdes.job().deserializer());
+        deadletter =
+                driver.createOutputTopic(topics.deadletter(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     ScriptedProvider provider(String name) {
@@ -162,15 +177,28 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     static Job job(String id, String... chain) {
-        List<Target> targets = Arrays.stream(chain).map(s -> {
-            String[] pm = s.split("/", 2);
-            return Target.newBuilder().setProvider(pm[0]).setModel(pm[1]).build();
-        }).toList();
-        Message user = Message.newBuilder().setRole("user")
-                .setContent(List.of(ContentPart.newBuilder().setType("text").setText("say hi").build())).build();
-        return Job.newBuilder().setJobId(id).setSubmittedAt(Instant.ofEpochMilli(999_000))
+        List<Target> targets = Arrays.stream(chain)
+                .map(s -> {
+                    String[] pm = s.split("/", 2);
+                    return Target.newBuilder()
+                            .setProvider(pm[0])
+                            .setModel(pm[1])
+                            .build();
+                })
+                .toList();
+        Message user = Message.newBuilder()
+                .setRole("user")
+                .setContent(List.of(ContentPart.newBuilder()
+                        .setType("text")
+                        .setText("say hi")
+                        .build()))
+                .build();
+        return Job.newBuilder()
+                .setJobId(id)
+                .setSubmittedAt(Instant.ofEpochMilli(999_000))
                 .setRequest(ChatRequest.newBuilder().setMessages(List.of(user)).build())
-                .setChain(targets).build();
+                .setChain(targets)
+                .build();
     }
 
     void submit(Job job) {

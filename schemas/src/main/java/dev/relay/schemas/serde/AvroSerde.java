@@ -75,8 +75,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         // without auto-registration, use the id of this class's own schema (it must be registered already): the
         // subject's latest version may be another schema, and stamping its id on bytes written with ours would
         // make readers decode them with the wrong writer schema
-        int id = autoRegister ? register(topic) : idByTopic.computeIfAbsent(topic,
-                t -> registry.lookup(subject(t), readerSchema));
+        int id = autoRegister
+                ? register(topic)
+                : idByTopic.computeIfAbsent(topic, t -> registry.lookup(subject(t), readerSchema));
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC_BYTE);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
@@ -95,21 +96,34 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return null;
         }
         if (bytes.length < HEADER_SIZE) {
-            throw new RecordDecodingException(RecordDecodingException.Reason.TOO_SHORT, topic, -1,
-                    bytes.length + " bytes, the Confluent wire format needs at least " + HEADER_SIZE, null);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Reason.TOO_SHORT,
+                    topic,
+                    -1,
+                    bytes.length + " bytes, the Confluent wire format needs at least " + HEADER_SIZE,
+                    null);
         }
         if (bytes[0] != MAGIC_BYTE) {
-            throw new RecordDecodingException(RecordDecodingException.Reason.BAD_MAGIC_BYTE, topic, -1,
-                    String.format("magic byte 0x%02x, expected 0x00", bytes[0]), null);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Reason.BAD_MAGIC_BYTE,
+                    topic,
+                    -1,
+                    String.format("magic byte 0x%02x, expected 0x00", bytes[0]),
+                    null);
         }
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
         SpecificDatumReader<T> reader = readers.computeIfAbsent(id, i -> readerFor(topic, i));
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_SIZE, bytes.length - HEADER_SIZE, null);
+        BinaryDecoder decoder =
+                DecoderFactory.get().binaryDecoder(bytes, HEADER_SIZE, bytes.length - HEADER_SIZE, null);
         try {
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
-            throw new RecordDecodingException(RecordDecodingException.Reason.BAD_AVRO, topic, id,
-                    "cannot decode as " + type.getSimpleName() + " with writer schema " + id + ": " + e, e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Reason.BAD_AVRO,
+                    topic,
+                    id,
+                    "cannot decode as " + type.getSimpleName() + " with writer schema " + id + ": " + e,
+                    e);
         }
     }
 
@@ -118,11 +132,19 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         try {
             writerSchema = registry.getById(id);
         } catch (SchemaRegistryException.NotFound e) {
-            throw new RecordDecodingException(RecordDecodingException.Reason.UNKNOWN_SCHEMA_ID, topic, id,
-                    "schema id " + id + " is not in the registry", e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Reason.UNKNOWN_SCHEMA_ID,
+                    topic,
+                    id,
+                    "schema id " + id + " is not in the registry",
+                    e);
         } catch (SchemaRegistryException e) {
-            throw new RecordDecodingException(RecordDecodingException.Reason.REGISTRY_UNAVAILABLE, topic, id,
-                    "cannot fetch schema id " + id + ": " + e.getMessage(), e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Reason.REGISTRY_UNAVAILABLE,
+                    topic,
+                    id,
+                    "cannot fetch schema id " + id + ": " + e.getMessage(),
+                    e);
         }
         return new SpecificDatumReader<>(writerSchema, readerSchema, data);
     }

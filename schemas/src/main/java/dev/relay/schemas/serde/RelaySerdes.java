@@ -16,7 +16,8 @@ public record RelaySerdes(
         AvroSerde<StreamChunk> chunk) {
 
     public static RelaySerdes create(SchemaRegistryClient registry) {
-        return new RelaySerdes(registry,
+        return new RelaySerdes(
+                registry,
                 AvroSerde.forValue(Job.class, registry),
                 AvroSerde.forValue(AttemptRecord.class, registry),
                 AvroSerde.forValue(JobResult.class, registry),

@@ -133,8 +133,8 @@ public final class SchemaRegistryClient {
     /** Whether the schema may be registered under the subject; a subject that does not exist yet accepts anything. */
     public boolean isCompatible(String subject, Schema schema) {
         try {
-            JsonNode answer = send("POST", "/compatibility/subjects/" + enc(subject) + "/versions/latest",
-                    body(schema, List.of()));
+            JsonNode answer = send(
+                    "POST", "/compatibility/subjects/" + enc(subject) + "/versions/latest", body(schema, List.of()));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException.NotFound e) {
             if (e.errorCode() == 40401) {
@@ -169,8 +169,11 @@ public final class SchemaRegistryClient {
             if (parser.getTypes().containsKey(name)) {
                 continue;
             }
-            JsonNode referenced = send("GET", "/subjects/" + enc(ref.path("subject").asText()) + "/versions/"
-                    + ref.path("version").asInt(), null);
+            JsonNode referenced = send(
+                    "GET",
+                    "/subjects/" + enc(ref.path("subject").asText()) + "/versions/"
+                            + ref.path("version").asInt(),
+                    null);
             resolveReferences(referenced.path("references"), parser);
             parser.parse(referenced.path("schema").asText());
         }
@@ -183,7 +186,10 @@ public final class SchemaRegistryClient {
         if (!references.isEmpty()) {
             ArrayNode refs = body.putArray("references");
             for (SchemaReference r : references) {
-                refs.addObject().put("name", r.name()).put("subject", r.subject()).put("version", r.version());
+                refs.addObject()
+                        .put("name", r.name())
+                        .put("subject", r.subject())
+                        .put("version", r.version());
             }
         }
         return body.toString();
@@ -215,7 +221,7 @@ public final class SchemaRegistryClient {
                 case ARRAY -> todo.push(s.getElementType());
                 case MAP -> todo.push(s.getValueType());
                 case UNION -> s.getTypes().forEach(todo::push);
-                default -> { }
+                default -> {}
             }
         }
         return schema.toString(referenced, false);
@@ -225,9 +231,11 @@ public final class SchemaRegistryClient {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(timeout)
                 .header("Accept", CONTENT_TYPE + ", application/json")
-                .method(method, body == null
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (body != null) {
             req.header("Content-Type", CONTENT_TYPE);
         }
@@ -236,8 +244,7 @@ public final class SchemaRegistryClient {
         try {
             resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new SchemaRegistryException.Unavailable(0,
-                    "schema registry " + baseUrl + " unreachable: " + e, e);
+            throw new SchemaRegistryException.Unavailable(0, "schema registry " + baseUrl + " unreachable: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException.Unavailable(0, "interrupted calling schema registry " + baseUrl, e);

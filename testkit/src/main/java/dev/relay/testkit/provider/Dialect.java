@@ -27,15 +27,23 @@ public enum Dialect {
         ObjectNode root = JSON.createObjectNode();
         switch (this) {
             case OPENAI, AZURE -> {
-                root.put("id", "chatcmpl-" + id).put("object", "chat.completion").put("created", 1_700_000_000L)
+                root.put("id", "chatcmpl-" + id)
+                        .put("object", "chat.completion")
+                        .put("created", 1_700_000_000L)
                         .put("model", model);
                 ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
                 choice.putObject("message").put("role", "assistant").put("content", text);
                 choice.put("finish_reason", "stop");
-                root.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", 2).put("total_tokens", 7);
+                root.putObject("usage")
+                        .put("prompt_tokens", 5)
+                        .put("completion_tokens", 2)
+                        .put("total_tokens", 7);
             }
             case ANTHROPIC -> {
-                root.put("id", "msg_" + id).put("type", "message").put("role", "assistant").put("model", model);
+                root.put("id", "msg_" + id)
+                        .put("type", "message")
+                        .put("role", "assistant")
+                        .put("model", model);
                 root.putArray("content").addObject().put("type", "text").put("text", text);
                 root.put("stop_reason", "end_turn").putNull("stop_sequence");
                 root.putObject("usage").put("input_tokens", 5).put("output_tokens", 2);
@@ -46,7 +54,9 @@ public enum Dialect {
                 content.putArray("parts").addObject().put("text", text);
                 content.put("role", "model");
                 candidate.put("finishReason", "STOP").put("index", 0);
-                root.putObject("usageMetadata").put("promptTokenCount", 5).put("candidatesTokenCount", 2)
+                root.putObject("usageMetadata")
+                        .put("promptTokenCount", 5)
+                        .put("candidatesTokenCount", 2)
                         .put("totalTokenCount", 7);
                 root.put("modelVersion", model).put("responseId", id);
             }
@@ -59,13 +69,21 @@ public enum Dialect {
         String t = type != null ? type : defaultErrorType(status);
         ObjectNode root = JSON.createObjectNode();
         switch (this) {
-            case OPENAI, AZURE -> root.putObject("error").put("message", message).put("type", t).putNull("param")
-                    .putNull("code");
+            case OPENAI, AZURE ->
+                root.putObject("error")
+                        .put("message", message)
+                        .put("type", t)
+                        .putNull("param")
+                        .putNull("code");
             case ANTHROPIC -> {
                 root.put("type", "error");
                 root.putObject("error").put("type", t).put("message", message);
             }
-            case GEMINI -> root.putObject("error").put("code", status).put("message", message).put("status", t);
+            case GEMINI ->
+                root.putObject("error")
+                        .put("code", status)
+                        .put("message", message)
+                        .put("status", t);
         }
         return root.toString();
     }
@@ -73,33 +91,36 @@ public enum Dialect {
     /** The error type (Gemini: the RPC status) a provider sends with {@code status}. */
     String defaultErrorType(int status) {
         return switch (this) {
-            case OPENAI, AZURE -> switch (status) {
-                case 400, 404, 422 -> "invalid_request_error";
-                case 401 -> "authentication_error";
-                case 403 -> "permission_error";
-                case 429 -> "rate_limit_error";
-                default -> status >= 500 ? "server_error" : "invalid_request_error";
-            };
-            case ANTHROPIC -> switch (status) {
-                case 400, 422 -> "invalid_request_error";
-                case 401 -> "authentication_error";
-                case 403 -> "permission_error";
-                case 404 -> "not_found_error";
-                case 413 -> "request_too_large";
-                case 429 -> "rate_limit_error";
-                case 529 -> "overloaded_error";
-                default -> status >= 500 ? "api_error" : "invalid_request_error";
-            };
-            case GEMINI -> switch (status) {
-                case 400 -> "INVALID_ARGUMENT";
-                case 401 -> "UNAUTHENTICATED";
-                case 403 -> "PERMISSION_DENIED";
-                case 404 -> "NOT_FOUND";
-                case 429 -> "RESOURCE_EXHAUSTED";
-                case 503 -> "UNAVAILABLE";
-                case 504 -> "DEADLINE_EXCEEDED";
-                default -> status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
-            };
+            case OPENAI, AZURE ->
+                switch (status) {
+                    case 400, 404, 422 -> "invalid_request_error";
+                    case 401 -> "authentication_error";
+                    case 403 -> "permission_error";
+                    case 429 -> "rate_limit_error";
+                    default -> status >= 500 ? "server_error" : "invalid_request_error";
+                };
+            case ANTHROPIC ->
+                switch (status) {
+                    case 400, 422 -> "invalid_request_error";
+                    case 401 -> "authentication_error";
+                    case 403 -> "permission_error";
+                    case 404 -> "not_found_error";
+                    case 413 -> "request_too_large";
+                    case 429 -> "rate_limit_error";
+                    case 529 -> "overloaded_error";
+                    default -> status >= 500 ? "api_error" : "invalid_request_error";
+                };
+            case GEMINI ->
+                switch (status) {
+                    case 400 -> "INVALID_ARGUMENT";
+                    case 401 -> "UNAUTHENTICATED";
+                    case 403 -> "PERMISSION_DENIED";
+                    case 404 -> "NOT_FOUND";
+                    case 429 -> "RESOURCE_EXHAUSTED";
+                    case 503 -> "UNAVAILABLE";
+                    case 504 -> "DEADLINE_EXCEEDED";
+                    default -> status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+                };
         };
     }
 
@@ -123,7 +144,8 @@ public enum Dialect {
             }
             case GEMINI -> {
                 body.path("systemInstruction").path("parts").forEach(p -> appendText(out, p.path("text"), "text"));
-                body.path("contents").forEach(c -> c.path("parts").forEach(p -> appendText(out, p.path("text"), "text")));
+                body.path("contents")
+                        .forEach(c -> c.path("parts").forEach(p -> appendText(out, p.path("text"), "text")));
             }
         }
         return out.toString();
@@ -135,7 +157,8 @@ public enum Dialect {
         } else if (content.isArray()) {
             content.forEach(part -> {
                 if (part.path(field).isTextual()) {
-                    out.append(out.isEmpty() ? "" : "\n").append(part.path(field).asText());
+                    out.append(out.isEmpty() ? "" : "\n")
+                            .append(part.path(field).asText());
                 }
             });
         }

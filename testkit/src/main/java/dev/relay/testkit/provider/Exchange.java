@@ -56,7 +56,10 @@ public final class Exchange {
             throw new IllegalStateException("the answer was already started");
         }
         this.status = status;
-        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+        StringBuilder head = new StringBuilder("HTTP/1.1 ")
+                .append(status)
+                .append(' ')
+                .append(reason(status))
                 .append("\r\n");
         for (String[] h : headers) {
             head.append(h[0]).append(": ").append(h[1]).append("\r\n");

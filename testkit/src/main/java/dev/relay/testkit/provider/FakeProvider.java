@@ -75,7 +75,10 @@ import org.slf4j.LoggerFactory;
 public final class FakeProvider implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FakeProvider.class);
-    private static final Route NOT_FOUND = new Route("ANY", "/", Dialect.OPENAI,
+    private static final Route NOT_FOUND = new Route(
+            "ANY",
+            "/",
+            Dialect.OPENAI,
             r -> Reply.error(404, "invalid_request_error", "no fake route for " + r.method() + " " + r.path()));
 
     private final Http1Server server;

@@ -121,8 +121,8 @@ final class Http1Server implements AutoCloseable {
         }
         String target = parts[1];
         int q = target.indexOf('?');
-        String path = URLDecoder.decode((q < 0 ? target : target.substring(0, q)).replace("+", "%2B"),
-                StandardCharsets.UTF_8);
+        String path = URLDecoder.decode(
+                (q < 0 ? target : target.substring(0, q)).replace("+", "%2B"), StandardCharsets.UTF_8);
         return new Raw(parts[0], path, q < 0 ? "" : target.substring(q + 1), headers, body);
     }
 

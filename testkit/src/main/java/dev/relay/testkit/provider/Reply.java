@@ -31,7 +31,15 @@ public final class Reply {
         void respond(Request request, Exchange exchange) throws IOException, InterruptedException;
     }
 
-    private enum Kind { COMPLETION, ERROR, BODY, CUT, TRUNCATED, HANG, CUSTOM }
+    private enum Kind {
+        COMPLETION,
+        ERROR,
+        BODY,
+        CUT,
+        TRUNCATED,
+        HANG,
+        CUSTOM
+    }
 
     private final Kind kind;
     private final int status;
@@ -42,8 +50,15 @@ public final class Reply {
     private final Duration delay;
     private final Responder responder;
 
-    private Reply(Kind kind, int status, String text, String errorType, String body, Map<String, String> headers,
-            Duration delay, Responder responder) {
+    private Reply(
+            Kind kind,
+            int status,
+            String text,
+            String errorType,
+            String body,
+            Map<String, String> headers,
+            Duration delay,
+            Responder responder) {
         this.kind = kind;
         this.status = status;
         this.text = text;
@@ -131,15 +146,18 @@ public final class Reply {
                 if (request.streaming()) { // the same answer in the dialect's stream format
                     StreamReply.text(text).write(request, exchange);
                 } else {
-                    exchange.json(status, request.dialect().completion(request.model(), text,
-                            Long.toHexString(request.receivedAtNanos())));
+                    exchange.json(
+                            status,
+                            request.dialect()
+                                    .completion(request.model(), text, Long.toHexString(request.receivedAtNanos())));
                 }
             }
             case ERROR -> exchange.json(status, request.dialect().error(status, errorType, text));
             case BODY -> exchange.json(status, body);
             case CUT -> exchange.cut();
             case TRUNCATED -> {
-                byte[] whole = request.dialect().completion(request.model(), text, "cut")
+                byte[] whole = request.dialect()
+                        .completion(request.model(), text, "cut")
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 exchange.header("Content-Type", "application/json");
                 var out = exchange.start(status, whole.length);

@@ -29,8 +29,15 @@ public final class Request {
     private volatile int status;
     private volatile long respondedAtNanos;
 
-    Request(Route route, String method, String path, String query, Map<String, List<String>> headers, byte[] body,
-            Map<String, String> pathParams, long receivedAtNanos) {
+    Request(
+            Route route,
+            String method,
+            String path,
+            String query,
+            Map<String, List<String>> headers,
+            byte[] body,
+            Map<String, String> pathParams,
+            long receivedAtNanos) {
         this.route = route;
         this.method = method;
         this.path = path;
@@ -106,7 +113,8 @@ public final class Request {
      * Gemini's {@code :streamGenerateContent} path.
      */
     public boolean streaming() {
-        return path().contains(":streamGenerateContent") || json().path("stream").asBoolean(false);
+        return path().contains(":streamGenerateContent")
+                || json().path("stream").asBoolean(false);
     }
 
     /** The model asked for: the body's {@code model}, else the path's {@code model} or {@code deployment}. */

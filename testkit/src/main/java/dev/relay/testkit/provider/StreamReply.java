@@ -35,8 +35,15 @@ public final class StreamReply {
     private final int malformedAfter;
     private final boolean withoutEnd;
 
-    private StreamReply(List<String> tokens, Duration pace, int cutAfter, int stallAfter, int errorAfter,
-            String errorType, int malformedAfter, boolean withoutEnd) {
+    private StreamReply(
+            List<String> tokens,
+            Duration pace,
+            int cutAfter,
+            int stallAfter,
+            int errorAfter,
+            String errorType,
+            int malformedAfter,
+            boolean withoutEnd) {
         this.tokens = List.copyOf(tokens);
         this.pace = pace;
         this.cutAfter = cutAfter;
@@ -67,7 +74,8 @@ public final class StreamReply {
 
     /** Waits {@code pace} before each token. */
     public StreamReply pace(Duration newPace) {
-        return new StreamReply(tokens, newPace, cutAfter, stallAfter, errorAfter, errorType, malformedAfter, withoutEnd);
+        return new StreamReply(
+                tokens, newPace, cutAfter, stallAfter, errorAfter, errorType, malformedAfter, withoutEnd);
     }
 
     /** Closes the connection after {@code n} tokens (no finish reason, no end event). */
@@ -185,8 +193,11 @@ public final class StreamReply {
 
         private ObjectNode chunk() {
             ObjectNode c = Dialect.JSON.createObjectNode();
-            c.put("id", "chatcmpl-fake").put("object", "chat.completion.chunk").put("created", 1_700_000_000L)
-                    .put("model", model).put("system_fingerprint", "fp_fake");
+            c.put("id", "chatcmpl-fake")
+                    .put("object", "chat.completion.chunk")
+                    .put("created", 1_700_000_000L)
+                    .put("model", model)
+                    .put("system_fingerprint", "fp_fake");
             return c;
         }
 
@@ -201,7 +212,11 @@ public final class StreamReply {
         @Override
         void open() throws IOException {
             ObjectNode c = chunk();
-            choice(c).putObject("delta").put("role", "assistant").put("content", "").putNull("refusal");
+            choice(c)
+                    .putObject("delta")
+                    .put("role", "assistant")
+                    .put("content", "")
+                    .putNull("refusal");
             data(c);
         }
 
@@ -221,7 +236,10 @@ public final class StreamReply {
             data(c);
             ObjectNode u = chunk();
             u.putArray("choices");
-            u.putObject("usage").put("prompt_tokens", 5).put("completion_tokens", tokens).put("total_tokens", 5 + tokens);
+            u.putObject("usage")
+                    .put("prompt_tokens", 5)
+                    .put("completion_tokens", tokens)
+                    .put("total_tokens", 5 + tokens);
             data(u);
             if (!withoutEnd) {
                 raw("data: [DONE]\n\n");
@@ -231,7 +249,10 @@ public final class StreamReply {
         @Override
         void error(String type) throws IOException {
             ObjectNode e = Dialect.JSON.createObjectNode();
-            e.putObject("error").put("message", "fake in-stream " + type).put("type", type).putNull("param")
+            e.putObject("error")
+                    .put("message", "fake in-stream " + type)
+                    .put("type", type)
+                    .putNull("param")
                     .put("code", type);
             data(e);
         }
@@ -245,13 +266,19 @@ public final class StreamReply {
         @Override
         void open() throws IOException {
             ObjectNode start = Dialect.JSON.createObjectNode().put("type", "message_start");
-            ObjectNode m = start.putObject("message").put("id", "msg_fake").put("type", "message")
-                    .put("role", "assistant").put("model", model);
+            ObjectNode m = start.putObject("message")
+                    .put("id", "msg_fake")
+                    .put("type", "message")
+                    .put("role", "assistant")
+                    .put("model", model);
             m.putArray("content");
             m.putNull("stop_reason").putNull("stop_sequence");
             m.putObject("usage").put("input_tokens", 5).put("output_tokens", 1);
             event("message_start", start);
-            ObjectNode block = Dialect.JSON.createObjectNode().put("type", "content_block_start").put("index", 0);
+            ObjectNode block = Dialect.JSON
+                    .createObjectNode()
+                    .put("type", "content_block_start")
+                    .put("index", 0);
             block.putObject("content_block").put("type", "text").put("text", "");
             event("content_block_start", block);
             event("ping", Dialect.JSON.createObjectNode().put("type", "ping"));
@@ -259,14 +286,22 @@ public final class StreamReply {
 
         @Override
         void token(int index, String text) throws IOException {
-            ObjectNode d = Dialect.JSON.createObjectNode().put("type", "content_block_delta").put("index", 0);
+            ObjectNode d = Dialect.JSON
+                    .createObjectNode()
+                    .put("type", "content_block_delta")
+                    .put("index", 0);
             d.putObject("delta").put("type", "text_delta").put("text", text);
             event("content_block_delta", d);
         }
 
         @Override
         void finish(int tokens, boolean withoutEnd) throws IOException {
-            event("content_block_stop", Dialect.JSON.createObjectNode().put("type", "content_block_stop").put("index", 0));
+            event(
+                    "content_block_stop",
+                    Dialect.JSON
+                            .createObjectNode()
+                            .put("type", "content_block_stop")
+                            .put("index", 0));
             ObjectNode md = Dialect.JSON.createObjectNode().put("type", "message_delta");
             md.putObject("delta").put("stop_reason", "end_turn").putNull("stop_sequence");
             md.putObject("usage").put("output_tokens", tokens);
@@ -330,7 +365,10 @@ public final class StreamReply {
         @Override
         void error(String type) throws IOException {
             ObjectNode e = Dialect.JSON.createObjectNode();
-            e.putObject("error").put("code", 503).put("message", "fake in-stream " + type).put("status", type);
+            e.putObject("error")
+                    .put("code", 503)
+                    .put("message", "fake in-stream " + type)
+                    .put("status", type);
             data(e);
         }
     }

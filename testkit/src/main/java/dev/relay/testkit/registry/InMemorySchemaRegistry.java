@@ -74,15 +74,21 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")).ifPresent(authorizations::add);
+            Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization"))
+                    .ifPresent(authorizations::add);
             Reply reply;
             try {
-                reply = route(ex.getRequestMethod(), segments(ex.getRequestURI().getRawPath()),
+                reply = route(
+                        ex.getRequestMethod(),
+                        segments(ex.getRequestURI().getRawPath()),
                         new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             } catch (RegistryState.Failure f) {
-                reply = new Reply(f.status, json.createObjectNode().put("error_code", f.code).put("message", f.getMessage()));
+                reply = new Reply(
+                        f.status,
+                        json.createObjectNode().put("error_code", f.code).put("message", f.getMessage()));
             } catch (RuntimeException e) {
-                reply = new Reply(500, json.createObjectNode().put("error_code", 50001).put("message", e.toString()));
+                reply = new Reply(
+                        500, json.createObjectNode().put("error_code", 50001).put("message", e.toString()));
             }
             byte[] body = json.writeValueAsBytes(reply.body);
             ex.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
@@ -102,28 +108,45 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
         if (method.equals("GET") && n == 1 && p.get(0).equals("subjects")) {
             return Reply.ok(json.valueToTree(state.subjects()));
         }
-        if (method.equals("GET") && n == 3 && p.get(0).equals("schemas") && p.get(1).equals("ids")) {
+        if (method.equals("GET")
+                && n == 3
+                && p.get(0).equals("schemas")
+                && p.get(1).equals("ids")) {
             return Reply.ok(schemaBody(state.byId(parseInt(p.get(2), 40403))));
         }
-        if (method.equals("GET") && n == 3 && p.get(0).equals("subjects") && p.get(2).equals("versions")) {
+        if (method.equals("GET")
+                && n == 3
+                && p.get(0).equals("subjects")
+                && p.get(2).equals("versions")) {
             return Reply.ok(json.valueToTree(state.versions(p.get(1))));
         }
-        if (method.equals("GET") && n == 4 && p.get(0).equals("subjects") && p.get(2).equals("versions")) {
+        if (method.equals("GET")
+                && n == 4
+                && p.get(0).equals("subjects")
+                && p.get(2).equals("versions")) {
             return Reply.ok(versionBody(state.version(p.get(1), p.get(3))));
         }
-        if (method.equals("POST") && n == 3 && p.get(0).equals("subjects") && p.get(2).equals("versions")) {
+        if (method.equals("POST")
+                && n == 3
+                && p.get(0).equals("subjects")
+                && p.get(2).equals("versions")) {
             JsonNode req = json.readTree(body);
             int id = state.register(p.get(1), req.path("schema").asText(), references(req));
             return Reply.ok(json.createObjectNode().put("id", id));
         }
         if (method.equals("POST") && n == 2 && p.get(0).equals("subjects")) {
             JsonNode req = json.readTree(body);
-            return Reply.ok(versionBody(state.lookup(p.get(1), req.path("schema").asText(), references(req))));
+            return Reply.ok(
+                    versionBody(state.lookup(p.get(1), req.path("schema").asText(), references(req))));
         }
-        if (method.equals("POST") && n == 5 && p.get(0).equals("compatibility") && p.get(1).equals("subjects")
+        if (method.equals("POST")
+                && n == 5
+                && p.get(0).equals("compatibility")
+                && p.get(1).equals("subjects")
                 && p.get(3).equals("versions")) {
             JsonNode req = json.readTree(body);
-            boolean ok = state.isCompatible(p.get(2), p.get(4), req.path("schema").asText(), references(req));
+            boolean ok =
+                    state.isCompatible(p.get(2), p.get(4), req.path("schema").asText(), references(req));
             return Reply.ok(json.createObjectNode().put("is_compatible", ok));
         }
         if (p.size() <= 2 && !p.isEmpty() && p.get(0).equals("config")) {
@@ -147,8 +170,11 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
         ObjectNode out = json.createObjectNode().put("schema", content.schema());
         if (!content.references().isEmpty()) {
             var refs = out.putArray("references");
-            content.references().forEach(r -> refs.addObject()
-                    .put("name", r.name()).put("subject", r.subject()).put("version", r.version()));
+            content.references()
+                    .forEach(r -> refs.addObject()
+                            .put("name", r.name())
+                            .put("subject", r.subject())
+                            .put("version", r.version()));
         }
         return out;
     }
@@ -161,8 +187,11 @@ public final class InMemorySchemaRegistry implements AutoCloseable {
 
     private static List<RegistryState.Reference> references(JsonNode req) {
         List<RegistryState.Reference> refs = new ArrayList<>();
-        req.path("references").forEach(r -> refs.add(new RegistryState.Reference(
-                r.path("name").asText(), r.path("subject").asText(), r.path("version").asInt())));
+        req.path("references")
+                .forEach(r -> refs.add(new RegistryState.Reference(
+                        r.path("name").asText(),
+                        r.path("subject").asText(),
+                        r.path("version").asInt())));
         return refs;
     }
 

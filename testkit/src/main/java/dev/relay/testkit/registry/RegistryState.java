@@ -31,8 +31,8 @@ final class RegistryState {
         }
     }
 
-    private static final Set<String> LEVELS = Set.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
-            "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
+    private static final Set<String> LEVELS = Set.of(
+            "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
 
     private final Map<Integer, Content> byId = new HashMap<>();
     private final Map<String, Integer> idByContent = new HashMap<>();
@@ -67,7 +67,9 @@ final class RegistryState {
         } catch (NumberFormatException e) {
             throw new Failure(422, 42202, "The specified version '" + version + "' is not a valid version id");
         }
-        return versions.stream().filter(sv -> sv.version() == v).findFirst()
+        return versions.stream()
+                .filter(sv -> sv.version() == v)
+                .findFirst()
                 .orElseThrow(() -> new Failure(404, 40402, "Version " + v + " not found"));
     }
 
@@ -84,8 +86,11 @@ final class RegistryState {
             }
         }
         if (!versions.isEmpty() && !compatible(compatibility(subject), parsed, versions)) {
-            throw new Failure(409, 409, "Schema being registered is incompatible with an earlier schema for subject \""
-                    + subject + "\" (" + compatibility(subject) + ")");
+            throw new Failure(
+                    409,
+                    409,
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\" ("
+                            + compatibility(subject) + ")");
         }
         int id = knownId != null ? knownId : byId.size() + 1;
         if (knownId == null) {
@@ -101,14 +106,17 @@ final class RegistryState {
     synchronized SubjectVersion lookup(String subject, String schema, List<Reference> references) {
         List<SubjectVersion> versions = existing(subject);
         Integer id = idByContent.get(contentKey(parse(schema, references), references));
-        return versions.stream().filter(v -> id != null && v.id() == id).findFirst()
+        return versions.stream()
+                .filter(v -> id != null && v.id() == id)
+                .findFirst()
                 .orElseThrow(() -> new Failure(404, 40403, "Schema not found"));
     }
 
     synchronized boolean isCompatible(String subject, String version, String schema, List<Reference> references) {
         Schema parsed = parse(schema, references);
         List<SubjectVersion> against = version.equals("latest") || version.equals("-1")
-                ? existing(subject) : List.of(version(subject, version));
+                ? existing(subject)
+                : List.of(version(subject, version));
         return compatible(compatibility(subject), parsed, against);
     }
 
@@ -146,7 +154,8 @@ final class RegistryState {
         if (level.equals("NONE")) {
             return true;
         }
-        List<SubjectVersion> against = level.endsWith("_TRANSITIVE") ? versions : List.of(versions.get(versions.size() - 1));
+        List<SubjectVersion> against =
+                level.endsWith("_TRANSITIVE") ? versions : List.of(versions.get(versions.size() - 1));
         for (SubjectVersion v : against) {
             Schema existing = byId.get(v.id()).parsed();
             boolean backward = canRead(candidate, existing);
@@ -164,7 +173,8 @@ final class RegistryState {
     }
 
     private static boolean canRead(Schema reader, Schema writer) {
-        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType()
+        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+                        .getType()
                 == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
     }
 

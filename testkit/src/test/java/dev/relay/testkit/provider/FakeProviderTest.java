@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class FakeProviderTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private FakeProvider provider;
 
     @BeforeEach
@@ -37,9 +38,13 @@ class FakeProviderTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(provider.baseUrl() + path))
-                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer sk-test")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create(provider.baseUrl() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer sk-test")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode json(HttpResponse<String> r) throws IOException {
@@ -49,23 +54,28 @@ class FakeProviderTest {
     @Test
     void shouldAnswerEveryDialectInItsOwnShape() throws Exception {
         provider.reply(Reply.ok("hello"));
-        JsonNode openai = json(post("/v1/chat/completions",
+        JsonNode openai = json(post(
+                "/v1/chat/completions",
                 "{\"model\":\"gpt-4o\",\"user\":\"job-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
         assertThat(openai.at("/choices/0/message/content").asText()).isEqualTo("hello");
         assertThat(openai.path("model").asText()).isEqualTo("gpt-4o");
 
-        JsonNode azure = json(post("/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21",
+        JsonNode azure = json(post(
+                "/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21",
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
         assertThat(azure.at("/choices/0/message/content").asText()).isEqualTo("hello");
         assertThat(azure.path("model").asText()).isEqualTo("prod-4o");
 
-        JsonNode anthropic = json(post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}"));
+        JsonNode anthropic = json(post(
+                "/v1/messages",
+                "{\"model\":\"claude\",\"max_tokens\":5,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}"));
         assertThat(anthropic.path("type").asText()).isEqualTo("message");
         assertThat(anthropic.at("/content/0/text").asText()).isEqualTo("hello");
         assertThat(anthropic.path("stop_reason").asText()).isEqualTo("end_turn");
 
-        JsonNode gemini = json(post("/v1beta/models/gemini-2.0-flash:generateContent",
+        JsonNode gemini = json(post(
+                "/v1beta/models/gemini-2.0-flash:generateContent",
                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}"));
         assertThat(gemini.at("/candidates/0/content/parts/0/text").asText()).isEqualTo("hello");
         assertThat(gemini.path("modelVersion").asText()).isEqualTo("gemini-2.0-flash");
@@ -73,8 +83,9 @@ class FakeProviderTest {
         JsonNode groq = json(post("/openai/v1/chat/completions", "{\"model\":\"llama\",\"messages\":[]}"));
         assertThat(groq.at("/choices/0/message/content").asText()).isEqualTo("hello");
 
-        assertThat(provider.requests()).extracting(Request::dialect).containsExactly(Dialect.OPENAI, Dialect.AZURE,
-                Dialect.ANTHROPIC, Dialect.GEMINI, Dialect.OPENAI);
+        assertThat(provider.requests())
+                .extracting(Request::dialect)
+                .containsExactly(Dialect.OPENAI, Dialect.AZURE, Dialect.ANTHROPIC, Dialect.GEMINI, Dialect.OPENAI);
         Request first = provider.requests().get(0);
         assertThat(first.user()).isEqualTo("job-1");
         assertThat(first.text()).isEqualTo("hi");
@@ -137,8 +148,11 @@ class FakeProviderTest {
         long t0 = System.nanoTime();
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            calls.add(client.sendAsync(HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/v1/chat/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()));
+            calls.add(client.sendAsync(
+                    HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/v1/chat/completions"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         calls.forEach(c -> assertThat(c.join().statusCode()).isEqualTo(200));
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
@@ -150,17 +164,26 @@ class FakeProviderTest {
     @Test
     void shouldTimeOutTheClientOnAHang() {
         provider.reply(Reply.hang());
-        assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/v1/messages"))
-                .timeout(Duration.ofMillis(300)).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.net.http.HttpTimeoutException.class);
+        assertThatThrownBy(() -> client.send(
+                        HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/v1/messages"))
+                                .timeout(Duration.ofMillis(300))
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(java.net.http.HttpTimeoutException.class);
     }
 
     @Test
     void shouldServeAnAddedRouteWithItsOwnHandler() throws Exception {
-        provider.route(new Route("GET", "/v1/batches/{id}", Dialect.OPENAI,
+        provider.route(new Route(
+                "GET",
+                "/v1/batches/{id}",
+                Dialect.OPENAI,
                 r -> Reply.json(200, "{\"id\":\"" + r.pathParam("id") + "\",\"status\":\"completed\"}")));
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/v1/batches/b1"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = client.send(
+                HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/v1/batches/b1"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(json(r).path("status").asText()).isEqualTo("completed");
         assertThat(post("/v1/nothing-here", "{}").statusCode()).isEqualTo(404);
         assertThat(provider.routes().get(0).template()).isEqualTo("/v1/batches/{id}");
@@ -179,11 +202,14 @@ class FakeProviderTest {
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         };
         provider.reply(Reply.respond(events));
-        HttpResponse<String> whole = post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}");
-        assertThat(whole.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        HttpResponse<String> whole =
+                post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}");
+        assertThat(whole.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
         assertThat(whole.body()).isEqualTo("data: {\"delta\":\"Hel\"}\n\ndata: [DONE]\n\n");
 
-        assertThatThrownBy(() -> post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"cut\"}]}"))
+        assertThatThrownBy(
+                        () -> post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"cut\"}]}"))
                 .isInstanceOf(IOException.class);
     }
 

@@ -102,7 +102,8 @@ abstract class SchemaRegistryContract {
         client().register(subject, V1);
         assertThatThrownBy(() -> client().register(subject, V2_INCOMPATIBLE))
                 .isInstanceOf(SchemaRegistryException.Incompatible.class)
-                .satisfies(e -> assertThat(((SchemaRegistryException) e).status()).isEqualTo(409));
+                .satisfies(
+                        e -> assertThat(((SchemaRegistryException) e).status()).isEqualTo(409));
         assertThat(client().getLatest(subject).version()).isEqualTo(1);
     }
 
@@ -118,14 +119,16 @@ abstract class SchemaRegistryContract {
     @Test
     void shouldThrowNotFoundWith40403ForAnUnknownId() {
         assertThatThrownBy(() -> client().getById(987_654_321))
-                .isInstanceOfSatisfying(SchemaRegistryException.NotFound.class,
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.NotFound.class,
                         e -> assertThat(e.errorCode()).isEqualTo(40403));
     }
 
     @Test
     void shouldThrowNotFoundWith40401ForAnUnknownSubject() {
         assertThatThrownBy(() -> client().getLatest(subject()))
-                .isInstanceOfSatisfying(SchemaRegistryException.NotFound.class,
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.NotFound.class,
                         e -> assertThat(e.errorCode()).isEqualTo(40401));
     }
 
@@ -139,12 +142,15 @@ abstract class SchemaRegistryContract {
         // the client only sends valid Avro, so this goes over raw HTTP
         String badSchema = """
                 {"type":"record","name":"Bad","fields":[{"name":"a","type":"no.such.Type"}]}""";
-        String body = new ObjectMapper().createObjectNode().put("schema", badSchema).toString();
-        HttpResponse<String> resp = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(url() + "/subjects/" + subject() + "/versions"))
-                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        String body =
+                new ObjectMapper().createObjectNode().put("schema", badSchema).toString();
+        HttpResponse<String> resp = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url() + "/subjects/" + subject() + "/versions"))
+                                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(resp.statusCode()).as(resp.body()).isEqualTo(422);
         assertThat(resp.body()).contains("42201");
     }
@@ -163,7 +169,8 @@ abstract class SchemaRegistryContract {
         client().register(subject, V2_COMPATIBLE);
         assertThat(client().lookup(subject, V1)).isEqualTo(id1);
         assertThatThrownBy(() -> client().lookup(subject, V2_INCOMPATIBLE))
-                .isInstanceOfSatisfying(SchemaRegistryException.NotFound.class,
+                .isInstanceOfSatisfying(
+                        SchemaRegistryException.NotFound.class,
                         e -> assertThat(e.errorCode()).isEqualTo(40403));
     }
 
@@ -178,8 +185,10 @@ abstract class SchemaRegistryContract {
         Schema outcome = withStatus.parse("""
                 {"type":"record","name":"Outcome","namespace":"contract","fields":[{"name":"status","type":"Status"}]}""");
         // the record goes to the registry naming contract.Status only; the reference says where it is defined
-        int id = client().register(subject(), outcome,
-                List.of(new SchemaRegistryClient.SchemaReference("contract.Status", statusSubject, 1)));
+        int id = client().register(
+                        subject(),
+                        outcome,
+                        List.of(new SchemaRegistryClient.SchemaReference("contract.Status", statusSubject, 1)));
 
         Schema read = client().getById(id);
         assertThat(read.getField("status").schema()).isEqualTo(status);
@@ -190,7 +199,8 @@ abstract class SchemaRegistryContract {
     void shouldKeepWorkingWithBasicAndBearerAuthorization() {
         String subject = subject();
         int id = SchemaRegistryClient.withBasicAuth(url(), "relay", "s3cret").register(subject, V1);
-        assertThat(SchemaRegistryClient.withBearerToken(url(), "tok-123").getById(id)).isEqualTo(V1);
+        assertThat(SchemaRegistryClient.withBearerToken(url(), "tok-123").getById(id))
+                .isEqualTo(V1);
         assertThat(id).isPositive();
     }
 }

@@ -30,8 +30,8 @@ import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Avro records through the real broker, with real producers and consumers, and what bad bytes do to a consumer. */
@@ -53,8 +53,8 @@ class AvroKafkaIT {
         assertThroughBroker(topics.failed(), serdes.failed(), FailedJob.class, id, SampleRecords.failed(id));
     }
 
-    private <T extends SpecificRecord> void assertThroughBroker(String topic, AvroSerde<T> serde, Class<T> type,
-                                                                String key, T value) {
+    private <T extends SpecificRecord> void assertThroughBroker(
+            String topic, AvroSerde<T> serde, Class<T> type, String key, T value) {
         try (var producer = new KafkaProducer<>(producerConfig(), new StringSerializer(), serde.serializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         } catch (Exception e) {
@@ -85,15 +85,17 @@ class AvroKafkaIT {
 
         try (var producer = new KafkaProducer<>(producerConfig(), new StringSerializer(), new ByteArraySerializer())) {
             for (byte[] value : List.of(good, badMagic, unknownId, good)) {
-                producer.send(new ProducerRecord<>(topic, tp.partition(), "k", value)).get();
+                producer.send(new ProducerRecord<>(topic, tp.partition(), "k", value))
+                        .get();
             }
         }
 
-        try (var consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(),
-                serdes.job().deserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                consumerConfig(), new StringDeserializer(), serdes.job().deserializer())) {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
-            assertThat(pollUntil(consumer, 1)).singleElement()
+            assertThat(pollUntil(consumer, 1))
+                    .singleElement()
                     .satisfies(r -> assertThat(r.value().getJobId()).isEqualTo("job-good"));
 
             RecordDeserializationException magic = pollForError(consumer);
@@ -116,15 +118,17 @@ class AvroKafkaIT {
             });
 
             consumer.seek(tp, unknown.offset() + 1);
-            assertThat(pollUntil(consumer, 1)).singleElement().satisfies(r -> assertThat(r.offset()).isEqualTo(3L));
+            assertThat(pollUntil(consumer, 1))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.offset()).isEqualTo(3L));
         }
     }
 
     private static <T> RecordDeserializationException pollForError(KafkaConsumer<String, T> consumer) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            RecordDeserializationException e = catchThrowableOfType(RecordDeserializationException.class,
-                    () -> consumer.poll(Duration.ofMillis(200)));
+            RecordDeserializationException e = catchThrowableOfType(
+                    RecordDeserializationException.class, () -> consumer.poll(Duration.ofMillis(200)));
             if (e != null) {
                 return e;
             }
@@ -142,14 +146,22 @@ class AvroKafkaIT {
     }
 
     private static Map<String, Object> producerConfig() {
-        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                STACK.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true);
     }
 
     private static Map<String, Object> consumerConfig() {
-        return Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        return Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                STACK.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                1);
     }
 }

@@ -2,10 +2,7 @@ package dev.relay.testkit.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.schemas.AttemptRecord;
-import dev.relay.schemas.FailedJob;
 import dev.relay.schemas.Job;
-import dev.relay.schemas.JobResult;
 import dev.relay.schemas.serde.AvroSerde;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
@@ -25,8 +22,8 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Confluent-wire-format serde against the real Apicurio Registry. */
@@ -67,12 +64,15 @@ class AvroSerdeIT {
         String topic = topic();
         byte[] bytes = serdes.job().serialize(topic, SampleRecords.job("job-1"));
 
-        int registered = SchemaRegistryClient.create(STACK.registryUrl()).getLatest(topic + "-value").id();
+        int registered = SchemaRegistryClient.create(STACK.registryUrl())
+                .getLatest(topic + "-value")
+                .id();
         assertThat(bytes[0]).isEqualTo((byte) 0);
         assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(registered);
         assertThat(new byte[] {bytes[1], bytes[2], bytes[3], bytes[4]})
-                .containsExactly((byte) (registered >>> 24), (byte) (registered >>> 16),
-                        (byte) (registered >>> 8), (byte) registered);
+                .containsExactly(
+                        (byte) (registered >>> 24), (byte) (registered >>> 16), (byte) (registered >>> 8), (byte)
+                                registered);
         assertThat(bytes.length).isGreaterThan(AvroSerde.HEADER_SIZE);
     }
 
@@ -135,8 +135,8 @@ class AvroSerdeIT {
         Schema newer = SchemaBuilderHelper.withExtraOptionalField(Job.getClassSchema(), "futureField");
         registry.register(topic + "-value", newer);
 
-        AvroSerde<Job> noAutoRegister = new AvroSerde<>(Job.class, SchemaRegistryClient.create(STACK.registryUrl()),
-                false, false);
+        AvroSerde<Job> noAutoRegister =
+                new AvroSerde<>(Job.class, SchemaRegistryClient.create(STACK.registryUrl()), false, false);
         byte[] bytes = noAutoRegister.serialize(topic, SampleRecords.job("job-2"));
         assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(id);
         assertThat(freshReader.job().deserialize(topic, bytes)).isEqualTo(SampleRecords.job("job-2"));
@@ -147,10 +147,12 @@ class AvroSerdeIT {
         // what a non-Java consumer does: fetch the writer schema by id, decode without generated classes
         String topic = topic();
         byte[] bytes = serdes.job().serialize(topic, SampleRecords.job("job-3"));
-        Schema writer = SchemaRegistryClient.create(STACK.registryUrl()).getById(ByteBuffer.wrap(bytes, 1, 4).getInt());
+        Schema writer = SchemaRegistryClient.create(STACK.registryUrl())
+                .getById(ByteBuffer.wrap(bytes, 1, 4).getInt());
         GenericRecord generic = new GenericDatumReader<GenericRecord>(writer)
                 .read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
         assertThat(generic.get("jobId").toString()).isEqualTo("job-3");
-        assertThat(((GenericRecord) generic.get("request")).getSchema().getName()).isEqualTo("ChatRequest");
+        assertThat(((GenericRecord) generic.get("request")).getSchema().getName())
+                .isEqualTo("ChatRequest");
     }
 }

@@ -83,7 +83,8 @@ class AvroSerdeTest {
         try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        AvroSerde<Job> offline = RelaySerdes.create(SchemaRegistryClient.create("http://127.0.0.1:" + closedPort)).job();
+        AvroSerde<Job> offline = RelaySerdes.create(SchemaRegistryClient.create("http://127.0.0.1:" + closedPort))
+                .job();
         assertFails(offline, bytes, Reason.REGISTRY_UNAVAILABLE);
     }
 }

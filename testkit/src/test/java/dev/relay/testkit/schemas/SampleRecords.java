@@ -35,16 +35,26 @@ final class SampleRecords {
                 .setCustomId("row-42")
                 .setRequest(ChatRequest.newBuilder()
                         .setMessages(List.of(
-                                Message.newBuilder().setRole("system")
-                                        .setContent(List.of(ContentPart.newBuilder().setType("text")
-                                                .setText("Be brief.").build()))
+                                Message.newBuilder()
+                                        .setRole("system")
+                                        .setContent(List.of(ContentPart.newBuilder()
+                                                .setType("text")
+                                                .setText("Be brief.")
+                                                .build()))
                                         .build(),
-                                Message.newBuilder().setRole("user").setContentIsString(false)
+                                Message.newBuilder()
+                                        .setRole("user")
+                                        .setContentIsString(false)
                                         .setContent(List.of(
-                                                ContentPart.newBuilder().setType("text").setText("What is this? é✓").build(),
-                                                ContentPart.newBuilder().setType("image_url")
+                                                ContentPart.newBuilder()
+                                                        .setType("text")
+                                                        .setText("What is this? é✓")
+                                                        .build(),
+                                                ContentPart.newBuilder()
+                                                        .setType("image_url")
                                                         .setImageUrl("https://example.com/cat.png")
-                                                        .setImageDetail("low").build()))
+                                                        .setImageDetail("low")
+                                                        .build()))
                                         .build()))
                         .setTemperature(0.2)
                         .setMaxTokens(64)
@@ -65,42 +75,83 @@ final class SampleRecords {
 
     static AttemptSummary summary() {
         return AttemptSummary.newBuilder()
-                .setHop(0).setAttempt(1).setProvider("openai").setModel("gpt-4o-mini").setKeyName("primary")
-                .setOutcome(OutcomeClass.RATE_LIMITED).setHttpStatus(429).setErrorType("rate_limit_error")
-                .setErrorCode("rate_limit_exceeded").setErrorMessage("slow down")
-                .setStartedAt(T0).setLatencyMs(120).setDecision(Decision.NEXT_HOP).build();
+                .setHop(0)
+                .setAttempt(1)
+                .setProvider("openai")
+                .setModel("gpt-4o-mini")
+                .setKeyName("primary")
+                .setOutcome(OutcomeClass.RATE_LIMITED)
+                .setHttpStatus(429)
+                .setErrorType("rate_limit_error")
+                .setErrorCode("rate_limit_exceeded")
+                .setErrorMessage("slow down")
+                .setStartedAt(T0)
+                .setLatencyMs(120)
+                .setDecision(Decision.NEXT_HOP)
+                .build();
     }
 
     static AttemptRecord attempt(String jobId) {
         return AttemptRecord.newBuilder()
-                .setJobId(jobId).setHop(0).setAttempt(1).setProvider("openai").setModel("gpt-4o-mini")
-                .setKeyName("primary").setStartedAt(T0).setEndedAt(T0.plusMillis(120)).setLatencyMs(120)
-                .setOutcome(OutcomeClass.RATE_LIMITED).setHttpStatus(429).setErrorType("rate_limit_error")
-                .setErrorMessage("slow down").setPromptTokens(10).setCompletionTokens(0).setTotalTokens(10)
-                .setDecision(Decision.NEXT_HOP).setReplayGeneration(1).setTenant("acme").setBatchId("batch-7")
+                .setJobId(jobId)
+                .setHop(0)
+                .setAttempt(1)
+                .setProvider("openai")
+                .setModel("gpt-4o-mini")
+                .setKeyName("primary")
+                .setStartedAt(T0)
+                .setEndedAt(T0.plusMillis(120))
+                .setLatencyMs(120)
+                .setOutcome(OutcomeClass.RATE_LIMITED)
+                .setHttpStatus(429)
+                .setErrorType("rate_limit_error")
+                .setErrorMessage("slow down")
+                .setPromptTokens(10)
+                .setCompletionTokens(0)
+                .setTotalTokens(10)
+                .setDecision(Decision.NEXT_HOP)
+                .setReplayGeneration(1)
+                .setTenant("acme")
+                .setBatchId("batch-7")
                 .build();
     }
 
     static ErrorInfo error() {
-        return ErrorInfo.newBuilder().setHttpStatus(429).setType("rate_limit_error").setCode("rate_limit_exceeded")
-                .setMessage("slow down").setOutcome(OutcomeClass.RATE_LIMITED).build();
+        return ErrorInfo.newBuilder()
+                .setHttpStatus(429)
+                .setType("rate_limit_error")
+                .setCode("rate_limit_exceeded")
+                .setMessage("slow down")
+                .setOutcome(OutcomeClass.RATE_LIMITED)
+                .build();
     }
 
     static JobResult result(String jobId) {
         return JobResult.newBuilder()
-                .setJobId(jobId).setStatus(JobStatus.SUCCEEDED)
+                .setJobId(jobId)
+                .setStatus(JobStatus.SUCCEEDED)
                 .setResponseJson("{\"id\":\"chatcmpl-1\",\"choices\":[]}")
-                .setProvider("anthropic").setModel("claude-3-5-haiku").setHop(1)
-                .setSubmittedAt(T0).setCompletedAt(T0.plusMillis(900)).setTotalLatencyMs(900).setAttemptCount(2)
-                .setAttempts(List.of(summary())).setTenant("acme").setMetadata(Map.of("k", "v"))
+                .setProvider("anthropic")
+                .setModel("claude-3-5-haiku")
+                .setHop(1)
+                .setSubmittedAt(T0)
+                .setCompletedAt(T0.plusMillis(900))
+                .setTotalLatencyMs(900)
+                .setAttemptCount(2)
+                .setAttempts(List.of(summary()))
+                .setTenant("acme")
+                .setMetadata(Map.of("k", "v"))
                 .build();
     }
 
     static FailedJob failed(String jobId) {
         return FailedJob.newBuilder()
-                .setJob(job(jobId)).setAttempts(List.of(summary(), summary()))
-                .setTerminalReason("CHAIN_EXHAUSTED").setFinalOutcome(OutcomeClass.RATE_LIMITED)
-                .setError(error()).setFailedAt(T0.plusSeconds(3))
+                .setJob(job(jobId))
+                .setAttempts(List.of(summary(), summary()))
+                .setTerminalReason("CHAIN_EXHAUSTED")
+                .setFinalOutcome(OutcomeClass.RATE_LIMITED)
+                .setError(error())
+                .setFailedAt(T0.plusSeconds(3))
                 .build();
     }
 }

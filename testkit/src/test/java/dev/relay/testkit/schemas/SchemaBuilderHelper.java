@@ -16,8 +16,11 @@ final class SchemaBuilderHelper {
         for (Schema.Field f : record.getFields()) {
             fields.add(new Schema.Field(f, f.schema()));
         }
-        fields.add(new Schema.Field(name, Schema.createUnion(Schema.create(Schema.Type.NULL),
-                Schema.create(Schema.Type.STRING)), null, JsonProperties.NULL_VALUE));
+        fields.add(new Schema.Field(
+                name,
+                Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.STRING)),
+                null,
+                JsonProperties.NULL_VALUE));
         return Schema.createRecord(record.getName(), record.getDoc(), record.getNamespace(), false, fields);
     }
 }

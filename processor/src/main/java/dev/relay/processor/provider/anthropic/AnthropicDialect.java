@@ -8,8 +8,8 @@ import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Completion;
 import dev.relay.processor.provider.mapping.Json;
@@ -74,16 +74,19 @@ public final class AnthropicDialect implements Dialect {
                 if (f.hasNonNull("description")) {
                     tool.put("description", f.get("description").asText());
                 }
-                tool.set("input_schema", f.hasNonNull("parameters") ? f.get("parameters")
-                        : Json.object().put("type", "object"));
+                tool.set(
+                        "input_schema",
+                        f.hasNonNull("parameters")
+                                ? f.get("parameters")
+                                : Json.object().put("type", "object"));
             }
             JsonNode choice = toolChoice(req.get("tool_choice"));
             if (choice != null) {
                 body.set("tool_choice", choice);
             }
         }
-        return new WireRequest("/v1/messages", Map.of("x-api-key", key, "anthropic-version", API_VERSION),
-                Json.bytes(body));
+        return new WireRequest(
+                "/v1/messages", Map.of("x-api-key", key, "anthropic-version", API_VERSION), Json.bytes(body));
     }
 
     private static ArrayNode messages(JsonNode in) {
@@ -98,7 +101,9 @@ public final class AnthropicDialect implements Dialect {
                 if (toolResults == null) {
                     toolResults = out.addObject().put("role", "user").putArray("content");
                 }
-                toolResults.addObject().put("type", "tool_result")
+                toolResults
+                        .addObject()
+                        .put("type", "tool_result")
                         .put("tool_use_id", m.path("tool_call_id").asText())
                         .put("content", Messages.text(m.get("content")));
                 continue;
@@ -123,15 +128,21 @@ public final class AnthropicDialect implements Dialect {
                 for (JsonNode p : content) {
                     block(p, blocks);
                 }
-            } else if (content != null && content.isTextual() && !content.asText().isEmpty()) {
+            } else if (content != null
+                    && content.isTextual()
+                    && !content.asText().isEmpty()) {
                 blocks.addObject().put("type", "text").put("text", content.asText());
             }
             if (hasCalls) {
                 for (JsonNode c : calls) {
                     JsonNode f = c.path("function");
-                    blocks.addObject().put("type", "tool_use").put("id", c.path("id").asText())
+                    blocks.addObject()
+                            .put("type", "tool_use")
+                            .put("id", c.path("id").asText())
                             .put("name", f.path("name").asText())
-                            .set("input", Json.parseArguments(f.path("arguments").asText(null)));
+                            .set(
+                                    "input",
+                                    Json.parseArguments(f.path("arguments").asText(null)));
                 }
             }
         }
@@ -165,7 +176,9 @@ public final class AnthropicDialect implements Dialect {
                 default -> Json.object().put("type", "auto");
             };
         }
-        return Json.object().put("type", "tool").put("name", choice.path("function").path("name").asText());
+        return Json.object()
+                .put("type", "tool")
+                .put("name", choice.path("function").path("name").asText());
     }
 
     private static String join(String a, String b) {
@@ -179,15 +192,18 @@ public final class AnthropicDialect implements Dialect {
         if (root == null || !root.isObject() || !root.path("content").isArray()) {
             return Failure.of(Classifier.unusableBody(), status, null, null, "response is not an Anthropic message");
         }
-        Completion c = new Completion(root.path("id").asText("msg"), root.path("model").asText(""),
-                System.currentTimeMillis() / 1000);
+        Completion c = new Completion(
+                root.path("id").asText("msg"), root.path("model").asText(""), System.currentTimeMillis() / 1000);
         StringBuilder text = new StringBuilder();
         for (JsonNode b : root.get("content")) {
             switch (b.path("type").asText()) {
                 case "text" -> text.append(b.path("text").asText());
-                case "tool_use" -> c.toolCall(b.path("id").asText(), b.path("name").asText(),
-                        Json.write(b.path("input").isMissingNode() ? Json.object() : b.get("input")));
-                default -> { } // thinking and server-tool blocks have no OpenAI equivalent
+                case "tool_use" ->
+                    c.toolCall(
+                            b.path("id").asText(),
+                            b.path("name").asText(),
+                            Json.write(b.path("input").isMissingNode() ? Json.object() : b.get("input")));
+                default -> {} // thinking and server-tool blocks have no OpenAI equivalent
             }
         }
         String stop = root.path("stop_reason").asText("");
@@ -198,11 +214,16 @@ public final class AnthropicDialect implements Dialect {
             default -> "stop"; // end_turn, stop_sequence, pause_turn
         };
         if (finish.equals("content_filter") && text.isEmpty() && !c.hasToolCalls()) {
-            return Failure.of(FailureClass.CONTENT_FILTERED, status, null, "refusal",
+            return Failure.of(
+                    FailureClass.CONTENT_FILTERED,
+                    status,
+                    null,
+                    "refusal",
                     "Anthropic refused the request (stop_reason refusal)");
         }
         if (text.isEmpty() && !c.hasToolCalls() && stop.isEmpty()) {
-            return Failure.of(Classifier.unusableBody(), status, null, null, "message has no content and no stop_reason");
+            return Failure.of(
+                    Classifier.unusableBody(), status, null, null, "message has no content and no stop_reason");
         }
         if (!text.isEmpty()) {
             c.content(text.toString());
@@ -210,9 +231,12 @@ public final class AnthropicDialect implements Dialect {
         JsonNode u = root.path("usage");
         Integer in = Json.integer(u, "input_tokens");
         if (in != null) {
-            in += u.path("cache_creation_input_tokens").asInt(0) + u.path("cache_read_input_tokens").asInt(0);
+            in += u.path("cache_creation_input_tokens").asInt(0)
+                    + u.path("cache_read_input_tokens").asInt(0);
         }
-        return c.finishReason(finish).usage(in, Json.integer(u, "output_tokens")).success(status);
+        return c.finishReason(finish)
+                .usage(in, Json.integer(u, "output_tokens"))
+                .success(status);
     }
 
     @Override
@@ -235,6 +259,7 @@ public final class AnthropicDialect implements Dialect {
         if (e == null || !e.isObject()) {
             return ProviderError.of(null, null, null);
         }
-        return ProviderError.of(Json.text(e, "type"), Json.text(e.path("details"), "error_code"), Json.text(e, "message"));
+        return ProviderError.of(
+                Json.text(e, "type"), Json.text(e.path("details"), "error_code"), Json.text(e, "message"));
     }
 }

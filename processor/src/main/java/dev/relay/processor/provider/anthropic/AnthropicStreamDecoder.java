@@ -2,9 +2,9 @@ package dev.relay.processor.provider.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.processor.provider.ChunkFactory;
 import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.mapping.Json;
-import dev.relay.processor.provider.ChunkFactory;
 import dev.relay.processor.provider.stream.Decoded;
 import dev.relay.processor.provider.stream.SseEvent;
 import dev.relay.processor.provider.stream.StreamDecoder;
@@ -37,7 +37,8 @@ public final class AnthropicStreamDecoder implements StreamDecoder {
 
     @Override
     public Decoded decode(SseEvent event) {
-        JsonNode node = Json.parse(event.data().getBytes(StandardCharsets.UTF_8)).orElse(null);
+        JsonNode node =
+                Json.parse(event.data().getBytes(StandardCharsets.UTF_8)).orElse(null);
         if (node == null || !node.isObject()) {
             return new Decoded.Malformed("not a JSON object");
         }
@@ -50,7 +51,8 @@ public final class AnthropicStreamDecoder implements StreamDecoder {
                 JsonNode u = m.path("usage");
                 Integer in = Json.integer(u, "input_tokens");
                 if (in != null) {
-                    inputTokens = in + u.path("cache_creation_input_tokens").asInt(0)
+                    inputTokens = in
+                            + u.path("cache_creation_input_tokens").asInt(0)
                             + u.path("cache_read_input_tokens").asInt(0);
                 }
                 outputTokens = Json.integer(u, "output_tokens");
@@ -72,9 +74,15 @@ public final class AnthropicStreamDecoder implements StreamDecoder {
                 yield switch (d.path("type").asText()) {
                     case "text_delta" -> Decoded.of(chunks.text(d.path("text").asText("")));
                     case "input_json_delta" -> {
-                        Integer toolIndex = toolIndexByBlock.get(node.path("index").asInt());
-                        yield toolIndex == null ? new Decoded.Malformed("input_json_delta outside a tool_use block")
-                                : Decoded.of(chunks.toolCall(toolIndex, null, null, d.path("partial_json").asText("")));
+                        Integer toolIndex =
+                                toolIndexByBlock.get(node.path("index").asInt());
+                        yield toolIndex == null
+                                ? new Decoded.Malformed("input_json_delta outside a tool_use block")
+                                : Decoded.of(chunks.toolCall(
+                                        toolIndex,
+                                        null,
+                                        null,
+                                        d.path("partial_json").asText("")));
                     }
                     default -> Decoded.NOTHING; // thinking, signature and citations deltas
                 };
@@ -95,8 +103,10 @@ public final class AnthropicStreamDecoder implements StreamDecoder {
             case "error" -> {
                 JsonNode e = node.path("error");
                 String errorType = Json.text(e, "type");
-                yield new Decoded.Error(statusOf(errorType), ProviderError.of(errorType,
-                        Json.text(e.path("details"), "error_code"), Json.text(e, "message")));
+                yield new Decoded.Error(
+                        statusOf(errorType),
+                        ProviderError.of(
+                                errorType, Json.text(e.path("details"), "error_code"), Json.text(e, "message")));
             }
             default -> Decoded.NOTHING; // ping, content_block_stop, and event types added later
         };

@@ -4,12 +4,12 @@ import dev.relay.config.KeyConfig;
 import dev.relay.config.ProviderConfig;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.http.Dialect;
+import dev.relay.processor.provider.OpenAiWire;
 import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.openai.OpenAiStreamDecoder;
-import dev.relay.processor.provider.OpenAiWire;
 import dev.relay.processor.provider.stream.StreamDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +43,10 @@ public final class AzureDialect implements Dialect {
     public WireRequest toWire(ChatCall call, String key) {
         KeyConfig k = keysByName.get(call.keyName());
         Map<String, String> extra = k == null ? Map.of() : k.extra();
-        String deployment = extra.getOrDefault("azure_key_config.deployments." + call.model(),
-                options.getOrDefault("deployment", call.model()));
-        String apiVersion = extra.getOrDefault("azure_key_config.api_version",
-                options.getOrDefault("api_version", DEFAULT_API_VERSION));
+        String deployment = extra.getOrDefault(
+                "azure_key_config.deployments." + call.model(), options.getOrDefault("deployment", call.model()));
+        String apiVersion = extra.getOrDefault(
+                "azure_key_config.api_version", options.getOrDefault("api_version", DEFAULT_API_VERSION));
         String path = "/openai/deployments/" + URLEncoder.encode(deployment, StandardCharsets.UTF_8)
                 + "/chat/completions?api-version=" + URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
         return new WireRequest(path, Map.of("api-key", key), Json.bytes(OpenAiWire.requestBody(call)));

@@ -2,11 +2,11 @@ package dev.relay.processor.provider.compat;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
-import dev.relay.processor.provider.stream.StreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiDialect;
+import dev.relay.processor.provider.stream.StreamDecoder;
 import java.net.URI;
 import java.util.regex.Pattern;
 

@@ -38,12 +38,20 @@ public final class ProviderClients {
         Dialect dialect = dialect(config);
         URI base = baseUrl(config, dialect);
         String streams = config.options().get("max_streams_per_connection");
-        HttpTransport.Settings s = streams == null ? settings
-                : new HttpTransport.Settings(Integer.parseInt(streams), settings.connectTimeout(), settings.sslContext());
-        HttpClient.Version version = "https".equals(base.getScheme()) ? HttpClient.Version.HTTP_2
-                : HttpClient.Version.HTTP_1_1;
-        return new HttpProviderClient(config.name(), dialect, base, config.network(), new HttpTransport(s, version),
-                RelayVersion.userAgent(), clock);
+        HttpTransport.Settings s = streams == null
+                ? settings
+                : new HttpTransport.Settings(
+                        Integer.parseInt(streams), settings.connectTimeout(), settings.sslContext());
+        HttpClient.Version version =
+                "https".equals(base.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
+        return new HttpProviderClient(
+                config.name(),
+                dialect,
+                base,
+                config.network(),
+                new HttpTransport(s, version),
+                RelayVersion.userAgent(),
+                clock);
     }
 
     /** The wire format of an HTTP provider (public for benchmarks and tests). */
@@ -54,11 +62,14 @@ public final class ProviderClients {
             case "gemini" -> new GeminiDialect();
             case "azure" -> new AzureDialect(config);
             case "openrouter" -> new OpenRouterDialect();
-            case "openai-compatible" -> new CompatDialect(config.network().baseUrl()
-                    .orElseThrow(() -> new IllegalArgumentException("providers." + config.name()
-                            + ".network_config.base_url is required for an openai-compatible provider")));
-            default -> throw new IllegalArgumentException("provider " + config.name() + " has type " + config.type()
-                    + ", which has no HTTP dialect");
+            case "openai-compatible" ->
+                new CompatDialect(config.network()
+                        .baseUrl()
+                        .orElseThrow(() -> new IllegalArgumentException("providers." + config.name()
+                                + ".network_config.base_url is required for an openai-compatible provider")));
+            default ->
+                throw new IllegalArgumentException(
+                        "provider " + config.name() + " has type " + config.type() + ", which has no HTTP dialect");
         };
     }
 

@@ -8,8 +8,8 @@ import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.RetryAfter;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Completion;
@@ -34,8 +34,15 @@ import java.util.Set;
 public final class GeminiDialect implements Dialect {
 
     public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
-    private static final Set<String> FILTERED = Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT",
-            "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION");
+    private static final Set<String> FILTERED = Set.of(
+            "SAFETY",
+            "RECITATION",
+            "BLOCKLIST",
+            "PROHIBITED_CONTENT",
+            "SPII",
+            "IMAGE_SAFETY",
+            "IMAGE_PROHIBITED_CONTENT",
+            "IMAGE_RECITATION");
     /** JSON Schema keywords Gemini's OpenAPI-subset responseSchema rejects. */
     private static final List<String> UNSUPPORTED_SCHEMA_KEYS = List.of("additionalProperties", "$schema", "strict");
 
@@ -100,20 +107,25 @@ public final class GeminiDialect implements Dialect {
             if (choice != null && !choice.isNull()) {
                 ObjectNode fcc = body.putObject("toolConfig").putObject("functionCallingConfig");
                 if (choice.isTextual()) {
-                    fcc.put("mode", switch (choice.asText()) {
-                        case "required" -> "ANY";
-                        case "none" -> "NONE";
-                        default -> "AUTO";
-                    });
+                    fcc.put(
+                            "mode",
+                            switch (choice.asText()) {
+                                case "required" -> "ANY";
+                                case "none" -> "NONE";
+                                default -> "AUTO";
+                            });
                 } else {
-                    fcc.put("mode", "ANY").putArray("allowedFunctionNames")
+                    fcc.put("mode", "ANY")
+                            .putArray("allowedFunctionNames")
                             .add(choice.path("function").path("name").asText());
                 }
             }
         }
         String model = call.model().startsWith("models/") ? call.model().substring(7) : call.model();
-        return new WireRequest("/v1beta/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8) + ":generateContent",
-                Map.of("x-goog-api-key", key), Json.bytes(body));
+        return new WireRequest(
+                "/v1beta/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8) + ":generateContent",
+                Map.of("x-goog-api-key", key),
+                Json.bytes(body));
     }
 
     private static ArrayNode contents(JsonNode messages) {
@@ -131,16 +143,24 @@ public final class GeminiDialect implements Dialect {
                 }
                 String text = Messages.text(m.get("content"));
                 JsonNode parsed = Json.parseArguments(text);
-                ObjectNode response = parsed.isObject() ? (ObjectNode) parsed : Json.object().put("content", text);
-                String name = toolNames.getOrDefault(m.path("tool_call_id").asText(), m.path("name").asText(""));
-                toolParts.addObject().putObject("functionResponse").put("name", name).set("response", response);
+                ObjectNode response =
+                        parsed.isObject() ? (ObjectNode) parsed : Json.object().put("content", text);
+                String name = toolNames.getOrDefault(
+                        m.path("tool_call_id").asText(), m.path("name").asText(""));
+                toolParts
+                        .addObject()
+                        .putObject("functionResponse")
+                        .put("name", name)
+                        .set("response", response);
                 continue;
             }
             ArrayNode parts;
             if (toolParts != null && role.equals("user")) {
                 parts = toolParts; // a user turn right after tool results joins them
             } else {
-                parts = out.addObject().put("role", role.equals("assistant") ? "model" : "user").putArray("parts");
+                parts = out.addObject()
+                        .put("role", role.equals("assistant") ? "model" : "user")
+                        .putArray("parts");
             }
             toolParts = null;
             JsonNode content = m.get("content");
@@ -150,7 +170,10 @@ public final class GeminiDialect implements Dialect {
                         String url = p.path("image_url").path("url").asText();
                         String[] data = Messages.dataUrl(url);
                         if (data != null) {
-                            parts.addObject().putObject("inlineData").put("mimeType", data[0]).put("data", data[1]);
+                            parts.addObject()
+                                    .putObject("inlineData")
+                                    .put("mimeType", data[0])
+                                    .put("data", data[1]);
                         } else {
                             parts.addObject().putObject("fileData").put("fileUri", url);
                         }
@@ -164,7 +187,9 @@ public final class GeminiDialect implements Dialect {
             for (JsonNode tc : m.path("tool_calls")) {
                 JsonNode f = tc.path("function");
                 toolNames.put(tc.path("id").asText(), f.path("name").asText());
-                parts.addObject().putObject("functionCall").put("name", f.path("name").asText())
+                parts.addObject()
+                        .putObject("functionCall")
+                        .put("name", f.path("name").asText())
                         .set("args", Json.parseArguments(f.path("arguments").asText(null)));
             }
         }
@@ -191,13 +216,19 @@ public final class GeminiDialect implements Dialect {
         String blocked = Json.text(root.path("promptFeedback"), "blockReason");
         if (!candidates.isArray() || candidates.isEmpty()) {
             if (blocked != null) {
-                return Failure.of(FailureClass.CONTENT_FILTERED, status, null, blocked,
+                return Failure.of(
+                        FailureClass.CONTENT_FILTERED,
+                        status,
+                        null,
+                        blocked,
                         "Gemini blocked the prompt (promptFeedback.blockReason " + blocked + ")");
             }
             return Failure.of(Classifier.unusableBody(), status, null, null, "response has no candidates");
         }
         JsonNode cand = candidates.get(0);
-        Completion c = new Completion(root.path("responseId").asText("gemini"), root.path("modelVersion").asText(""),
+        Completion c = new Completion(
+                root.path("responseId").asText("gemini"),
+                root.path("modelVersion").asText(""),
                 System.currentTimeMillis() / 1000);
         StringBuilder text = new StringBuilder();
         int i = 0;
@@ -209,21 +240,28 @@ public final class GeminiDialect implements Dialect {
                 text.append(p.get("text").asText());
             } else if (p.has("functionCall")) {
                 JsonNode fc = p.get("functionCall");
-                c.toolCall(fc.path("id").asText("call_" + i), fc.path("name").asText(),
+                c.toolCall(
+                        fc.path("id").asText("call_" + i),
+                        fc.path("name").asText(),
                         Json.write(fc.path("args").isObject() ? fc.get("args") : Json.object()));
             }
             i++;
         }
         String reason = cand.path("finishReason").asText("");
-        String finish = FILTERED.contains(reason) ? "content_filter"
-                : reason.equals("MAX_TOKENS") ? "length"
-                : c.hasToolCalls() ? "tool_calls" : "stop";
+        String finish = FILTERED.contains(reason)
+                ? "content_filter"
+                : reason.equals("MAX_TOKENS") ? "length" : c.hasToolCalls() ? "tool_calls" : "stop";
         if (finish.equals("content_filter") && text.isEmpty() && !c.hasToolCalls()) {
-            return Failure.of(FailureClass.CONTENT_FILTERED, status, null, reason,
+            return Failure.of(
+                    FailureClass.CONTENT_FILTERED,
+                    status,
+                    null,
+                    reason,
                     "Gemini withheld the answer (finishReason " + reason + ")");
         }
         if (text.isEmpty() && !c.hasToolCalls() && reason.isEmpty()) {
-            return Failure.of(Classifier.unusableBody(), status, null, null, "candidate has no parts and no finishReason");
+            return Failure.of(
+                    Classifier.unusableBody(), status, null, null, "candidate has no parts and no finishReason");
         }
         if (!text.isEmpty()) {
             c.content(text.toString());
@@ -233,7 +271,9 @@ public final class GeminiDialect implements Dialect {
         if (out != null) {
             out += u.path("thoughtsTokenCount").asInt(0);
         }
-        return c.finishReason(finish).usage(Json.integer(u, "promptTokenCount"), out).success(status);
+        return c.finishReason(finish)
+                .usage(Json.integer(u, "promptTokenCount"), out)
+                .success(status);
     }
 
     /** {@code :streamGenerateContent?alt=sse}: the same body, answered as server-sent events. */

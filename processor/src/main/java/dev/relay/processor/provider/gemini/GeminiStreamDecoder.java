@@ -2,8 +2,8 @@ package dev.relay.processor.provider.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.ChunkFactory;
+import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.stream.Decoded;
 import dev.relay.processor.provider.stream.SseEvent;
 import dev.relay.processor.provider.stream.StreamDecoder;
@@ -21,8 +21,15 @@ import java.util.Set;
  */
 public final class GeminiStreamDecoder implements StreamDecoder {
 
-    private static final Set<String> FILTERED = Set.of("SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT",
-            "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION");
+    private static final Set<String> FILTERED = Set.of(
+            "SAFETY",
+            "RECITATION",
+            "BLOCKLIST",
+            "PROHIBITED_CONTENT",
+            "SPII",
+            "IMAGE_SAFETY",
+            "IMAGE_PROHIBITED_CONTENT",
+            "IMAGE_RECITATION");
 
     private final ChunkFactory chunks;
     private boolean started;
@@ -36,15 +43,16 @@ public final class GeminiStreamDecoder implements StreamDecoder {
 
     @Override
     public Decoded decode(SseEvent event) {
-        JsonNode root = Json.parse(event.data().getBytes(StandardCharsets.UTF_8)).orElse(null);
+        JsonNode root =
+                Json.parse(event.data().getBytes(StandardCharsets.UTF_8)).orElse(null);
         if (root == null || !root.isObject()) {
             return new Decoded.Malformed("not a JSON object");
         }
         if (root.path("error").isObject()) {
             JsonNode code = root.get("error").path("code");
             int status = code.isInt() && code.intValue() >= 400 ? code.intValue() : 500;
-            return new Decoded.Error(status, new GeminiDialect().parseError(status,
-                    event.data().getBytes(StandardCharsets.UTF_8)));
+            return new Decoded.Error(
+                    status, new GeminiDialect().parseError(status, event.data().getBytes(StandardCharsets.UTF_8)));
         }
         chunks.id(Json.text(root, "responseId"));
         chunks.model(Json.text(root, "modelVersion"));
@@ -73,16 +81,20 @@ public final class GeminiStreamDecoder implements StreamDecoder {
             } else if (p.path("functionCall").isObject()) {
                 JsonNode fc = p.get("functionCall");
                 int index = toolCalls++;
-                out.add(chunks.toolCall(index, fc.path("id").asText("call_" + index), fc.path("name").asText(),
+                out.add(chunks.toolCall(
+                        index,
+                        fc.path("id").asText("call_" + index),
+                        fc.path("name").asText(),
                         Json.write(fc.path("args").isObject() ? fc.get("args") : Json.object())));
             }
         }
         String reason = Json.text(cand, "finishReason");
         if (reason != null && !reason.equals("FINISH_REASON_UNSPECIFIED")) {
             finished = true;
-            out.add(chunks.finish(FILTERED.contains(reason) ? "content_filter"
-                    : reason.equals("MAX_TOKENS") ? "length"
-                    : toolCalls > 0 ? "tool_calls" : "stop"));
+            out.add(chunks.finish(
+                    FILTERED.contains(reason)
+                            ? "content_filter"
+                            : reason.equals("MAX_TOKENS") ? "length" : toolCalls > 0 ? "tool_calls" : "stop"));
         }
         return new Decoded.Chunks(out);
     }

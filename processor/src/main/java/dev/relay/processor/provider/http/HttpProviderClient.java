@@ -6,8 +6,8 @@ import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ChunkSink;
+import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.ProviderError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,8 +47,14 @@ public final class HttpProviderClient implements ProviderClient {
     /** The most an error answer's body is read of (an error page is short; a bigger one is cut, not buffered). */
     static final int MAX_ERROR_BODY = 1 << 20;
 
-    public HttpProviderClient(String name, Dialect dialect, URI baseUrl, NetworkConfig network, HttpTransport transport,
-            String userAgent, Clock clock) {
+    public HttpProviderClient(
+            String name,
+            Dialect dialect,
+            URI baseUrl,
+            NetworkConfig network,
+            HttpTransport transport,
+            String userAgent,
+            Clock clock) {
         this.name = name;
         this.dialect = dialect;
         String b = baseUrl.toString();
@@ -70,14 +75,19 @@ public final class HttpProviderClient implements ProviderClient {
         try {
             return send(call);
         } catch (RuntimeException bug) {
-            // a request the dialect cannot map or a header the JDK refuses: a bug or a config error, not a provider failure
+            // a request the dialect cannot map or a header the JDK refuses: a bug or a config error, not a provider
+            // failure
             return CompletableFuture.failedFuture(bug);
         }
     }
 
     private CompletableFuture<AttemptOutcome> send(ChatCall call) {
         if (call.key().isEmpty()) {
-            return CompletableFuture.completedFuture(Failure.of(Classifier.missingKey(), null, null, null,
+            return CompletableFuture.completedFuture(Failure.of(
+                    Classifier.missingKey(),
+                    null,
+                    null,
+                    null,
                     "provider " + name + " has no usable key (key " + call.keyName() + " is not set)"));
         }
         String key = call.key().get().reveal();
@@ -88,7 +98,9 @@ public final class HttpProviderClient implements ProviderClient {
         WireRequest wire = dialect.toWire(call, key);
         // first_token_timeout bounds the wait for the first byte of the answer (the JDK's request timeout ends with
         // the headers); the whole exchange stays bounded by the request timeout
-        Duration firstByte = network.firstTokenTimeout().filter(f -> f.compareTo(timeout) < 0).orElse(timeout);
+        Duration firstByte = network.firstTokenTimeout()
+                .filter(f -> f.compareTo(timeout) < 0)
+                .orElse(timeout);
         HttpRequest request = request(wire, firstByte, "application/json");
         Duration sentTimeout = firstByte;
         CompletableFuture<HttpResponse<byte[]>> exchange = transport.send(request, timeout);
@@ -126,7 +138,11 @@ public final class HttpProviderClient implements ProviderClient {
     }
 
     private static Failure deadlinePassed() {
-        return Failure.of(Classifier.classify(new HttpTimeoutException("deadline passed")), null, null, null,
+        return Failure.of(
+                Classifier.classify(new HttpTimeoutException("deadline passed")),
+                null,
+                null,
+                null,
                 "the call's deadline passed before it was sent");
     }
 
@@ -176,9 +192,13 @@ public final class HttpProviderClient implements ProviderClient {
             return CompletableFuture.completedFuture(deadlinePassed());
         }
         long startNanos = System.nanoTime();
-        Duration headers = network.firstTokenTimeout().filter(f -> f.compareTo(timeout) < 0).orElse(timeout);
-        long firstTokenBy = network.firstTokenTimeout().map(f -> startNanos + f.toNanos()).orElse(Long.MAX_VALUE);
-        long deadline = startNanos + Math.max(0, Duration.between(clock.instant(), call.deadline()).toNanos());
+        Duration headers = network.firstTokenTimeout()
+                .filter(f -> f.compareTo(timeout) < 0)
+                .orElse(timeout);
+        long firstTokenBy =
+                network.firstTokenTimeout().map(f -> startNanos + f.toNanos()).orElse(Long.MAX_VALUE);
+        long deadline = startNanos
+                + Math.max(0, Duration.between(clock.instant(), call.deadline()).toNanos());
         HttpRequest request = request(dialect.toStreamWire(call, key), headers, "text/event-stream");
         CompletableFuture<Void> bodyDone = new CompletableFuture<>();
         CompletableFuture<HttpResponse<InputStream>> exchange = transport.stream(request, bodyDone);
@@ -203,8 +223,15 @@ public final class HttpProviderClient implements ProviderClient {
                 result.complete(errorOutcome(status, body, response.headers(), key));
                 return;
             }
-            StreamedAnswer answer = new StreamedAnswer(name, call.model(), dialect.streamDecoder(call), sink,
-                    network.streamIdleTimeout().toNanos(), firstTokenBy, deadline, malformedEvents);
+            StreamedAnswer answer = new StreamedAnswer(
+                    name,
+                    call.model(),
+                    dialect.streamDecoder(call),
+                    sink,
+                    network.streamIdleTimeout().toNanos(),
+                    firstTokenBy,
+                    deadline,
+                    malformedEvents);
             reading.set(answer);
             Thread.ofVirtual().name("relay-stream-" + name).start(() -> {
                 try {
@@ -255,8 +282,9 @@ public final class HttpProviderClient implements ProviderClient {
     private AttemptOutcome fromError(Throwable error, String key, Duration timeout) {
         FailureClass cls = Classifier.classify(error);
         Throwable cause = error;
-        while (cause.getCause() != null && (cause instanceof java.util.concurrent.CompletionException
-                || cause instanceof java.util.concurrent.ExecutionException)) {
+        while (cause.getCause() != null
+                && (cause instanceof java.util.concurrent.CompletionException
+                        || cause instanceof java.util.concurrent.ExecutionException)) {
             cause = cause.getCause();
         }
         String text = cls == FailureClass.TIMEOUT
@@ -266,15 +294,23 @@ public final class HttpProviderClient implements ProviderClient {
     }
 
     private static Failure redacted(Failure f, String key) {
-        return new Failure(f.failureClass(), f.httpStatus(), f.errorType(), f.errorCode(),
-                Redactor.redact(f.message(), key), f.retryAfter(), f.allowFallbacks());
+        return new Failure(
+                f.failureClass(),
+                f.httpStatus(),
+                f.errorType(),
+                f.errorCode(),
+                Redactor.redact(f.message(), key),
+                f.retryAfter(),
+                f.allowFallbacks());
     }
 
     private static String describe(AttemptOutcome o) {
         return switch (o) {
             case AttemptOutcome.Success s -> "success " + s.httpStatus();
-            case Failure f -> f.failureClass() + " " + (f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : "-")
-                    + " " + f.errorType() + "/" + f.errorCode();
+            case Failure f ->
+                f.failureClass() + " "
+                        + (f.httpStatus().isPresent() ? f.httpStatus().getAsInt() : "-") + " " + f.errorType() + "/"
+                        + f.errorCode();
         };
     }
 

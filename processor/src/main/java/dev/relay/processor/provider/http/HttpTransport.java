@@ -86,13 +86,16 @@ public final class HttpTransport implements AutoCloseable {
      * arrives. The exchange counts against its client until {@code bodyDone} completes (the reader closed the body),
      * so a long stream holds its HTTP/2 stream slot as long as it really lasts.
      */
-    public CompletableFuture<HttpResponse<java.io.InputStream>> stream(HttpRequest request,
-            CompletableFuture<Void> bodyDone) {
+    public CompletableFuture<HttpResponse<java.io.InputStream>> stream(
+            HttpRequest request, CompletableFuture<Void> bodyDone) {
         return send(request, HttpResponse.BodyHandlers.ofInputStream(), null, bodyDone);
     }
 
-    private <T> CompletableFuture<HttpResponse<T>> send(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-            Duration total, CompletableFuture<Void> bodyDone) {
+    private <T> CompletableFuture<HttpResponse<T>> send(
+            HttpRequest request,
+            HttpResponse.BodyHandler<T> handler,
+            Duration total,
+            CompletableFuture<Void> bodyDone) {
         CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
         AtomicReference<CompletableFuture<?>> raw = new AtomicReference<>();
         // The JDK's request timeout ends when the response headers arrive: a body that stalls afterwards would hold
@@ -113,9 +116,14 @@ public final class HttpTransport implements AutoCloseable {
         return result;
     }
 
-    private <T> void attempt(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-            CompletableFuture<HttpResponse<T>> result, AtomicReference<CompletableFuture<?>> raw, int retriesLeft,
-            Slot refused, CompletableFuture<Void> bodyDone) {
+    private <T> void attempt(
+            HttpRequest request,
+            HttpResponse.BodyHandler<T> handler,
+            CompletableFuture<HttpResponse<T>> result,
+            AtomicReference<CompletableFuture<?>> raw,
+            int retriesLeft,
+            Slot refused,
+            CompletableFuture<Void> bodyDone) {
         Slot slot = acquire(request, refused);
         if (slot.ready.isDone()) {
             exchange(slot, request, handler, result, raw, retriesLeft, bodyDone);
@@ -124,8 +132,13 @@ public final class HttpTransport implements AutoCloseable {
         }
     }
 
-    private <T> void exchange(Slot slot, HttpRequest request, HttpResponse.BodyHandler<T> handler,
-            CompletableFuture<HttpResponse<T>> result, AtomicReference<CompletableFuture<?>> raw, int retriesLeft,
+    private <T> void exchange(
+            Slot slot,
+            HttpRequest request,
+            HttpResponse.BodyHandler<T> handler,
+            CompletableFuture<HttpResponse<T>> result,
+            AtomicReference<CompletableFuture<?>> raw,
+            int retriesLeft,
             CompletableFuture<Void> bodyDone) {
         if (result.isDone()) { // cancelled while waiting for the connection
             slot.inFlight.decrementAndGet();
@@ -203,20 +216,27 @@ public final class HttpTransport implements AutoCloseable {
      * otherwise cost a TLS handshake per call. Any answer, even an error, ends the wait.
      */
     private void warmUp(Slot slot, HttpRequest request) {
-        if (version != HttpClient.Version.HTTP_2 || !"https".equals(request.uri().getScheme())) {
+        if (version != HttpClient.Version.HTTP_2
+                || !"https".equals(request.uri().getScheme())) {
             slot.ready.complete(null);
             return;
         }
         java.net.URI origin = request.uri().resolve("/");
-        HttpRequest head = HttpRequest.newBuilder(origin).method("HEAD", HttpRequest.BodyPublishers.noBody())
-                .timeout(settings.connectTimeout()).build();
-        slot.client.sendAsync(head, HttpResponse.BodyHandlers.discarding())
+        HttpRequest head = HttpRequest.newBuilder(origin)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(settings.connectTimeout())
+                .build();
+        slot.client
+                .sendAsync(head, HttpResponse.BodyHandlers.discarding())
                 .whenComplete((r, e) -> slot.ready.complete(null));
     }
 
     private HttpClient newClient() {
-        HttpClient.Builder b = HttpClient.newBuilder().version(version).executor(executor)
-                .connectTimeout(settings.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER);
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .version(version)
+                .executor(executor)
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER);
         if (settings.sslContext() != null) {
             b.sslContext(settings.sslContext());
         }
@@ -225,7 +245,8 @@ public final class HttpTransport implements AutoCloseable {
 
     private static boolean tooManyStreams(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof IOException && t.getMessage() != null
+            if (t instanceof IOException
+                    && t.getMessage() != null
                     && t.getMessage().toLowerCase(Locale.ROOT).contains("too many concurrent streams")) {
                 return true;
             }

@@ -20,7 +20,8 @@ public final class RetryAfter {
         Optional<String> ms = headers.firstValue("retry-after-ms");
         if (ms.isPresent()) {
             try {
-                return Optional.of(Duration.ofMillis((long) Double.parseDouble(ms.get().trim())));
+                return Optional.of(
+                        Duration.ofMillis((long) Double.parseDouble(ms.get().trim())));
             } catch (NumberFormatException ignored) {
                 // fall through to retry-after
             }
@@ -34,7 +35,8 @@ public final class RetryAfter {
             return Optional.of(Duration.ofMillis((long) (Double.parseDouble(v) * 1000)));
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 Duration d = Duration.between(now, at);
                 return Optional.of(d.isNegative() ? Duration.ZERO : d);
             } catch (DateTimeParseException notDate) {
@@ -49,7 +51,8 @@ public final class RetryAfter {
             return Optional.empty();
         }
         try {
-            return Optional.of(Duration.ofMillis((long) (Double.parseDouble(value.substring(0, value.length() - 1)) * 1000)));
+            return Optional.of(Duration.ofMillis(
+                    (long) (Double.parseDouble(value.substring(0, value.length() - 1)) * 1000)));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }

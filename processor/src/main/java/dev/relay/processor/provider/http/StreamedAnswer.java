@@ -45,6 +45,7 @@ final class StreamedAnswer {
     private final long idleNanos;
     /** System.nanoTime() by which a content token must have come; Long.MAX_VALUE when first_token_timeout is off. */
     private final long firstTokenBy;
+
     private final long deadline;
     private final AtomicLong malformed;
     private final String provider;
@@ -56,8 +57,15 @@ final class StreamedAnswer {
     private volatile boolean done;
     private volatile String timedOut;
 
-    StreamedAnswer(String provider, String model, StreamDecoder decoder, ChunkSink sink, long idleNanos,
-            long firstTokenBy, long deadline, AtomicLong malformed) {
+    StreamedAnswer(
+            String provider,
+            String model,
+            StreamDecoder decoder,
+            ChunkSink sink,
+            long idleNanos,
+            long firstTokenBy,
+            long deadline,
+            AtomicLong malformed) {
         this.provider = provider;
         this.model = model;
         this.decoder = decoder;
@@ -119,7 +127,8 @@ final class StreamedAnswer {
             case Decoded.Error err -> {
                 ProviderError e = err.error();
                 FailureClass cls = Classifier.classify(err.status(), e.type(), e.code(), e.message());
-                String message = e.message() != null ? e.message()
+                String message = e.message() != null
+                        ? e.message()
                         : "error event from " + provider + " after " + assembler.chunks() + " chunks";
                 yield Failure.of(cls, status, e.type(), e.code(), message);
             }
@@ -147,7 +156,11 @@ final class StreamedAnswer {
             return assembler.outcome(status, model);
         }
         String how = cut == null ? "ended" : "was cut (" + cut.getClass().getSimpleName() + ")";
-        return Failure.of(FailureClass.TRUNCATED, status, null, null,
+        return Failure.of(
+                FailureClass.TRUNCATED,
+                status,
+                null,
+                null,
                 "the stream from " + provider + " " + how + " after " + assembler.chunks()
                         + " chunks without a finish reason");
     }
@@ -191,5 +204,4 @@ final class StreamedAnswer {
             r.interrupt();
         }
     }
-
 }

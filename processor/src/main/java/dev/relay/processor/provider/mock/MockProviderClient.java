@@ -44,13 +44,14 @@ public final class MockProviderClient implements ProviderClient {
 
     @Override
     public CompletableFuture<AttemptOutcome> call(ChatCall call) {
-        long delay = minMillis == maxMillis ? minMillis : ThreadLocalRandom.current().nextLong(minMillis, maxMillis + 1);
+        long delay =
+                minMillis == maxMillis ? minMillis : ThreadLocalRandom.current().nextLong(minMillis, maxMillis + 1);
         if (delay == 0) {
             return CompletableFuture.completedFuture(answer(call));
         }
         // the delayed executor lets cancel() drop the answer before it is computed
-        return CompletableFuture.supplyAsync(() -> answer(call),
-                CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+        return CompletableFuture.supplyAsync(
+                () -> answer(call), CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
     }
 
     AttemptOutcome answer(ChatCall call) {
@@ -65,8 +66,12 @@ public final class MockProviderClient implements ProviderClient {
             }
         }
         String text = "echo".equals(call.model()) || reply == null ? lastUser : reply;
-        return new Completion("mock-" + UUID.randomUUID(), call.model(), clock.instant().getEpochSecond())
-                .content(text).finishReason("stop")
+        return new Completion(
+                        "mock-" + UUID.randomUUID(),
+                        call.model(),
+                        clock.instant().getEpochSecond())
+                .content(text)
+                .finishReason("stop")
                 .usage(Math.max(1, promptChars / 4), Math.max(1, text.length() / 4))
                 .success(200);
     }

@@ -3,8 +3,8 @@ package dev.relay.processor.provider.openai;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.OpenAiWire;
-import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.stream.StreamDecoder;
@@ -37,8 +37,8 @@ public final class OpenAiDialect implements Dialect {
 
     @Override
     public WireRequest toWire(ChatCall call, String key) {
-        return new WireRequest(path, Map.of("Authorization", "Bearer " + key),
-                Json.bytes(OpenAiWire.requestBody(call)));
+        return new WireRequest(
+                path, Map.of("Authorization", "Bearer " + key), Json.bytes(OpenAiWire.requestBody(call)));
     }
 
     @Override
@@ -53,8 +53,8 @@ public final class OpenAiDialect implements Dialect {
 
     @Override
     public WireRequest toStreamWire(ChatCall call, String key) {
-        return new WireRequest(path, Map.of("Authorization", "Bearer " + key),
-                Json.bytes(OpenAiWire.streamRequestBody(call)));
+        return new WireRequest(
+                path, Map.of("Authorization", "Bearer " + key), Json.bytes(OpenAiWire.streamRequestBody(call)));
     }
 
     @Override

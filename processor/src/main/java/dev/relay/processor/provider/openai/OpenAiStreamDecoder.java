@@ -36,7 +36,9 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
         if (node == null || !node.isObject()) {
             return new Decoded.Malformed("not a JSON object");
         }
-        if ("error".equals(event.event()) || node.path("error").isObject() || node.path("error").isTextual()) {
+        if ("error".equals(event.event())
+                || node.path("error").isObject()
+                || node.path("error").isTextual()) {
             return error(node);
         }
         ObjectNode chunk = (ObjectNode) node;
@@ -49,8 +51,10 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
             }
             if ("error".equals(Json.text(choice, "finish_reason"))) {
                 // Mistral ends a failed generation with finish_reason "error"
-                return new Decoded.Error(IN_STREAM_ERROR_STATUS,
-                        ProviderError.of("server_error", null, "the provider ended the stream with finish_reason error"));
+                return new Decoded.Error(
+                        IN_STREAM_ERROR_STATUS,
+                        ProviderError.of(
+                                "server_error", null, "the provider ended the stream with finish_reason error"));
             }
         }
         JsonNode groqUsage = chunk.path("x_groq").path("usage");

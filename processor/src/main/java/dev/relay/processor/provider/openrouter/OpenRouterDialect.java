@@ -2,11 +2,11 @@ package dev.relay.processor.provider.openrouter;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.ChatCall;
-import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.WireRequest;
-import dev.relay.processor.provider.stream.StreamDecoder;
 import dev.relay.processor.provider.openai.OpenAiDialect;
+import dev.relay.processor.provider.stream.StreamDecoder;
 
 /**
  * OpenRouter: the OpenAI shape at {@code POST {base}/api/v1/chat/completions}, default base

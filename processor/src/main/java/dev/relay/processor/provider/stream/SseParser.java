@@ -34,7 +34,7 @@ public final class SseParser {
                     data.append('\n').append(value);
                 }
             }
-            default -> { } // id, retry, unknown fields
+            default -> {} // id, retry, unknown fields
         }
         return null;
     }

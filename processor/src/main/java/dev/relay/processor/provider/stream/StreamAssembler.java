@@ -7,8 +7,8 @@ import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.AttemptOutcome.Failure;
 import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.attempt.FailureClass;
-import dev.relay.processor.provider.mapping.Json;
 import dev.relay.processor.provider.OpenAiWire;
+import dev.relay.processor.provider.mapping.Json;
 import java.util.TreeMap;
 
 /**
@@ -61,7 +61,8 @@ public final class StreamAssembler {
                 refusal.append(d.get("refusal").asText());
             }
             for (JsonNode tc : d.path("tool_calls")) {
-                ToolCall call = toolCalls.computeIfAbsent(tc.path("index").asInt(toolCalls.size()), i -> new ToolCall());
+                ToolCall call =
+                        toolCalls.computeIfAbsent(tc.path("index").asInt(toolCalls.size()), i -> new ToolCall());
                 if (tc.hasNonNull("id")) {
                     call.id = tc.get("id").asText();
                 }
@@ -110,8 +111,14 @@ public final class StreamAssembler {
         }
         if (!toolCalls.isEmpty()) {
             ArrayNode calls = message.putArray("tool_calls");
-            toolCalls.values().forEach(c -> calls.addObject().put("id", c.id).put("type", "function")
-                    .putObject("function").put("name", c.name).put("arguments", c.arguments.toString()));
+            toolCalls
+                    .values()
+                    .forEach(c -> calls.addObject()
+                            .put("id", c.id)
+                            .put("type", "function")
+                            .putObject("function")
+                            .put("name", c.name)
+                            .put("arguments", c.arguments.toString()));
         }
         if (finishReason == null) {
             choice.putNull("finish_reason");
@@ -127,11 +134,19 @@ public final class StreamAssembler {
     /** The attempt's outcome once the stream ended (cleanly or not) with what it carried. */
     public AttemptOutcome outcome(int status, String fallbackModel) {
         if (finishReason == null) {
-            return Failure.of(Classifier.unusableBody(), status, null, null,
+            return Failure.of(
+                    Classifier.unusableBody(),
+                    status,
+                    null,
+                    null,
                     "the stream ended after " + chunks + " chunks without a finish reason");
         }
         if ("content_filter".equals(finishReason) && !hasContent()) {
-            return Failure.of(FailureClass.CONTENT_FILTERED, status, null, "content_filter",
+            return Failure.of(
+                    FailureClass.CONTENT_FILTERED,
+                    status,
+                    null,
+                    "content_filter",
                     "the provider's content filter withheld the completion");
         }
         ObjectNode completion = completion(fallbackModel);

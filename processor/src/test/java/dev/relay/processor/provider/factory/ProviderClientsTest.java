@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
 class ProviderClientsTest {
 
     static ProviderConfig provider(String name, String json) {
-        return new ConfigLoader(n -> Optional.empty()).parse("{\"providers\": {\"" + name + "\": " + json + "}}", "test")
-                .providers().get(name);
+        return new ConfigLoader(n -> Optional.empty())
+                .parse("{\"providers\": {\"" + name + "\": " + json + "}}", "test")
+                .providers()
+                .get(name);
     }
 
     @Test
@@ -30,10 +32,14 @@ class ProviderClientsTest {
         assertThat(ProviderClients.dialect(provider("anthropic", "{}"))).isInstanceOf(AnthropicDialect.class);
         assertThat(ProviderClients.dialect(provider("gemini", "{}"))).isInstanceOf(GeminiDialect.class);
         assertThat(ProviderClients.dialect(provider("openrouter", "{}"))).isInstanceOf(OpenRouterDialect.class);
-        assertThat(ProviderClients.dialect(provider("groq",
-                "{\"network_config\": {\"base_url\": \"https://api.groq.com/openai/v1\"}}"))).isInstanceOf(CompatDialect.class);
-        assertThat(ProviderClients.dialect(provider("eu", "{\"type\": \"azure\", \"network_config\": "
-                + "{\"base_url\": \"https://r.openai.azure.com\"}}"))).isInstanceOf(AzureDialect.class);
+        assertThat(ProviderClients.dialect(
+                        provider("groq", "{\"network_config\": {\"base_url\": \"https://api.groq.com/openai/v1\"}}")))
+                .isInstanceOf(CompatDialect.class);
+        assertThat(ProviderClients.dialect(provider(
+                        "eu",
+                        "{\"type\": \"azure\", \"network_config\": "
+                                + "{\"base_url\": \"https://r.openai.azure.com\"}}")))
+                .isInstanceOf(AzureDialect.class);
         try (ProviderClient mock = ProviderClients.create(provider("mock", "{}"))) {
             assertThat(mock).isInstanceOf(MockProviderClient.class);
             assertThat(mock.name()).isEqualTo("mock");
@@ -44,12 +50,15 @@ class ProviderClientsTest {
     void shouldUseDefaultBaseUrlsAndAzureKeyEndpoint() {
         assertThat(ProviderClients.baseUrl(provider("openai", "{}"), new OpenAiDialect()))
                 .isEqualTo(URI.create("https://api.openai.com"));
-        ProviderConfig azure = provider("azure", "{\"keys\": [{\"name\": \"k\", \"value\": \"v\", "
-                + "\"azure_key_config\": {\"endpoint\": \"https://r.openai.azure.com\"}}]}");
+        ProviderConfig azure = provider(
+                "azure",
+                "{\"keys\": [{\"name\": \"k\", \"value\": \"v\", "
+                        + "\"azure_key_config\": {\"endpoint\": \"https://r.openai.azure.com\"}}]}");
         assertThat(ProviderClients.baseUrl(azure, ProviderClients.dialect(azure)))
                 .isEqualTo(URI.create("https://r.openai.azure.com"));
         ProviderConfig noEndpoint = provider("azure", "{\"keys\": [{\"name\": \"k\", \"value\": \"v\"}]}");
         assertThatThrownBy(() -> ProviderClients.create(noEndpoint))
-                .hasMessageContaining("providers.azure").hasMessageContaining("base_url");
+                .hasMessageContaining("providers.azure")
+                .hasMessageContaining("base_url");
     }
 }

@@ -97,7 +97,8 @@ class Http2ConcurrencyIT {
         tls.setKeyStorePath(keystore.toString());
         tls.setKeyStorePassword(PASSWORD);
         tls.setKeyStoreType("PKCS12");
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2);
+        ServerConnector connector =
+                new ServerConnector(server, new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2);
         connector.setPort(0);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
@@ -110,18 +111,25 @@ class Http2ConcurrencyIT {
                     return true;
                 }
                 versions.add(request.getConnectionMetaData().getHttpVersion().asString());
-                AtomicInteger[] conn = perConnection.computeIfAbsent(request.getConnectionMetaData().getId(),
+                AtomicInteger[] conn = perConnection.computeIfAbsent(
+                        request.getConnectionMetaData().getId(),
                         id -> new AtomicInteger[] {new AtomicInteger(), new AtomicInteger()});
                 conn[1].accumulateAndGet(conn[0].incrementAndGet(), Math::max);
                 maxOverall.accumulateAndGet(current.incrementAndGet(), Math::max);
                 request.addFailureListener(failure -> aborted.countDown());
                 arrived.countDown();
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-                request.getComponents().getScheduler().schedule(() -> {
-                    conn[0].decrementAndGet();
-                    current.decrementAndGet();
-                    response.write(true, ByteBuffer.wrap(ANSWER.getBytes(StandardCharsets.UTF_8)), callback);
-                }, delayMillis, TimeUnit.MILLISECONDS);
+                request.getComponents()
+                        .getScheduler()
+                        .schedule(
+                                () -> {
+                                    conn[0].decrementAndGet();
+                                    current.decrementAndGet();
+                                    response.write(
+                                            true, ByteBuffer.wrap(ANSWER.getBytes(StandardCharsets.UTF_8)), callback);
+                                },
+                                delayMillis,
+                                TimeUnit.MILLISECONDS);
                 return true;
             }
         });
@@ -152,10 +160,21 @@ class Http2ConcurrencyIT {
     }
 
     static ChatCall call(int i) {
-        return new ChatCall("job-" + i, "gpt-4o-mini", dev.relay.processor.provider.mapping.Json.object()
-                .put("model", "x").set("messages", dev.relay.processor.provider.mapping.Json.NODES.arrayNode()
-                        .add(dev.relay.processor.provider.mapping.Json.object().put("role", "user").put("content", "hi " + i))),
-                Optional.of(Secret.literal("sk-h2-test")), "k1", Instant.now().plusSeconds(60));
+        return new ChatCall(
+                "job-" + i,
+                "gpt-4o-mini",
+                dev.relay.processor.provider.mapping.Json.object()
+                        .put("model", "x")
+                        .set(
+                                "messages",
+                                dev.relay.processor.provider.mapping.Json.NODES
+                                        .arrayNode()
+                                        .add(dev.relay.processor.provider.mapping.Json.object()
+                                                .put("role", "user")
+                                                .put("content", "hi " + i))),
+                Optional.of(Secret.literal("sk-h2-test")),
+                "k1",
+                Instant.now().plusSeconds(60));
     }
 
     @Test
@@ -163,26 +182,36 @@ class Http2ConcurrencyIT {
         delayMillis = 300;
         String json = "{\"providers\": {\"h2\": {\"type\": \"openai\", \"network_config\": {\"base_url\": "
                 + "\"https://localhost:" + port + "\", \"default_request_timeout_in_seconds\": 60}}}}";
-        ProviderConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "test").providers().get("h2");
-        try (ProviderClient client = ProviderClients.create(config,
-                new HttpTransport.Settings(HttpTransport.Settings.DEFAULT_MAX_STREAMS_PER_CLIENT, Duration.ofSeconds(10),
-                        clientSsl), Clock.systemUTC())) {
+        ProviderConfig config = new ConfigLoader(n -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("h2");
+        try (ProviderClient client = ProviderClients.create(
+                config,
+                new HttpTransport.Settings(
+                        HttpTransport.Settings.DEFAULT_MAX_STREAMS_PER_CLIENT, Duration.ofSeconds(10), clientSsl),
+                Clock.systemUTC())) {
             List<CompletableFuture<AttemptOutcome>> futures = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 futures.add(client.call(call(i)));
             }
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
-            List<AttemptOutcome> outcomes = futures.stream().map(CompletableFuture::join).toList();
-            assertThat(outcomes).allSatisfy(o -> assertThat(o).as("outcome %s", o).isInstanceOf(AttemptOutcome.Success.class));
+            List<AttemptOutcome> outcomes =
+                    futures.stream().map(CompletableFuture::join).toList();
+            assertThat(outcomes)
+                    .allSatisfy(o -> assertThat(o).as("outcome %s", o).isInstanceOf(AttemptOutcome.Success.class));
         }
         assertThat(versions).containsExactly("HTTP/2.0");
-        assertThat(maxOverall.get()).as("calls really overlapped beyond one connection's limit").isGreaterThan(MAX_STREAMS);
+        assertThat(maxOverall.get())
+                .as("calls really overlapped beyond one connection's limit")
+                .isGreaterThan(MAX_STREAMS);
         // one connection per pooled client (cap 64 streams), not one TLS handshake per call
         int clients = (1000 + HttpTransport.Settings.DEFAULT_MAX_STREAMS_PER_CLIENT - 1)
                 / HttpTransport.Settings.DEFAULT_MAX_STREAMS_PER_CLIENT;
         assertThat(perConnection.size()).isBetween(2, clients);
         assertThat(heads.get()).isEqualTo(perConnection.size());
-        assertThat(perConnection.values()).allSatisfy(c -> assertThat(c[1].get()).isLessThanOrEqualTo(MAX_STREAMS));
+        assertThat(perConnection.values())
+                .allSatisfy(c -> assertThat(c[1].get()).isLessThanOrEqualTo(MAX_STREAMS));
     }
 
     /**
@@ -193,23 +222,36 @@ class Http2ConcurrencyIT {
     @Test
     void shouldLearnServerStreamLimitWhenCapIsAboveIt() throws Exception {
         delayMillis = 300;
-        HttpTransport transport = new HttpTransport(new HttpTransport.Settings(100_000, Duration.ofSeconds(10), clientSsl),
-                HttpClient.Version.HTTP_2);
-        ProviderConfig config = new ConfigLoader(n -> Optional.empty()).parse(
-                "{\"providers\": {\"openai\": {\"network_config\": {\"default_request_timeout_in_seconds\": 60}}}}",
-                "test").providers().get("openai");
-        try (ProviderClient client = new HttpProviderClient("h2", new OpenAiDialect(), URI.create("https://localhost:" + port),
-                config.network(), transport, RelayVersion.userAgent(), Clock.systemUTC())) {
+        HttpTransport transport = new HttpTransport(
+                new HttpTransport.Settings(100_000, Duration.ofSeconds(10), clientSsl), HttpClient.Version.HTTP_2);
+        ProviderConfig config = new ConfigLoader(n -> Optional.empty())
+                .parse(
+                        "{\"providers\": {\"openai\": {\"network_config\": {\"default_request_timeout_in_seconds\": 60}}}}",
+                        "test")
+                .providers()
+                .get("openai");
+        try (ProviderClient client = new HttpProviderClient(
+                "h2",
+                new OpenAiDialect(),
+                URI.create("https://localhost:" + port),
+                config.network(),
+                transport,
+                RelayVersion.userAgent(),
+                Clock.systemUTC())) {
             List<CompletableFuture<AttemptOutcome>> futures = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 futures.add(client.call(call(i)));
             }
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
-            assertThat(futures).allSatisfy(f -> assertThat(f.join()).as("outcome %s", f.join())
-                    .isInstanceOf(AttemptOutcome.Success.class));
-            assertThat(transport.clientCount()).as("overflow went to more clients").isGreaterThan(1);
+            assertThat(futures)
+                    .allSatisfy(f ->
+                            assertThat(f.join()).as("outcome %s", f.join()).isInstanceOf(AttemptOutcome.Success.class));
+            assertThat(transport.clientCount())
+                    .as("overflow went to more clients")
+                    .isGreaterThan(1);
         }
-        assertThat(perConnection.values()).allSatisfy(c -> assertThat(c[1].get()).isLessThanOrEqualTo(MAX_STREAMS));
+        assertThat(perConnection.values())
+                .allSatisfy(c -> assertThat(c[1].get()).isLessThanOrEqualTo(MAX_STREAMS));
     }
 
     @Test
@@ -220,14 +262,26 @@ class Http2ConcurrencyIT {
         HttpTransport transport = new HttpTransport(
                 new HttpTransport.Settings(64, Duration.ofSeconds(10), clientSsl), HttpClient.Version.HTTP_2);
         ProviderConfig config = new ConfigLoader(n -> Optional.empty())
-                .parse("{\"providers\": {\"openai\": {}}}", "test").providers().get("openai");
-        try (ProviderClient client = new HttpProviderClient("h2", new OpenAiDialect(), URI.create("https://localhost:" + port),
-                config.network(), transport, RelayVersion.userAgent(), Clock.systemUTC())) {
+                .parse("{\"providers\": {\"openai\": {}}}", "test")
+                .providers()
+                .get("openai");
+        try (ProviderClient client = new HttpProviderClient(
+                "h2",
+                new OpenAiDialect(),
+                URI.create("https://localhost:" + port),
+                config.network(),
+                transport,
+                RelayVersion.userAgent(),
+                Clock.systemUTC())) {
             CompletableFuture<AttemptOutcome> f = client.call(call(1));
-            assertThat(arrived.await(10, TimeUnit.SECONDS)).as("request reached the server").isTrue();
+            assertThat(arrived.await(10, TimeUnit.SECONDS))
+                    .as("request reached the server")
+                    .isTrue();
             assertThat(transport.inFlight()).isEqualTo(1);
             assertThat(f.cancel(true)).isTrue();
-            assertThat(aborted.await(10, TimeUnit.SECONDS)).as("server saw the stream reset").isTrue();
+            assertThat(aborted.await(10, TimeUnit.SECONDS))
+                    .as("server saw the stream reset")
+                    .isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> transport.inFlight() == 0);
         }
     }

@@ -25,12 +25,19 @@ class MockProviderClientTest {
 
     static ProviderConfig config(String providerJson) {
         return new ConfigLoader(name -> Optional.empty())
-                .parse("{\"providers\": {\"mock\": " + providerJson + "}}", "test").providers().get("mock");
+                .parse("{\"providers\": {\"mock\": " + providerJson + "}}", "test")
+                .providers()
+                .get("mock");
     }
 
     static ChatCall call(String model) throws Exception {
-        return new ChatCall("job-1", model, (ObjectNode) new ObjectMapper().readTree(REQUEST), Optional.empty(),
-                "none", Instant.now().plusSeconds(5));
+        return new ChatCall(
+                "job-1",
+                model,
+                (ObjectNode) new ObjectMapper().readTree(REQUEST),
+                Optional.empty(),
+                "none",
+                Instant.now().plusSeconds(5));
     }
 
     @Test
@@ -38,11 +45,14 @@ class MockProviderClientTest {
         try (ProviderClient client = ProviderClients.create(config("{\"type\": \"mock\"}"))) {
             AttemptOutcome o = client.call(call("echo")).get(5, TimeUnit.SECONDS);
             assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Success.class, s -> {
-                assertThat(s.completion().at("/choices/0/message/content").asText()).isEqualTo("hello relay");
-                assertThat(s.completion().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+                assertThat(s.completion().at("/choices/0/message/content").asText())
+                        .isEqualTo("hello relay");
+                assertThat(s.completion().at("/choices/0/finish_reason").asText())
+                        .isEqualTo("stop");
                 assertThat(s.completion().path("model").asText()).isEqualTo("echo");
                 assertThat(s.usage().promptTokens()).isPositive();
-                assertThat(s.usage().totalTokens()).isEqualTo(s.usage().promptTokens() + s.usage().completionTokens());
+                assertThat(s.usage().totalTokens())
+                        .isEqualTo(s.usage().promptTokens() + s.usage().completionTokens());
             });
         }
     }
@@ -51,7 +61,10 @@ class MockProviderClientTest {
     void shouldAnswerCannedReplyForOtherModels() throws Exception {
         try (ProviderClient client = ProviderClients.create(config("{\"reply\": \"canned answer\"}"))) {
             AttemptOutcome o = client.call(call("fast")).get(5, TimeUnit.SECONDS);
-            assertThat(((AttemptOutcome.Success) o).completion().at("/choices/0/message/content").asText())
+            assertThat(((AttemptOutcome.Success) o)
+                            .completion()
+                            .at("/choices/0/message/content")
+                            .asText())
                     .isEqualTo("canned answer");
         }
     }

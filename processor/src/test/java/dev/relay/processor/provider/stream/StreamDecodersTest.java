@@ -13,7 +13,6 @@ import dev.relay.processor.provider.openai.OpenAiStreamDecoder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,9 +53,16 @@ class StreamDecodersTest {
         for (SseEvent e : events) {
             Decoded d = decoder.decode(e);
             switch (d) {
-                case Decoded.Chunks c -> c.chunks().forEach(ch -> { chunks.add(ch); assembler.add(ch); });
+                case Decoded.Chunks c ->
+                    c.chunks().forEach(ch -> {
+                        chunks.add(ch);
+                        assembler.add(ch);
+                    });
                 case Decoded.End end -> {
-                    end.chunks().forEach(ch -> { chunks.add(ch); assembler.add(ch); });
+                    end.chunks().forEach(ch -> {
+                        chunks.add(ch);
+                        assembler.add(ch);
+                    });
                     return new Run(chunks, true, null, malformed, assembler);
                 }
                 case Decoded.Error err -> {
@@ -65,7 +71,10 @@ class StreamDecodersTest {
                 case Decoded.Malformed m -> malformed++;
             }
         }
-        decoder.finish().forEach(ch -> { chunks.add(ch); assembler.add(ch); });
+        decoder.finish().forEach(ch -> {
+            chunks.add(ch);
+            assembler.add(ch);
+        });
         return new Run(chunks, false, null, malformed, assembler);
     }
 
@@ -102,7 +111,8 @@ class StreamDecodersTest {
 
     @Test
     void shouldSkipAndCountAMalformedEventAndGoOn() throws IOException {
-        String body = sample("openai-text.sse").replaceFirst("\n\n", "\n\ndata: {\"id\":\"x\",\"choices\":[{\"delta\n\n");
+        String body =
+                sample("openai-text.sse").replaceFirst("\n\n", "\n\ndata: {\"id\":\"x\",\"choices\":[{\"delta\n\n");
 
         Run run = run(new OpenAiStreamDecoder(), body);
 
@@ -124,14 +134,17 @@ class StreamDecodersTest {
         String body = sample("openai-text.sse");
         Run run = run(new OpenAiStreamDecoder(), body.substring(0, body.indexOf("\"finish_reason\":\"stop\"") - 200));
 
-        assertThat(run.outcome()).isInstanceOfSatisfying(AttemptOutcome.Failure.class,
-                f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRUNCATED));
+        assertThat(run.outcome())
+                .isInstanceOfSatisfying(
+                        AttemptOutcome.Failure.class,
+                        f -> assertThat(f.failureClass()).isEqualTo(FailureClass.TRUNCATED));
     }
 
     @Test
     void shouldReadOpenAisInStreamQuotaErrorAsAnErrorEvent() throws IOException {
-        String body = "data: {\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\","
-                + "\"param\":null,\"code\":\"insufficient_quota\"}}\n\n";
+        String body =
+                "data: {\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\","
+                        + "\"param\":null,\"code\":\"insufficient_quota\"}}\n\n";
 
         Run run = run(new OpenAiStreamDecoder(), body);
 
@@ -146,7 +159,8 @@ class StreamDecodersTest {
         assertThat(run.ended()).isTrue();
         assertThat(run.chunks().get(0).at("/choices/0/delta/role").asText()).isEqualTo("assistant");
         assertThat(run.chunks().get(0).at("/id").asText()).isEqualTo("msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY");
-        assertThat(run.chunks()).allSatisfy(c -> assertThat(c.get("object").asText()).isEqualTo("chat.completion.chunk"));
+        assertThat(run.chunks())
+                .allSatisfy(c -> assertThat(c.get("object").asText()).isEqualTo("chat.completion.chunk"));
         assertThat(run.completion().at("/choices/0/message/content").asText()).isEqualTo("Hello!");
         assertThat(run.completion().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
         assertThat(run.completion().at("/usage/prompt_tokens").asInt()).isEqualTo(25);
@@ -162,7 +176,8 @@ class StreamDecodersTest {
         assertThat(msg.at("/content").asText()).isEqualTo("Let me check.");
         assertThat(msg.at("/tool_calls/0/id").asText()).isEqualTo("toolu_01T1x1fJ34qAmk2tNTrN7Up6");
         assertThat(msg.at("/tool_calls/0/function/name").asText()).isEqualTo("get_weather");
-        assertThat(msg.at("/tool_calls/0/function/arguments").asText()).isEqualTo("{\"location\": \"San Francisco, CA\"}");
+        assertThat(msg.at("/tool_calls/0/function/arguments").asText())
+                .isEqualTo("{\"location\": \"San Francisco, CA\"}");
         assertThat(run.completion().at("/choices/0/finish_reason").asText()).isEqualTo("tool_calls");
     }
 
@@ -207,7 +222,8 @@ class StreamDecodersTest {
 
     @Test
     void shouldReadAGeminiErrorObjectAsAnErrorEvent() throws IOException {
-        Run run = run(new GeminiStreamDecoder("g"),
+        Run run = run(
+                new GeminiStreamDecoder("g"),
                 "data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}\r\n\r\n");
 
         assertThat(run.error().status()).isEqualTo(503);
