@@ -4,30 +4,25 @@ import dev.relay.config.KeyConfig;
 import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
-import dev.relay.processor.attempt.Classifier;
-import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.stream.ChunkTap;
 import dev.relay.schemas.ChatRequestCodec;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.Target;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts provider calls for the hop processors: {@link #tryStart} checks the job's deadline and the target's config,
  * takes the permits (concurrency, then circuit breaker), chooses the key, hands the call's start to
- * {@link FallbackServices#callStarter} so the stream thread does not send it, abandons a call that outlives its
- * deadline, and gives the permits back when the call ends. A hop uses it for its own target and, on the fast fallback
+ * {@link FallbackServices#callStarter} so the stream thread does not send it, and abandons a call that outlives its
+ * deadline; {@link CallEnd} gives the permits back when the call ends. A hop uses it for its own target and, on the fast fallback
  * path, for the next hop's.
  */
 final class CallLauncher {
@@ -178,74 +173,7 @@ final class CallLauncher {
         // after it is abandoned as a timeout, and cancelling it ends the exchange.
         long budgetMs = Math.max(0, deadlineMs - now) + ABANDON_GRACE_MS;
         future.orTimeout(budgetMs, TimeUnit.MILLISECONDS);
-        future.whenComplete((outcome, error) -> {
-            long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-            services.gate().release(provider);
-            AttemptOutcome result = outcome != null ? outcome : failureOf(error);
-            if (tap != null) {
-                tap.finish(result); // END, or ABORT when the caller saw content of a failed call
-            }
-            if (result instanceof AttemptOutcome.Failure f && f.failureClass() == FailureClass.INTERNAL) {
-                reportBug(job, targetHop, provider, model, error);
-            }
-            if (error instanceof CancellationException) {
-                services.policy().release(provider, model);
-            } else if (result instanceof AttemptOutcome.Failure f) {
-                services.policy().onFailure(provider, model, f.failureClass(), Duration.ofMillis(latencyMs));
-            } else {
-                services.policy().onSuccess(provider, model, Duration.ofMillis(latencyMs));
-            }
-        });
+        future.whenComplete(new CallEnd(services, job, targetHop, provider, model, tap, startNanos));
         return new Launched(future, keyName, now, startNanos);
-    }
-
-    /** A bug in an adapter or a mapper ended the call: logged with its stack and counted, once per call. */
-    private void reportBug(Job job, int targetHop, String provider, String model, Throwable error) {
-        services.metrics().internalError(provider, model);
-        try (var mdc = Mdc.of(job, targetHop, provider, model)) {
-            log.error(
-                    "bug in the adapter or mapper of {}/{}: job {}'s attempt fails as INTERNAL (not retried; no "
-                            + "fallback unless fallback_policy.classes.INTERNAL says so)",
-                    provider,
-                    model,
-                    job.getJobId(),
-                    error == null ? new IllegalStateException("the call completed with no outcome") : error);
-        }
-    }
-
-    /**
-     * The outcome of a call that ended with {@code outcome} or {@code error}: a call abandoned at its deadline is a
-     * TIMEOUT, any other exception is classified.
-     */
-    static AttemptOutcome outcomeOf(
-            AttemptOutcome outcome, Throwable error, String provider, String key, long latencyMs) {
-        if (outcome != null) {
-            return outcome;
-        }
-        if (error instanceof TimeoutException) {
-            log.warn(
-                    "provider {} did not end the call for job {} within its deadline; abandoned after {} ms",
-                    provider,
-                    key,
-                    latencyMs);
-            return AttemptOutcome.Failure.of(
-                    Classifier.classify(error),
-                    null,
-                    null,
-                    null,
-                    "no outcome from " + provider + " within the call's deadline; abandoned after " + latencyMs
-                            + " ms");
-        }
-        return failureOf(error);
-    }
-
-    /** A call that ended with an exception instead of an outcome, classified. */
-    static AttemptOutcome failureOf(Throwable error) {
-        return AttemptOutcome.Failure.of(
-                Classifier.classify(error),
-                null,
-                null,
-                null,
-                error == null ? "no outcome" : error.getClass().getSimpleName() + ": " + error.getMessage());
     }
 }

@@ -7,53 +7,36 @@ import dev.relay.processor.topology.CallLauncher.Refusal;
 import dev.relay.schemas.Decision;
 import dev.relay.schemas.ErrorInfo;
 import dev.relay.schemas.Job;
-import dev.relay.schemas.JobResult;
 import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.Target;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What is written on the stream thread once an attempt has an outcome, or could not be made: the audit record, the
- * policy's verdict applied to the job, and at the end of the job its result (plus a FailedJob on failure). Each method
- * forwards those records in the current transaction and returns the {@link Settlement}: where the job goes next, which
- * the hop processor carries out (store, queues, next hop topic).
+ * What an attempt's outcome, or a refusal to make one, means for the job: the policy's verdict ({@link HopVerdicts})
+ * applied, the attempt recorded with its decision, and at the end of the job its result (plus a FailedJob on failure),
+ * all written through the {@link HopWriter} in the current transaction. Each method returns the {@link Settlement}:
+ * where the job goes next, which the hop processor carries out (store, queues, next hop topic).
  */
 final class HopOutcomes {
 
     private static final Logger log = LoggerFactory.getLogger(HopOutcomes.class);
 
     private final int hop;
-    private final int maxHop;
-    private final FallbackServices services;
-    private final JobTracing tracing;
-    private ProcessorContext<String, Object> ctx;
+    private final HopVerdicts verdicts;
+    private final HopWriter writer;
 
-    HopOutcomes(int hop, int maxHop, FallbackServices services) {
+    HopOutcomes(int hop, HopVerdicts verdicts, HopWriter writer) {
         this.hop = hop;
-        this.maxHop = maxHop;
-        this.services = services;
-        this.tracing = new JobTracing(services.telemetry(), hop);
+        this.verdicts = verdicts;
+        this.writer = writer;
     }
 
-    /** Each job's trace context on this hop: read from its record, carried by every record sent on. */
-    JobTracing tracing() {
-        return tracing;
-    }
-
-    void init(ProcessorContext<String, Object> context) {
-        this.ctx = context;
-    }
-
-    Settlement completed(String key, InflightEntry e, FinishedCall c) {
+    /** The call {@code c} for the entry's job ended at {@code now}. */
+    Settlement completed(String key, InflightEntry e, FinishedCall c, long now) {
         Target t = e.job().getChain().get(hop);
-        long now = ctx.currentSystemTimeMs();
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
             return switch (c.outcome()) {
                 case AttemptOutcome.Success s -> {
@@ -71,14 +54,19 @@ final class HopOutcomes {
                             null,
                             null,
                             s.usage());
-                    Job job = record(e.job(), a, Decision.RETURNED);
-                    JobResult result = Records.succeeded(job, c.completionJson(), hop, now);
-                    forward(key, result, FallbackTopology.RESULTS);
-                    services.metrics().result("SUCCEEDED");
+                    writer.succeeded(key, writer.attempt(e.job(), a, Decision.RETURNED), c.completionJson(), now);
                     yield new Settlement.End();
                 }
                 case AttemptOutcome.Failure f ->
-                    failed(key, e, f, c.keyName(), c.startedAt(), c.latencyMs(), now, decide(e, f, c.keyName()));
+                    failed(
+                            key,
+                            e,
+                            f,
+                            c.keyName(),
+                            c.startedAt(),
+                            c.latencyMs(),
+                            now,
+                            verdicts.onFailure(e, f, c.keyName()));
             };
         }
     }
@@ -97,7 +85,7 @@ final class HopOutcomes {
                             "invalid_request_error",
                             "provider_not_configured",
                             "provider '" + t.getProvider() + "' is not configured");
-                    yield failed(key, e, f, null, now, 0, now, services.policy().skip(lastHop(e.job())));
+                    yield failed(key, e, f, null, now, 0, now, verdicts.onSkip(e.job()));
                 }
                 case NO_KEY_LEFT -> {
                     // every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call
@@ -107,7 +95,7 @@ final class HopOutcomes {
                             "authentication_error",
                             "no_usable_key",
                             "no usable key left for " + t.getProvider() + "/" + t.getModel());
-                    yield failed(key, e, f, null, now, 0, now, decide(e, f, null));
+                    yield failed(key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null));
                 }
                 case CIRCUIT_OPEN -> circuitOpen(key, e, now);
                 case BUSY -> throw new IllegalArgumentException("a busy provider is not a settlement");
@@ -132,8 +120,8 @@ final class HopOutcomes {
                 null,
                 "circuit breaker of " + t.getProvider() + "/" + t.getModel() + " is open",
                 null);
-        Job job = record(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
-        Verdict verdict = services.policy().skip(lastHop(job));
+        Job job = writer.attempt(e.job(), a, Decision.SKIPPED_CIRCUIT_OPEN);
+        Verdict verdict = verdicts.onSkip(job);
         log.info(
                 "skipped {}/{}: circuit breaker open; {}",
                 t.getProvider(),
@@ -163,23 +151,6 @@ final class HopOutcomes {
                 "deadline_exceeded",
                 "the job's deadline passed before it could complete");
         return end(key, e.job(), "DEADLINE", OutcomeClass.DEADLINE, error, now);
-    }
-
-    /** The policy's verdict on {@code f}; {@code keyName} is the key that failed (null when no call was made). */
-    private Verdict decide(InflightEntry e, AttemptOutcome.Failure f, String keyName) {
-        Target t = e.job().getChain().get(hop);
-        Set<String> excluded = new HashSet<>(e.excludedKeys());
-        if (keyName != null) {
-            excluded.add(keyName);
-        }
-        return services.policy()
-                .decide(
-                        services.providers().get(t.getProvider()),
-                        t.getModel(),
-                        f,
-                        e.attemptsOnTarget() + 1,
-                        excluded,
-                        lastHop(e.job()));
     }
 
     /** Records the failed attempt with the verdict's decision and applies the verdict. */
@@ -213,7 +184,7 @@ final class HopOutcomes {
                 f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
         return switch (verdict) {
             case Verdict.RetrySame r -> {
-                Job job = record(e.job(), a, Decision.RETRY_SAME);
+                Job job = writer.attempt(e.job(), a, Decision.RETRY_SAME);
                 log.info(
                         "attempt {} on {}/{} failed with {} (status {}): retrying the same target in {} ms{}",
                         number,
@@ -231,7 +202,7 @@ final class HopOutcomes {
                         new InflightEntry(job, number, now + r.delay().toMillis(), keep));
             }
             case Verdict.NextHop n -> {
-                Job job = record(e.job(), a, Decision.NEXT_HOP);
+                Job job = writer.attempt(e.job(), a, Decision.NEXT_HOP);
                 log.info(
                         "attempt {} on {}/{} failed with {} (status {}): falling back to hop {}",
                         number,
@@ -243,7 +214,7 @@ final class HopOutcomes {
                 yield new Settlement.Forward(Records.nextHop(job));
             }
             case Verdict.GiveUp g -> {
-                Job job = record(e.job(), a, Decision.GIVE_UP);
+                Job job = writer.attempt(e.job(), a, Decision.GIVE_UP);
                 log.info(
                         "attempt {} on {}/{} failed with {} (status {}): giving up ({})",
                         number,
@@ -259,28 +230,8 @@ final class HopOutcomes {
         };
     }
 
-    private Job record(Job job, Records.Attempt a, Decision decision) {
-        var summary = Records.summary(a, decision, job.getReplayGeneration());
-        forward(job.getJobId(), Records.audit(job, a, decision), FallbackTopology.ATTEMPTS);
-        services.metrics().attempt(a.provider(), a.model(), a.outcome().name(), decision.name());
-        tracing.attempt(job, a, decision);
-        return Records.withAttempt(job, summary);
-    }
-
     private Settlement end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error, long now) {
-        forward(key, Records.failed(job, error, now), FallbackTopology.RESULTS);
-        forward(key, Records.failedJob(job, reason, error, finalOutcome, now), FallbackTopology.FAILED);
-        services.metrics().result("FAILED");
+        writer.failed(key, job, reason, finalOutcome, error, now);
         return new Settlement.End();
-    }
-
-    private boolean lastHop(Job job) {
-        return hop >= Math.min(job.getChain().size() - 1, maxHop);
-    }
-
-    private void forward(String key, Object value, String child) {
-        ctx.forward(
-                new Record<>(key, value, ctx.currentSystemTimeMs(), tracing.headers(key)),
-                FallbackTopology.child(hop, child));
     }
 }

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * crash or rebalance, {@link #init} re-queues every stored job; the calls start from the punctuator, never in init.
  *
  * <p>The path of one attempt: {@link CallLauncher#tryStart} starts the call; its {@link FinishedCall} comes back
- * through {@link #drain}; {@link HopOutcomes} records it and returns a {@link Settlement} (the policy's verdict
- * applied); {@link #settle} moves the job: back into the queue, to the next hop (starting its call at once where it
+ * through {@link #drain}; {@link HopOutcomes} records it (written by the {@link HopWriter}) and returns a
+ * {@link Settlement} (the policy's verdict applied); {@link #settle} moves the job: back into the queue, to the next hop (starting its call at once where it
  * can, {@link CallLauncher#startEarly}), or out.
  */
 final class HopProcessor implements Processor<String, Job, String, Object> {
@@ -38,6 +38,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private final int maxHop;
     private final String storeName;
     private final FallbackServices services;
+    private final HopWriter writer;
     private final HopOutcomes outcomes;
     private final CallLauncher launcher;
     private final HopQueue queue;
@@ -53,7 +54,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.maxHop = maxHop;
         this.storeName = storeName;
         this.services = services;
-        this.outcomes = new HopOutcomes(hop, maxHop, services);
+        this.writer = new HopWriter(hop, services);
+        this.outcomes = new HopOutcomes(hop, new HopVerdicts(hop, maxHop, services), writer);
         this.launcher = new CallLauncher(services);
         this.queue = new HopQueue(services.gate());
     }
@@ -71,7 +73,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         closed = false;
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
-        outcomes.init(context);
+        writer.init(context);
         var restored = store.load();
         for (Map.Entry<String, InflightEntry> kv : restored) {
             String provider = provider(kv.getValue().job());
@@ -114,7 +116,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
         InflightEntry entry = InflightEntry.fresh(job);
         store.put(key, entry);
-        outcomes.tracing().arrived(key, job, record.headers());
+        writer.tracing().arrived(key, job, record.headers());
         queue.hold(provider);
         EarlyCalls.Call early = services.earlyCalls().take(key, hop, job.getReplayGeneration());
         if (early != null
@@ -175,7 +177,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         long seq = queue.running(key, l.future());
         l.future().whenComplete((outcome, error) -> {
             long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos());
-            AttemptOutcome result = CallLauncher.outcomeOf(outcome, error, provider, key, latencyMs);
+            AttemptOutcome result = CallEnd.outcomeOf(outcome, error, provider, key, latencyMs);
             if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
                 String json = result instanceof AttemptOutcome.Success ok
                         ? ok.completion().toString()
@@ -192,7 +194,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             }
             InflightEntry e = store.get(c.key());
             if (e != null) {
-                settle(c.key(), e, outcomes.completed(c.key(), e, c));
+                settle(c.key(), e, outcomes.completed(c.key(), e, c, now()));
             }
         }
     }
@@ -205,17 +207,15 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 queue.schedule(key, provider(before.job()), r.entry().notBefore(), now());
             }
             case Settlement.Forward f -> {
-                ctx.forward(
-                        new Record<>(key, f.next(), now(), outcomes.tracing().headers(key)),
-                        FallbackTopology.child(hop, FallbackTopology.NEXT));
+                writer.nextHop(key, f.next());
                 store.delete(key);
-                outcomes.tracing().left(key);
+                writer.tracing().left(key);
                 queue.release(provider(before.job()));
                 launcher.startEarly(key, f.next(), hop + 1, maxHop, now());
             }
             case Settlement.End end -> {
                 store.delete(key);
-                outcomes.tracing().left(key);
+                writer.tracing().left(key);
                 queue.release(provider(before.job()));
             }
         }

@@ -36,7 +36,7 @@ class AdapterBugTest {
 
     private TopologyHarness h;
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-    private final Logger launcherLog = (Logger) LoggerFactory.getLogger(CallLauncher.class);
+    private final Logger launcherLog = (Logger) LoggerFactory.getLogger(CallEnd.class);
 
     @BeforeAll
     static void startRegistry() throws Exception {
