@@ -60,24 +60,9 @@ final class Schema {
             "CREATE INDEX IF NOT EXISTS attempts_time ON attempts (started_at)");
 
     /**
-     * Full-text search of the prompt, per dialect: SQLite's FTS5 over the jobs table (external content, kept by
-     * triggers), PostgreSQL's text search over an expression index. A LIKE '%word%' would read every row.
+     * Full-text search of the prompt on PostgreSQL: text search over an expression index. SQLite's is a contentless
+     * FTS5 table that the writer keeps ({@link PromptIndex}). A LIKE '%word%' would read every row.
      */
-    static final List<String> SQLITE_FTS = List.of(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS prompt_fts USING fts5(prompt, content='jobs', content_rowid='rowid')",
-            """
-            CREATE TRIGGER IF NOT EXISTS jobs_fts_insert AFTER INSERT ON jobs WHEN new.prompt IS NOT NULL BEGIN
-              INSERT INTO prompt_fts(rowid, prompt) VALUES (new.rowid, new.prompt); END""",
-            """
-            CREATE TRIGGER IF NOT EXISTS jobs_fts_delete AFTER DELETE ON jobs WHEN old.prompt IS NOT NULL BEGIN
-              INSERT INTO prompt_fts(prompt_fts, rowid, prompt) VALUES ('delete', old.rowid, old.prompt); END""",
-            """
-            CREATE TRIGGER IF NOT EXISTS jobs_fts_update AFTER UPDATE OF prompt ON jobs
-              WHEN old.prompt IS NOT new.prompt BEGIN
-              INSERT INTO prompt_fts(prompt_fts, rowid, prompt) SELECT 'delete', old.rowid, old.prompt
-                WHERE old.prompt IS NOT NULL;
-              INSERT INTO prompt_fts(rowid, prompt) SELECT new.rowid, new.prompt WHERE new.prompt IS NOT NULL; END""");
-
     static final List<String> POSTGRES_FTS = List.of(
             "CREATE INDEX IF NOT EXISTS jobs_prompt_fts ON jobs USING GIN (to_tsvector('simple', COALESCE(prompt, '')))");
 
@@ -86,8 +71,12 @@ final class Schema {
             for (String ddl : TABLES) {
                 s.execute(ddl);
             }
-            for (String ddl : sqlite ? SQLITE_FTS : POSTGRES_FTS) {
-                s.execute(ddl);
+            if (sqlite) {
+                PromptIndex.create(s);
+            } else {
+                for (String ddl : POSTGRES_FTS) {
+                    s.execute(ddl);
+                }
             }
         }
         c.commit();

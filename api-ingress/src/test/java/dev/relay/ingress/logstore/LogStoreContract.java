@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.schemas.AttemptRecord;
+import dev.relay.schemas.ChatRequest;
+import dev.relay.schemas.ContentPart;
 import dev.relay.schemas.FailedJob;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
+import dev.relay.schemas.Message;
+import dev.relay.testkit.logstore.SyntheticLog;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,7 +69,53 @@ abstract class LogStoreContract {
             }
             assertThat(a.counts().get("jobs")).isEqualTo(3000);
             assertThat(a.counts().get("attempts")).isEqualTo(r.attempts().size());
+            // the full-text index too: every seventh prompt says "about kafka"
+            for (String words : List.of("kafka", "weather", "question about")) {
+                assertThat(b.count(search(words))).as(words).isEqualTo(a.count(search(words)));
+            }
+            assertThat(a.count(search("kafka"))).isEqualTo(429);
+            assertThat(a.count(search("weather"))).isEqualTo(3000 - 429);
         }
+    }
+
+    @Test
+    void shouldSearchTheNewestPromptAndForgetPrunedOnes() throws Exception {
+        SyntheticLog.Records r = SyntheticLog.generate(100, START, 5);
+        try (LogDatabase db = open("s")) {
+            LogWriter w = new LogWriter(db, true);
+            load(w, r, true, 3);
+            LogQueries q = new LogQueries(db, json);
+            assertThat(q.count(search("weather"))).isEqualTo(100 - 15);
+            // job-3 is replayed with another prompt: its new words are found, its old ones no longer
+            Job replayed = Job.newBuilder(r.jobs().get(3))
+                    .setReplayGeneration(1)
+                    .setRequest(ChatRequest.newBuilder(r.jobs().get(3).getRequest())
+                            .setMessages(List.of(Message.newBuilder()
+                                    .setRole("user")
+                                    .setContent(List.of(ContentPart.newBuilder()
+                                            .setType("text")
+                                            .setText("a replayed question about zebras")
+                                            .build()))
+                                    .build()))
+                            .build())
+                    .build();
+            w.apply(new LogBatch().job(replayed));
+            assertThat(q.jobs(search("zebras")))
+                    .singleElement()
+                    .satisfies(j -> assertThat(j.get("job_id").asText()).isEqualTo("job-3"));
+            assertThat(q.count(search("weather"))).isEqualTo(100 - 15 - 1);
+            // the jobs topic's retention passed for the first 50 jobs: their prompts leave the index with them
+            w.prune(null, START + 50 * 10L, null);
+            long left = java.util.stream.IntStream.range(50, 100)
+                    .filter(i -> i % 7 != 0)
+                    .count();
+            assertThat(q.count(search("weather"))).isEqualTo(left);
+            assertThat(q.count(search("zebras"))).isZero();
+        }
+    }
+
+    private static JobQuery search(String words) {
+        return new JobQuery(null, null, null, null, null, null, null, null, null, null, words, null, 50);
     }
 
     @Test

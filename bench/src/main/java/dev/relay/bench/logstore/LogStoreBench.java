@@ -10,6 +10,7 @@ import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.FailedJob;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
+import dev.relay.testkit.logstore.SyntheticLog;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ public final class LogStoreBench {
     public static void main(String[] args) throws Exception {
         int jobs = intArg(args, "--jobs", 100_000);
         int batch = intArg(args, "--batch", 5000);
+        System.out.println("load average at start: " + loadAverage());
         long start = System.currentTimeMillis() - jobs * 10L - 60_000;
         SyntheticLog.Records r = SyntheticLog.generate(jobs, start, 11);
         // encoded once, decoded in the timed part: the projector pays for Avro decoding too
@@ -132,6 +134,7 @@ public final class LogStoreBench {
                         "| %s | %d | %.1f | %.1f |%n", e.getKey(), rows, ms[ms.length / 2], ms[ms.length - 1]);
             }
             System.out.printf("%nslowest filtered page: %.1f ms (target <= 100 ms)%n", worst);
+            System.out.println("load average at the end: " + loadAverage());
         }
         System.exit(0);
     }
@@ -146,6 +149,16 @@ public final class LogStoreBench {
             String meta,
             String text) {
         return new JobQuery(status, provider, model, cls, fallback, null, null, null, tenant, meta, text, null, 50);
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), for the report: the machine is shared. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static int intArg(String[] args, String name, int dflt) {

@@ -1,4 +1,4 @@
-package dev.relay.ingress.logstore;
+package dev.relay.testkit.logstore;
 
 import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.ChatRequest;
@@ -19,20 +19,22 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Deterministic jobs with their attempts, results and failures, as the processor would write them: job {@code i} has
- * 1 to 4 attempts (2.6 on average): a quarter succeed on the primary, most fall back once or twice (some after a
- * retry), one in eight fails everywhere.
+ * Deterministic jobs with their attempts, results and failures, as the processor would write them, for the log
+ * store's tests (api-ingress) and its benchmark (bench): job {@code i} has 1 to 4 attempts (2.6 on average): a quarter
+ * succeed on the primary, most fall back once or twice (some after a retry), one in eight fails everywhere. Every
+ * seventh prompt says "about kafka", the others "about the weather".
  */
-final class SyntheticLog {
+public final class SyntheticLog {
 
     static final String[] PROVIDERS = {"openai", "anthropic", "gemini", "groq"};
     static final OutcomeClass[] FAILURES = {
         OutcomeClass.RATE_LIMITED, OutcomeClass.TRANSIENT, OutcomeClass.TIMEOUT, OutcomeClass.AUTH
     };
 
-    record Records(List<Job> jobs, List<AttemptRecord> attempts, List<JobResult> results, List<FailedJob> failed) {}
+    public record Records(
+            List<Job> jobs, List<AttemptRecord> attempts, List<JobResult> results, List<FailedJob> failed) {}
 
-    static Records generate(int jobs, long start, long seed) {
+    public static Records generate(int jobs, long start, long seed) {
         Random r = new Random(seed);
         List<Job> js = new ArrayList<>();
         List<AttemptRecord> as = new ArrayList<>();
