@@ -147,13 +147,13 @@ final class CallLauncher {
         // a streaming job's call writes its chunks through a tap (null for a job without streaming)
         ChunkTap tap = job.getStream() == null
                 ? null
-                : services.streamTaps().open(job, targetHop, e.attemptsOnTarget() + 1, provider, model);
+                : services.streamTaps().open(job, targetHop, e.attemptNumber(), provider, model);
         long deadlineMs = now + (tap == null ? config.network().requestTimeout().toMillis() : STREAM_MAX_MS);
         if (job.getDeadline() != null) {
             deadlineMs = Math.min(deadlineMs, job.getDeadline().toEpochMilli());
         }
         long startNanos = System.nanoTime();
-        int attempt = e.attemptsOnTarget() + 1;
+        int attempt = e.attemptNumber();
         long callDeadlineMs = deadlineMs;
         // the request mapping, key header and HTTP send run off the stream thread, which only hands the call over
         CompletableFuture<AttemptOutcome> future = OffThreadStart.start(services.callStarter(), () -> {

@@ -42,7 +42,7 @@ final class HopOutcomes {
                 case AttemptOutcome.Success s -> {
                     var a = new Records.Attempt(
                             hop,
-                            e.attemptsOnTarget() + 1,
+                            e.attemptNumber(),
                             t.getProvider(),
                             t.getModel(),
                             c.keyName(),
@@ -108,7 +108,7 @@ final class HopOutcomes {
         Target t = e.job().getChain().get(hop);
         var a = new Records.Attempt(
                 hop,
-                e.attemptsOnTarget() + 1,
+                e.attemptNumber(),
                 t.getProvider(),
                 t.getModel(),
                 null,
@@ -164,7 +164,7 @@ final class HopOutcomes {
             long now,
             Verdict verdict) {
         Target t = e.job().getChain().get(hop);
-        int number = e.attemptsOnTarget() + 1;
+        int number = e.attemptNumber();
         FailureClass cls = f.failureClass();
         var a = new Records.Attempt(
                 hop,
@@ -198,8 +198,7 @@ final class HopOutcomes {
                 if (keyName != null && r.rotateKey() && !keep.contains(keyName)) {
                     keep.add(keyName);
                 }
-                yield new Settlement.Requeue(
-                        new InflightEntry(job, number, now + r.delay().toMillis(), keep));
+                yield new Settlement.Requeue(e.retried(job, now + r.delay().toMillis(), keep));
             }
             case Verdict.NextHop n -> {
                 Job job = writer.attempt(e.job(), a, Decision.NEXT_HOP);

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * waits long: it writes the job to the in-flight store (committed with the input offset) and queues it; calls start
  * when a per-provider permit is free and complete on other threads into a queue that only the stream thread drains
  * (punctuator every few ms, and each {@code process()}). Retries wait in the store with a not-before time. After a
- * crash or rebalance, {@link #init} re-queues every stored job; the calls start from the punctuator, never in init.
+ * crash or rebalance, {@link #init} re-queues every stored job; the calls start from the punctuator, never in init,
+ * each under a new attempt number ({@link InflightEntry#restored}).
  *
  * <p>The path of one attempt: {@link CallLauncher#tryStart} starts the call; its {@link FinishedCall} comes back
  * through {@link #drain}; {@link HopOutcomes} records it (written by the {@link HopWriter}) and returns a
@@ -74,7 +75,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
         writer.init(context);
-        var restored = store.load();
+        var restored = store.load(now());
         for (Map.Entry<String, InflightEntry> kv : restored) {
             String provider = provider(kv.getValue().job());
             queue.hold(provider);
@@ -159,6 +160,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         if (e == null || !provider.equals(provider(e.job()))) {
             return true; // gone, or replaced by a job for another target: a stale queue entry
         }
+        store.saveRestored(key); // a re-issued call's new attempt number is in the store before the call starts
         return switch (launcher.tryStart(hop, e, now())) {
             case Start.Started s -> {
                 track(key, provider, s.call());

@@ -19,13 +19,16 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * The in-flight store's value format: a version byte, the retry state, then the job as plain Avro binary. The store
+ * The in-flight store's value format: a version byte, the retry and restart state, then the job as plain Avro binary. The store
  * (and its changelog) is private to the processor, so it needs no registry; the version byte leaves room to change
  * the layout, and a processor upgrade restores old entries with the schema of the same release.
  */
 final class InflightEntrySerde implements Serde<InflightEntry>, Serializer<InflightEntry>, Deserializer<InflightEntry> {
 
-    private static final byte VERSION = 1;
+    /** Version 2 adds the restart count after the excluded keys; version 1 entries read with none. */
+    private static final byte VERSION = 2;
+
+    private static final byte VERSION_1 = 1;
     private final SpecificDatumWriter<Job> writer = new SpecificDatumWriter<>(Job.class);
     private final SpecificDatumReader<Job> reader = new SpecificDatumReader<>(Job.class);
 
@@ -44,6 +47,7 @@ final class InflightEntrySerde implements Serde<InflightEntry>, Serializer<Infli
             for (String k : entry.excludedKeys()) {
                 out.writeUTF(k);
             }
+            out.writeInt(entry.restarts());
             out.flush();
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
             synchronized (writer) {
@@ -64,7 +68,7 @@ final class InflightEntrySerde implements Serde<InflightEntry>, Serializer<Infli
         try {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data));
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new IllegalStateException("unknown in-flight entry version " + version);
             }
             int attempts = in.readInt();
@@ -74,13 +78,14 @@ final class InflightEntrySerde implements Serde<InflightEntry>, Serializer<Infli
             for (int i = 0; i < n; i++) {
                 excluded.add(in.readUTF());
             }
+            int restarts = version == VERSION_1 ? 0 : in.readInt();
             int offset = data.length - in.available();
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset, data.length - offset, null);
             Job job;
             synchronized (reader) {
                 job = reader.read(null, decoder);
             }
-            return new InflightEntry(job, attempts, notBefore, excluded);
+            return new InflightEntry(job, attempts, notBefore, excluded, restarts);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,8 +2,10 @@ package dev.relay.processor.topology;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -18,6 +20,8 @@ final class InflightStore {
 
     private final KeyValueStore<String, InflightEntry> store;
     private final Map<String, InflightEntry> live = new HashMap<>();
+    /** Entries changed in {@link #load} and not yet written: init() has no record context to write a store in. */
+    private final Set<String> unsaved = new HashSet<>();
 
     InflightStore(KeyValueStore<String, InflightEntry> store) {
         this.store = store;
@@ -25,18 +29,36 @@ final class InflightStore {
 
     /**
      * Loads what the store holds (restored from the changelog when the task started) and returns it in key order.
-     * Called once, from the processor's init; the list is not kept.
+     * Called once, from the processor's init; the list is not kept. An entry whose call may have been running when
+     * the task's previous owner stopped (it was not waiting for a retry after {@code nowMs}) is loaded as
+     * {@link InflightEntry#restored}, so its call is issued again under a new attempt number; it is written to the
+     * store by {@link #saveRestored} before that call starts.
      */
-    List<Map.Entry<String, InflightEntry>> load() {
+    List<Map.Entry<String, InflightEntry>> load(long nowMs) {
         List<Map.Entry<String, InflightEntry>> restored = new ArrayList<>();
         try (KeyValueIterator<String, InflightEntry> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                live.put(kv.key, kv.value);
-                restored.add(Map.entry(kv.key, kv.value));
+                InflightEntry e = kv.value;
+                if (e.notBefore() <= nowMs) {
+                    e = e.restored();
+                    unsaved.add(kv.key);
+                }
+                live.put(kv.key, e);
+                restored.add(Map.entry(kv.key, e));
             }
         }
         return restored;
+    }
+
+    /** Writes the entry of {@code key} if {@link #load} changed it and it was not written since. */
+    void saveRestored(String key) {
+        if (unsaved.remove(key)) {
+            InflightEntry e = live.get(key);
+            if (e != null) {
+                store.put(key, e);
+            }
+        }
     }
 
     InflightEntry get(String key) {
@@ -44,11 +66,13 @@ final class InflightStore {
     }
 
     void put(String key, InflightEntry entry) {
+        unsaved.remove(key);
         store.put(key, entry);
         live.put(key, entry);
     }
 
     void delete(String key) {
+        unsaved.remove(key);
         store.delete(key);
         live.remove(key);
     }

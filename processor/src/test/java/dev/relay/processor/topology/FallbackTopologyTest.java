@@ -3,6 +3,7 @@ package dev.relay.processor.topology;
 import static dev.relay.processor.topology.ScriptedProvider.fail;
 import static dev.relay.processor.topology.ScriptedProvider.ok;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
@@ -322,6 +323,41 @@ class FallbackTopologyTest {
         assertThat(h.provider("alpha").calls())
                 .extracting(ScriptedProvider.Seen::jobId)
                 .containsExactlyInAnyOrder("r1", "r2");
+        // the lost calls were attempt 1; the re-issues are attempt 2, in the audit record and the job's summary
+        assertThat(h.attempts.readValuesToList())
+                .extracting(AttemptRecord::getJobId, AttemptRecord::getAttempt)
+                .containsExactlyInAnyOrder(tuple("r1", 2), tuple("r2", 2));
+        assertThat(results)
+                .allSatisfy(r -> assertThat(r.getAttempts())
+                        .singleElement()
+                        .satisfies(a -> assertThat(a.getAttempt()).isEqualTo(2)));
+    }
+
+    @Test
+    void shouldNumberEachReissuePastTheCallsLostBefore() {
+        h.close();
+        var disk = new java.util.concurrent.ConcurrentHashMap<String, SurvivingStore.Disk>();
+        h = new TopologyHarness(registry, stateDir, disk);
+        h.provider("alpha").hang();
+        h.submit(TopologyHarness.job("r3", "alpha/m1"));
+        h.run();
+        for (int crash = 0; crash < 2; crash++) { // two owners die with the call running
+            h.close();
+            h = new TopologyHarness(registry, stateDir, disk);
+            h.provider("alpha").hang();
+            h.run();
+            assertThat(h.provider("alpha").calls()).hasSize(1);
+        }
+        h.close();
+        h = new TopologyHarness(registry, stateDir, disk);
+        h.provider("alpha").answer(c -> fail(FailureClass.TRANSIENT, 500, "server_error", "boom"));
+        h.run();
+
+        // calls 1-3 were lost; the fourth fails and is retried as the fifth and sixth (max_retries 2)
+        assertThat(h.attempts.readValuesToList())
+                .extracting(AttemptRecord::getAttempt)
+                .containsExactly(4, 5, 6);
+        assertThat(onlyResult("r3").getStatus()).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
