@@ -105,7 +105,8 @@ public final class StreamHandler {
             return;
         }
         try (StreamSource.Subscription s = sub.get()) {
-            serve(ctx, a.jobId(), 0, spec.getIncludeUsage(), s, a.result(), null, true, firstEvent);
+            CallerStream.Hold hold = spec.getBuffered() ? CallerStream.Hold.UNTIL_END : CallerStream.Hold.NONE;
+            serve(ctx, a.jobId(), 0, spec.getIncludeUsage(), hold, s, a.result(), null, true, firstEvent);
         }
     }
 
@@ -140,7 +141,7 @@ public final class StreamHandler {
                 ended.map(CompletableFuture::completedFuture).orElseGet(() -> view.awaitResult(id));
         if (spec == null) { // a job without streaming: its answer as a stream once it ends
             try (StreamSource.Subscription none = StreamSource.NONE.subscribe(id)) {
-                serve(ctx, id, generation, false, none, result, null, httpErrors, firstEvent);
+                serve(ctx, id, generation, false, CallerStream.Hold.NONE, none, result, null, httpErrors, firstEvent);
             }
             return;
         }
@@ -149,7 +150,12 @@ public final class StreamHandler {
                 spec.getReplyPartition(),
                 after == null ? -1 : after,
                 info.submittedAt() - CLOCK_MARGIN.toMillis())) {
-            serve(ctx, id, generation, usage, s, result, after, httpErrors, firstEvent);
+            // a late attacher is not shown calls aborted or superseded before it caught up; a buffered job's caller
+            // only calls that ended cleanly
+            CallerStream.Hold hold = spec.getBuffered()
+                    ? CallerStream.Hold.UNTIL_END
+                    : after == null ? CallerStream.Hold.UNTIL_CAUGHT_UP : CallerStream.Hold.NONE;
+            serve(ctx, id, generation, usage, hold, s, result, after, httpErrors, firstEvent);
         }
     }
 
@@ -162,6 +168,7 @@ public final class StreamHandler {
             String jobId,
             int generation,
             boolean includeUsage,
+            CallerStream.Hold hold,
             StreamSource.Subscription sub,
             CompletableFuture<JobResult> result,
             Long after,
@@ -169,7 +176,7 @@ public final class StreamHandler {
             Duration firstEvent)
             throws InterruptedException {
         open.incrementAndGet();
-        CallerStream stream = new CallerStream(jobId, includeUsage, settings.maxStreamBytes(), json);
+        CallerStream stream = new CallerStream(jobId, includeUsage, settings.maxStreamBytes(), json, hold);
         SseWriter out = null;
         long start = System.nanoTime();
         long lastWrite = start;
@@ -196,6 +203,17 @@ public final class StreamHandler {
                         return;
                     }
                     continue;
+                }
+                if (stream.waitingForCatchUp() && sub.caughtUp()) {
+                    var outs = stream.caughtUp();
+                    if (!outs.isEmpty()) {
+                        out = out == null ? SseWriter.start(ctx) : out;
+                        write(out, outs);
+                        lastWrite = now;
+                    }
+                    if (stream.done()) {
+                        return;
+                    }
                 }
                 if (resultSeen == 0 && result.isDone()) {
                     resultSeen = now;

@@ -326,6 +326,31 @@ class StreamingIT {
     }
 
     @Test
+    void shouldNotReplayAnInterruptedAttemptToALateAttacher() throws Exception {
+        int port = ingress(start("")).port();
+        fake.enqueue(
+                StreamReply.text("one two three four")
+                        .pace(Duration.ofMillis(50))
+                        .cutAfter(2)
+                        .reply(),
+                StreamReply.text("a b c d e f").pace(Duration.ofMillis(150)).reply());
+
+        Stream s = post(port, body("openai/gpt-4o-mini", "anthropic/claude", "hi", false), Map.of(), 100);
+        assertThat(s.last().json().at("/error/code").asText()).isEqualTo("stream_interrupted");
+        // attached while the next attempt streams: the cut attempt is not replayed, the fallback's answer is
+        Stream late = get(port, "/v1/jobs/" + s.jobId() + "/stream", Map.of(), 100);
+
+        assertThat(late.text()).isEqualTo("a b c d e f");
+        assertThat(late.done()).isTrue();
+        assertThat(late.raw()).doesNotContain("one").doesNotContain("stream_interrupted");
+        assertThat(late.events().get(0).id())
+                .as("read from relay.stream, not from the result")
+                .isNotNull();
+        assertThat(late.events().get(0).json().at("/extra_fields/job_id").asText())
+                .isEqualTo(s.jobId());
+    }
+
+    @Test
     void shouldEndAStallPastTheIdleTimeoutWithAnInBandErrorAsATimeout() throws Exception {
         int port = ingress(start("")).port();
         fake.enqueue(
