@@ -16,14 +16,16 @@ public final class Exchange {
 
     private final Socket socket;
     private final OutputStream out;
+    private final Request request;
     private final List<String[]> headers = new ArrayList<>();
     private int status = Request.NO_ANSWER;
     private OutputStream body;
     private boolean cut;
 
-    Exchange(Socket socket, OutputStream out) {
+    Exchange(Socket socket, OutputStream out, Request request) {
         this.socket = socket;
         this.out = out;
+        this.request = request;
     }
 
     /** Adds a response header (before {@link #start} or {@link #json}). */
@@ -56,6 +58,7 @@ public final class Exchange {
             throw new IllegalStateException("the answer was already started");
         }
         this.status = status;
+        request.answered(status); // before the caller can see the answer, so a test that has it finds it recorded
         StringBuilder head = new StringBuilder("HTTP/1.1 ")
                 .append(status)
                 .append(' ')

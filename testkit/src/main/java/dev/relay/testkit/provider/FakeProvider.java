@@ -209,7 +209,7 @@ public final class FakeProvider implements AutoCloseable {
             if (delayMs > 0) {
                 Thread.sleep(delayMs);
             }
-            Exchange exchange = new Exchange(socket, out);
+            Exchange exchange = new Exchange(socket, out, request);
             try {
                 reply.write(request, exchange, this);
                 exchange.finish();
