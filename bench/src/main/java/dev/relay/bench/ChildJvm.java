@@ -1,5 +1,6 @@
 package dev.relay.bench;
 
+import dev.relay.launcher.RelayMain;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -8,22 +9,37 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A Relay component ({@code ProcessorMain}, {@code IngressMain}) run by a benchmark in a JVM of its own. */
+/** A Relay role ({@code RelayMain processor} or {@code RelayMain ingress}) run by a benchmark in a JVM of its own. */
 public final class ChildJvm {
 
     private ChildJvm() {}
 
+    /** The processor role: {@code RelayMain processor}. */
+    public static final String PROCESSOR = "processor";
+
+    /** The ingress role: {@code RelayMain ingress}. */
+    public static final String INGRESS = "ingress";
+
     /**
-     * Starts {@code main --config configFile} on this JVM's java and class path, with {@code options} (e.g. -Xmx512m)
-     * and the benchmarks' logging config; its output goes to {@code log}.
+     * Starts {@code RelayMain role --config configFile} on this JVM's java and class path, with {@code options} (e.g.
+     * -Xmx512m) and the benchmarks' logging config; its output goes to {@code log}.
      */
-    public static Process start(String main, List<String> options, Path configFile, Path log) throws Exception {
+    public static Process start(String role, List<String> options, Path configFile, Path log) throws Exception {
+        if (!role.equals(PROCESSOR) && !role.equals(INGRESS)) {
+            throw new IllegalArgumentException("not a role: " + role);
+        }
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-Dlogback.configurationFile=dev/relay/bench/processor/logback-bench.xml"));
         cmd.addAll(options);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main, "--config", configFile.toString()));
+        cmd.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                RelayMain.class.getName(),
+                role,
+                "--config",
+                configFile.toString()));
         return new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

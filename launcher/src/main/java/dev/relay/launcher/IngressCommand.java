@@ -19,6 +19,7 @@ final class IngressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return RoleRunner.run(
+                "ingress",
                 config,
                 RelayIngress::start,
                 (cfg, http) ->

@@ -19,6 +19,7 @@ final class ProcessorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return RoleRunner.run(
+                "processor",
                 config,
                 RelayProcessor::start,
                 (cfg, p) -> "relay processor running against " + cfg.kafka().bootstrapServers() + " (metrics on :"

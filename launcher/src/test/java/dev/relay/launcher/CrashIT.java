@@ -1,8 +1,8 @@
-package dev.relay.processor.it;
+package dev.relay.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.processor.ProcessorMain;
+import dev.relay.processor.it.RelayIt;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.Topics;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The processor runs as a child JVM ({@code ProcessorMain}); it is killed ({@code destroyForcibly}) while at least
+ * The processor runs as a child JVM ({@code RelayMain processor}); it is killed ({@code destroyForcibly}) while at least
  * 500 calls are in flight against a slow provider, then started again on the same state dir.
  */
 @Tag("it")
@@ -64,9 +64,9 @@ class CrashIT {
                             providers,
                             ""));
 
-            Process first = launch(config, dir.resolve("first.log"));
+            Process first = RoleJvm.start("processor", config, dir.resolve("first.log"));
             try {
-                awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
+                RoleJvm.awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
                 List<Job> jobs = IntStream.range(0, JOBS)
                         .mapToObj(i -> RelayIt.job("crash-" + i, List.of("slow/gpt-s")))
                         .toList();
@@ -81,10 +81,10 @@ class CrashIT {
                 long killedAt = System.nanoTime();
                 slow.reply(Reply.ok().after(Duration.ofMillis(300)));
 
-                Process second = launch(config, dir.resolve("second.log"));
+                Process second = RoleJvm.start("processor", config, dir.resolve("second.log"));
                 try {
                     long startedAt = System.nanoTime();
-                    awaitLine(dir.resolve("second.log"), "-> RUNNING", Duration.ofSeconds(30));
+                    RoleJvm.awaitLine(dir.resolve("second.log"), "-> RUNNING", Duration.ofSeconds(30));
                     long toRunning =
                             Duration.ofNanos(System.nanoTime() - startedAt).toMillis();
                     long fromStart = between(dir.resolve("second.log"), "starting:", "-> RUNNING");
@@ -113,40 +113,12 @@ class CrashIT {
                     // session-timeout wait that static membership removes; the figure is printed and reported.
                     assertThat(fromStart).isLessThan(20_000);
                 } finally {
-                    stop(second);
+                    RoleJvm.stop(second);
                 }
             } finally {
                 first.destroyForcibly();
             }
         }
-    }
-
-    static Process launch(Path config, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(
-                        java,
-                        "-Xmx512m",
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ProcessorMain.class.getName(),
-                        "--config",
-                        config.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    static void awaitLine(Path log, String needle, Duration timeout) throws Exception {
-        long until = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < until) {
-            if (Files.exists(log) && Files.readString(log).contains(needle)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no \"" + needle + "\" in " + log + " within " + timeout + ":\n"
-                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
     }
 
     /** Milliseconds between the first log line containing {@code from} and the first containing {@code to}. */
@@ -162,12 +134,5 @@ class CrashIT {
                 .findFirst()
                 .map(l -> java.time.LocalTime.parse(l.substring(0, 12), time).toNanoOfDay() / 1_000_000)
                 .orElseThrow(() -> new AssertionError("no line with " + needle));
-    }
-
-    static void stop(Process p) throws InterruptedException {
-        p.destroy(); // SIGTERM: the shutdown hook closes the processor cleanly
-        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-        }
     }
 }

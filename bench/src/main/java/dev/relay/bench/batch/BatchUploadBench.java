@@ -58,10 +58,10 @@ public final class BatchUploadBench {
                     """.formatted(broker.bootstrapServers(), registry.url(), dir.resolve("state"), port));
             Path gcLog = dir.resolve("ingress-gc.log");
             Path log = dir.resolve("ingress.log");
-            Process ingress = ChildJvm.start(
-                    "dev.relay.ingress.IngressMain", List.of("-Xmx512m", "-Xlog:gc:file=" + gcLog), config, log);
+            Process ingress =
+                    ChildJvm.start(ChildJvm.INGRESS, List.of("-Xmx512m", "-Xlog:gc:file=" + gcLog), config, log);
             try {
-                ChildJvm.awaitLine(log, "relay ingress on port", ingress, Duration.ofSeconds(120));
+                ChildJvm.awaitLine(log, "relay ingress listening", ingress, Duration.ofSeconds(120));
                 run(lines, port, dir, gcLog, broker.bootstrapServers(), topics, report);
             } finally {
                 ingress.destroy();

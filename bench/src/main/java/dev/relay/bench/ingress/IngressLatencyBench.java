@@ -149,7 +149,7 @@ public final class IngressLatencyBench {
                 }
                 String memory = "(memory: run with --memory-only)";
                 String processorName = split
-                        ? "ProcessorMain and IngressMain, each in its own JVM ("
+                        ? "RelayMain processor and RelayMain ingress, each in its own JVM ("
                                 + String.join(" ", Deployment.childJvmOptions()) + ")"
                         : "RelayProcessor and RelayIngress in this JVM";
                 System.out.printf(
@@ -195,7 +195,7 @@ public final class IngressLatencyBench {
 
     /**
      * Where the processor and the ingress run: in this JVM beside the broker (the default), or with {@code --split}
-     * each in a JVM of its own ({@code ProcessorMain}, {@code IngressMain}; options from -Dbench.childJvm, default
+     * each in a JVM of its own ({@code RelayMain processor}, {@code RelayMain ingress}; options from -Dbench.childJvm, default
      * -Xmx1g), as they are deployed, so the broker's garbage does not pause them.
      */
     private interface Deployment extends AutoCloseable {
@@ -237,13 +237,11 @@ public final class IngressLatencyBench {
             Path configFile = dir.resolve("relay.json");
             Files.writeString(configFile, configJson);
             Path processorLog = dir.resolve("processor.log");
-            Process processor =
-                    ChildJvm.start("dev.relay.processor.ProcessorMain", childJvmOptions(), configFile, processorLog);
+            Process processor = ChildJvm.start(ChildJvm.PROCESSOR, childJvmOptions(), configFile, processorLog);
             ChildJvm.awaitLine(processorLog, "-> RUNNING", processor, Duration.ofSeconds(120));
             Path ingressLog = dir.resolve("ingress.log");
-            Process ingress =
-                    ChildJvm.start("dev.relay.ingress.IngressMain", childJvmOptions(), configFile, ingressLog);
-            ChildJvm.awaitLine(ingressLog, "relay ingress on port", ingress, Duration.ofSeconds(120));
+            Process ingress = ChildJvm.start(ChildJvm.INGRESS, childJvmOptions(), configFile, ingressLog);
+            ChildJvm.awaitLine(ingressLog, "relay ingress listening", ingress, Duration.ofSeconds(120));
             return new Deployment() {
                 public int ingressPort() {
                     return ingressPort;

@@ -33,7 +33,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * How long the ingress takes to start when the results topic holds many results. The embedded broker and an
  * in-memory registry run here; {@code N} results (default 1,000,000) are written to the results topic; then the ingress
- * ({@code IngressMain}, a JVM of its own, {@code -Xmx512m}) is started three times on the same state dir:
+ * ({@code RelayMain ingress}, a JVM of its own, {@code -Xmx512m}) is started three times on the same state dir:
  * <ol>
  *   <li>with an empty state dir: it reads the whole topic (what every start did before the view was kept on disk);</li>
  *   <li>again, after a clean stop, with nothing new on the topic;</li>
@@ -110,7 +110,7 @@ public final class IngressStartBench {
     private static String start(Path config, Path dir, int port, int k, String what) throws Exception {
         Path log = dir.resolve("ingress-" + k + ".log");
         long t0 = System.nanoTime();
-        Process p = ChildJvm.start("dev.relay.ingress.IngressMain", List.of("-Xmx512m"), config, log);
+        Process p = ChildJvm.start(ChildJvm.INGRESS, List.of("-Xmx512m"), config, log);
         try {
             ChildJvm.awaitLine(log, "relay ingress listening", p, Duration.ofMinutes(10));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);

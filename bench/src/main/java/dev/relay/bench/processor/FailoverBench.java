@@ -27,7 +27,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * How long a processor instance's partitions stall when the instance dies, and what a clean restart costs. Three
- * processors ({@code ProcessorMain}, each its own JVM and state dir, one application id) share 6 partitions; jobs go
+ * processors ({@code RelayMain processor}, each its own JVM and state dir, one application id) share 6 partitions; jobs go
  * to every partition at a steady rate against a provider answering after 100 ms (the built-in mock). Then:
  * <ol>
  *   <li>kill -9 of one processor (not restarted): per input partition, the longest gap between two results;</li>
@@ -113,8 +113,7 @@ public final class FailoverBench {
             Path[] logs = new Path[3];
             for (int i = 0; i < 3; i++) {
                 logs[i] = stack.dir.resolve("processor-" + i + ".log");
-                procs[i] = ChildJvm.start(
-                        "dev.relay.processor.ProcessorMain", List.of("-Xmx384m"), configs.get(i), logs[i]);
+                procs[i] = ChildJvm.start(ChildJvm.PROCESSOR, List.of("-Xmx384m"), configs.get(i), logs[i]);
             }
             Results results = new Results(stack.broker.bootstrapServers(), topics.results());
             AtomicBoolean producing = new AtomicBoolean(true);
@@ -143,8 +142,7 @@ public final class FailoverBench {
                 procs[1].waitFor(30, TimeUnit.SECONDS);
                 long exitedAt = System.nanoTime();
                 Path restartLog = stack.dir.resolve("processor-1-restart.log");
-                procs[1] = ChildJvm.start(
-                        "dev.relay.processor.ProcessorMain", List.of("-Xmx384m"), configs.get(1), restartLog);
+                procs[1] = ChildJvm.start(ChildJvm.PROCESSOR, List.of("-Xmx384m"), configs.get(1), restartLog);
                 ChildJvm.awaitLine(restartLog, "-> RUNNING", procs[1], Duration.ofSeconds(120));
                 long runningAt = System.nanoTime();
                 Thread.sleep(Math.max(15_000, sessionMs + 10_000L));
@@ -281,7 +279,7 @@ public final class FailoverBench {
             Files.writeString(report, """
                     # Processor failover
 
-                    `FailoverBench` (see its javadoc): three processors (`ProcessorMain`, own JVMs, `-Xmx384m`, one
+                    `FailoverBench` (see its javadoc): three processors (`RelayMain processor`, own JVMs, `-Xmx384m`, one
                     stream thread each, exactly_once_v2, commit 20 ms, static membership), 6 partitions, %d jobs/s
                     spread evenly, a provider answering after 100 ms, the in-JVM broker.
                     A gap is the longest time between two results of one input partition around the event, read

@@ -20,7 +20,7 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * End-to-end throughput of the Relay processor against a local OpenAI-format provider that answers after 1 s: jobs
  * produced to hop 0 as fast as the driver can, results read back read_committed. The processor runs as its own JVM
- * ({@code ProcessorMain}, {@code -Xmx512m}) so its heap and CPU are its own. In the same run, a processor that calls
+ * ({@code RelayMain processor}, {@code -Xmx512m}) so its heap and CPU are its own. In the same run, a processor that calls
  * the provider on its stream thread (same thread count) gives the baseline. Prints the figures and writes
  * {@code bench/reports/processor-throughput.md}.
  *
@@ -66,7 +66,7 @@ public final class ThroughputBench {
             List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
             // extra JVM options for the processor, e.g. -Dbench.processorJvm="-XX:StartFlightRecording=filename=p.jfr"
             jvm.addAll(ChildJvm.options("bench.processorJvm", ""));
-            Process proc = ChildJvm.start("dev.relay.processor.ProcessorMain", jvm, config, log);
+            Process proc = ChildJvm.start(ChildJvm.PROCESSOR, jvm, config, log);
             try {
                 ChildJvm.awaitLine(log, "-> RUNNING", proc, Duration.ofSeconds(90));
                 Thread.sleep(3_000); // let the processor JVM settle after RUNNING
@@ -271,7 +271,7 @@ public final class ThroughputBench {
                 Everything local: the in-JVM KRaft broker, an in-memory Confluent-API registry, a JDK HttpServer
                 speaking OpenAI's format that answers every call after **1 s**, the driver (producer and a
                 read_committed results reader) in the bench JVM, and the Relay processor in its own JVM
-                (`ProcessorMain`, `-Xmx512m`, 1 stream thread, exactly_once_v2, commit %s, poll 5 ms, 6 partitions,
+                (`RelayMain processor`, `-Xmx512m`, 1 stream thread, exactly_once_v2, commit %s, poll 5 ms, 6 partitions,
                 the real `openai` adapter, `concurrency` %d).
 
                 | processor | jobs | jobs/s (first produce → last result) | jobs/s (first → last result) | jobs/s sustained (t+30 s → 99 %% of results) | peak jobs/s (1 s) | max provider in flight | processor heap used: max / end | processor CPU |

@@ -31,13 +31,16 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** What the processor ITs share: a config for the test stack, producing jobs, reading outputs read_committed. */
-final class RelayIt {
+/**
+ * What the processor ITs share: a config for the test stack, producing jobs, reading outputs read_committed. Also in
+ * the processor's test-jar, for the launcher's ITs that run the processor through {@code RelayMain}.
+ */
+public final class RelayIt {
 
     private RelayIt() {}
 
     /** A config JSON for the test stack; {@code providers} is the JSON of the providers section's body. */
-    static String configJson(
+    public static String configJson(
             String bootstrap,
             String registryUrl,
             Topics topics,
@@ -50,7 +53,7 @@ final class RelayIt {
     }
 
     /** As above, with {@code circuitBreaker} as the JSON of the {@code circuit_breaker} section. */
-    static String configJson(
+    public static String configJson(
             String bootstrap,
             String registryUrl,
             Topics topics,
@@ -80,15 +83,15 @@ final class RelayIt {
                         circuitBreaker);
     }
 
-    static RelayConfig config(String json) {
+    public static RelayConfig config(String json) {
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 
-    static String appId() {
+    public static String appId() {
         return "it-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    static Job job(String id, List<String> chain) {
+    public static Job job(String id, List<String> chain) {
         Message user = Message.newBuilder()
                 .setRole("user")
                 .setContent(List.of(ContentPart.newBuilder()
@@ -117,7 +120,7 @@ final class RelayIt {
                 .build();
     }
 
-    static void produce(String bootstrap, RelaySerdes serdes, Topics topics, List<Job> jobs) {
+    public static void produce(String bootstrap, RelaySerdes serdes, Topics topics, List<Job> jobs) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -130,12 +133,12 @@ final class RelayIt {
         }
     }
 
-    static RelaySerdes serdes(String registryUrl) {
+    public static RelaySerdes serdes(String registryUrl) {
         return RelaySerdes.create(SchemaRegistryClient.create(registryUrl));
     }
 
     /** Reads {@code topic} read_committed from the start until {@code distinct} keys were seen plus a quiet second. */
-    static <T> List<T> readUntil(
+    public static <T> List<T> readUntil(
             String bootstrap, String topic, Deserializer<T> values, int distinct, Duration timeout) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -161,11 +164,12 @@ final class RelayIt {
         return out;
     }
 
-    static List<JobResult> results(String bootstrap, RelaySerdes serdes, Topics topics, int jobs, Duration timeout) {
+    public static List<JobResult> results(
+            String bootstrap, RelaySerdes serdes, Topics topics, int jobs, Duration timeout) {
         return readUntil(bootstrap, topics.results(), serdes.result().deserializer(), jobs, timeout);
     }
 
-    static List<AttemptRecord> attempts(String bootstrap, RelaySerdes serdes, Topics topics, int jobs) {
+    public static List<AttemptRecord> attempts(String bootstrap, RelaySerdes serdes, Topics topics, int jobs) {
         return readUntil(bootstrap, topics.attempts(), serdes.attempt().deserializer(), jobs, Duration.ofSeconds(20));
     }
 }
