@@ -1,16 +1,16 @@
 package dev.relay.ingress.dashboard;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.containing;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.batches.BatchCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
+import com.sun.net.httpserver.HttpServer;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.Http;
@@ -19,6 +19,10 @@ import dev.relay.ingress.logstore.LogQueries;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,9 +46,10 @@ import org.openqa.selenium.support.ui.Select;
 
 /**
  * The dashboard on the real stack (embedded broker, Apicurio, the processor, the ingress with its SQLite log store),
- * with real local providers speaking OpenAI's format: openai answers 429 unless the prompt says "primary-ok";
- * anthropic answers 200, or 503 while the prompt says "all-fail" and its outage lasts. Headless Chromium drives the
- * UI; screenshots go to target/screenshots.
+ * with real local providers speaking OpenAI's format (testkit's {@link FakeProvider}): openai answers 429 unless the
+ * prompt says "primary-ok"; anthropic answers 200, or 503 when the prompt says "batch-fail" or says "all-fail" while
+ * its outage lasts. A local webhook receiver answers 503 to its first delivery and 204 after. Headless Chromium drives
+ * the UI; screenshots go to target/screenshots.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -56,8 +62,11 @@ class DashboardIT {
     static final String ADMIN_KEY = "relay-dash-admin-key-2b8d4e6f77";
     static final String PROVIDER_KEY = "sk-provider-secret-value-9q8w7e6r";
 
-    private WireMockServer openai;
-    private WireMockServer anthropic;
+    private FakeProvider openai;
+    private FakeProvider anthropic;
+    private volatile boolean outage = true;
+    private HttpServer receiver;
+    private final List<String> deliveries = new CopyOnWriteArrayList<>();
     private Topics topics;
     private Path stateDir;
     private RelayProcessor processor;
@@ -68,27 +77,23 @@ class DashboardIT {
 
     @BeforeAll
     void start() throws Exception {
-        openai = new WireMockServer(wireMockConfig().dynamicPort());
-        anthropic = new WireMockServer(wireMockConfig().dynamicPort());
-        openai.start();
-        anthropic.start();
-        openai.stubFor(
-                post(urlEqualTo("/v1/chat/completions"))
-                        .willReturn(
-                                aResponse()
-                                        .withStatus(429)
-                                        .withHeader("Content-Type", "application/json")
-                                        .withBody(
-                                                "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions"))
-                .withRequestBody(containing("primary-ok"))
-                .willReturn(ok("openai")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(ok("anthropic")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions"))
-                .withRequestBody(containing("all-fail"))
-                .willReturn(aResponse()
-                        .withStatus(503)
-                        .withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
+        openai = FakeProvider.start()
+                .script(r -> r.text().contains("primary-ok")
+                        ? Reply.ok("hello from openai")
+                        : Reply.error(429, "requests", "Rate limit reached"));
+        anthropic = FakeProvider.start()
+                .script(r ->
+                        r.text().contains("batch-fail") || (outage && r.text().contains("all-fail"))
+                                ? Reply.error(503, "server_error", "overloaded")
+                                : Reply.ok("hello from anthropic"));
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", x -> {
+            deliveries.add(x.getRequestHeaders().getFirst("webhook-id"));
+            x.getRequestBody().readAllBytes();
+            x.sendResponseHeaders(deliveries.size() == 1 ? 503 : 204, -1);
+            x.close();
+        });
+        receiver.start();
         topics = new Topics("d" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
         STACK.createTopics(topics);
         stateDir = Files.createTempDirectory("dashboard-it");
@@ -120,20 +125,9 @@ class DashboardIT {
         if (processor != null) {
             processor.close();
         }
-        openai.stop();
-        anthropic.stop();
-    }
-
-    private static ResponseDefinitionBuilder ok(String who) {
-        return aResponse()
-                .withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody(
-                        "{\"id\":\"chatcmpl-" + who
-                                + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
-                                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from "
-                                + who
-                                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
+        openai.close();
+        anthropic.close();
+        receiver.stop(0);
     }
 
     private RelayConfig config(String ingressExtra) {
@@ -147,6 +141,7 @@ class DashboardIT {
                            "application_id": "%sprocessor", "state_dir": "%s",
                            "commit_interval": "20ms", "poll_interval": "5ms"},
                  "circuit_breaker": {"enabled": false},
+                 "webhooks": {"allow_private_targets": true, "backoff_initial": "100ms"},
                  "metrics": {"port": 0},
                  "ingress": {"port": 0, "sync_timeout": "30s" %s}}
                 """.formatted(
@@ -228,9 +223,7 @@ class DashboardIT {
     @Test
     @Order(2)
     void shouldReplayAFailedJobFromTheUi() throws Exception {
-        // the outage is over: anthropic answers again
-        anthropic.resetAll();
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(ok("anthropic")));
+        outage = false; // anthropic answers again
         try (Browser b = new Browser()) {
             b.driver.get(url("#/job/" + failed));
             b.waitUpTo(Duration.ofSeconds(20)).until(ExpectedConditions.textToBe(By.id("job-status"), "FAILED"));
@@ -258,6 +251,131 @@ class DashboardIT {
 
     @Test
     @Order(3)
+    void shouldShowABatchsProgressAndItsItemsByStatus() throws Exception {
+        String input = String.join(
+                "\n",
+                batchLine(1, "primary-ok b1"),
+                batchLine(2, "primary-ok b2"),
+                batchLine(3, "falls back b3"),
+                batchLine(4, "batch-fail b4"));
+        OpenAIClient sdk = OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + ingress.port() + "/v1")
+                .apiKey("unused")
+                .maxRetries(0)
+                .build();
+        FileObject file = sdk.files()
+                .create(FileCreateParams.builder()
+                        .file((input + "\n").getBytes(StandardCharsets.UTF_8))
+                        .purpose(FilePurpose.BATCH)
+                        .build());
+        String batchId = sdk.batches()
+                .create(BatchCreateParams.builder()
+                        .inputFileId(file.id())
+                        .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                        .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                        .build())
+                .id();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (JsonNode b : http.get("/api/dashboard/batches", Map.of()).json()) {
+                if (b.get("batch_id").asText().equals(batchId)) {
+                    return b.get("total").asInt() == 4 && b.get("pending").asInt() == 0;
+                }
+            }
+            return false;
+        });
+        try (Browser b = new Browser()) {
+            b.driver.get(url("#/batches"));
+            By row = By.xpath("//table[@id='batches-table']//tr[td[normalize-space()='" + batchId + "']]");
+            b.waitUpTo(Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(row));
+            List<String> cells = b.driver.findElement(row).findElements(By.tagName("td")).stream()
+                    .map(WebElement::getText)
+                    .toList();
+            // batch, items, progress, succeeded, failed, pending
+            assertThat(cells.subList(0, 6)).containsExactly(batchId, "4", "4/4", "3", "1", "0");
+            b.screenshot("dashboard-batches");
+
+            b.driver.findElement(row).click();
+            By items = By.cssSelector("#logs-table tr.job-row");
+            b.waitUpTo(Duration.ofSeconds(20)).until(ExpectedConditions.numberOfElementsToBe(items, 4));
+            assertThat(b.driver.findElements(By.cssSelector("#logs-table tr.job-row td.SUCCEEDED")))
+                    .hasSize(3);
+            assertThat(b.driver.findElements(By.cssSelector("#logs-table tr.job-row td.FAILED")))
+                    .hasSize(1);
+            assertThat(b.driver.findElements(By.cssSelector("#logs-table tr.job-row td.batch")))
+                    .allSatisfy(c -> assertThat(c.getText()).isEqualTo(batchId));
+            b.screenshot("dashboard-batch-items");
+        }
+    }
+
+    private static String batchLine(int i, String prompt) {
+        return "{\"custom_id\":\"item-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
+                + chat(prompt) + "}";
+    }
+
+    @Test
+    @Order(4)
+    void shouldShowWebhookDeliveriesWithTheirAttemptsAndRedeliverWithAnAdminKey() throws Exception {
+        String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+        Http.Response submitted = http.postJson(
+                "/v1/jobs",
+                chat("primary-ok with a webhook").replaceFirst("\\{", "{\"callback_url\":\"" + hook + "\","),
+                Map.of());
+        assertThat(submitted.status()).isEqualTo(202);
+        String jobId = submitted.json().get("id").asText();
+        // the first delivery gets 503, the retry 204: one delivery, two attempts
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JsonNode w : http.get("/api/dashboard/webhooks", Map.of()).json()) {
+                if (w.get("job_id").asText().equals(jobId)) {
+                    return w.get("state").asText().equals("delivered");
+                }
+            }
+            return false;
+        });
+        RelayConfig keyed = config(", \"api_keys\": [\"" + API_KEY + "\"], \"admin_keys\": [\"" + ADMIN_KEY + "\"]");
+        try (RelayIngress guarded = RelayIngress.start(keyed);
+                Browser b = new Browser()) {
+            b.driver.get("http://127.0.0.1:" + guarded.port() + "/#/webhooks");
+            b.driver.findElement(By.id("api-key")).sendKeys(API_KEY);
+            b.driver.findElement(By.id("admin-key")).sendKeys(ADMIN_KEY);
+            b.driver.findElement(By.cssSelector("#keys button[type=submit]")).click();
+            By row = By.xpath("//table[@id='webhooks-table']//tr[td[normalize-space()='" + jobId + "']]");
+            b.waitUpTo(Duration.ofSeconds(30)).until(d -> {
+                d.navigate().refresh();
+                return !d.findElements(row).isEmpty();
+            });
+            String text = b.driver.findElement(row).getText();
+            assertThat(text).contains("whk_" + jobId + "_g0", hook, "delivered", "503", "204");
+            b.screenshot("dashboard-webhooks");
+
+            // the instance that redelivers must know the job's result (its view follows relay.results)
+            Http h = new Http(guarded.port());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> h.get("/v1/jobs/" + jobId, Map.of("Authorization", "Bearer " + API_KEY))
+                                    .status()
+                            == 200);
+            int before = deliveries.size();
+            b.driver
+                    .findElement(row)
+                    .findElement(By.cssSelector("button.redeliver"))
+                    .click();
+            b.waitUpTo(Duration.ofSeconds(20))
+                    .until(ExpectedConditions.textToBe(
+                            By.xpath("//table[@id='webhooks-table']//tr[td[normalize-space()='" + jobId
+                                    + "']]//button[contains(@class,'redeliver')]"),
+                            "redelivering…"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> deliveries.size() > before);
+            // the same signed envelope again: the same webhook-id, so receivers dedupe
+            assertThat(deliveries).containsOnly("whk_" + jobId + "_g0");
+            b.waitUpTo(Duration.ofSeconds(30)).until(d -> {
+                d.navigate().refresh();
+                return d.findElements(row).stream().anyMatch(e -> e.getText().contains("delivered"));
+            });
+            b.screenshot("dashboard-webhook-redelivered");
+        }
+    }
+
+    @Test
+    @Order(5)
     void shouldRefuseWithoutKeysAndNeverShowAKeyValue() {
         RelayConfig keyed = config(", \"api_keys\": [\"" + API_KEY + "\"], \"admin_keys\": [\"" + ADMIN_KEY + "\"]");
         try (RelayIngress guarded = RelayIngress.start(keyed)) {
@@ -308,7 +426,7 @@ class DashboardIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void shouldRebuildTheSameStoreFromTheTopicsAfterItsDatabaseIsDeleted() throws Exception {
         LogQueries live = ingress.logStore().orElseThrow().queries();
         await().atMost(Duration.ofSeconds(30))
