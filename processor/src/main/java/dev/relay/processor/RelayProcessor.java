@@ -10,6 +10,7 @@ import dev.relay.processor.metrics.MetricsServer;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
 import dev.relay.processor.provider.factory.ProviderClients;
+import dev.relay.processor.provider.http.HttpProviderClient;
 import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.routing.CircuitBreakers;
 import dev.relay.processor.status.StatusPublisher;
@@ -115,6 +116,13 @@ public final class RelayProcessor implements AutoCloseable {
         Map<String, ProviderClient> clients = new LinkedHashMap<>();
         config.providers().forEach((name, p) -> {
             ProviderClient adapter = adapters.apply(p);
+            if (adapter instanceof HttpProviderClient http) {
+                FunctionCounter.builder("relay.stream.malformed.events", http, HttpProviderClient::malformedEvents)
+                        .description(
+                                "events of streamed answers that were not valid JSON (skipped; the stream goes on)")
+                        .tags("provider", name, "dialect", p.type())
+                        .register(registry);
+            }
             clients.put(
                     name,
                     rules.isEmpty()

@@ -56,6 +56,7 @@ class StreamingIT {
     private static FakeProvider fake;
     private final List<AutoCloseable> open = new ArrayList<>();
     private Topics topics;
+    private RelayProcessor processor;
 
     @BeforeAll
     static void provider() {
@@ -112,6 +113,7 @@ class StreamingIT {
         RelayConfig config = config(ingressExtra);
         RelayProcessor p = RelayProcessor.start(config);
         open.add(p);
+        processor = p;
         assertThat(p.awaitRunning(Duration.ofSeconds(60)))
                 .as("processor RUNNING")
                 .isTrue();
@@ -374,6 +376,18 @@ class StreamingIT {
 
         assertThat(s.text()).isEqualTo("still whole");
         assertThat(s.done()).isTrue();
+        HttpResponse<String> metrics = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + processor.metricsPort() + "/metrics"))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body().lines())
+                .filteredOn(l -> l.startsWith("relay_stream_malformed_events_total{"))
+                .containsExactlyInAnyOrder(
+                        "relay_stream_malformed_events_total{dialect=\"anthropic\",provider=\"anthropic\"} 0.0",
+                        "relay_stream_malformed_events_total{dialect=\"gemini\",provider=\"gemini\"} 0.0",
+                        "relay_stream_malformed_events_total{dialect=\"openai-compatible\",provider=\"groq\"} 0.0",
+                        "relay_stream_malformed_events_total{dialect=\"openai\",provider=\"openai\"} 1.0");
     }
 
     @Test
