@@ -1,15 +1,8 @@
 package dev.relay.processor.provider;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.sun.net.httpserver.HttpServer;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.NetworkConfig;
 import dev.relay.config.ProviderConfig;
@@ -23,14 +16,16 @@ import dev.relay.processor.provider.http.HttpProviderClient;
 import dev.relay.processor.provider.http.HttpTransport;
 import dev.relay.processor.provider.http.WireRequest;
 import dev.relay.processor.provider.openai.OpenAiDialect;
-import java.net.InetSocketAddress;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import dev.relay.testkit.provider.Request;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,17 +34,16 @@ import org.junit.jupiter.api.Test;
 /** Transport rules shared by every HTTP adapter: timeouts, extra headers, deadlines. */
 class HttpProviderClientIT {
 
-    WireMockServer server;
+    FakeProvider server;
 
     @BeforeEach
     void start() {
-        server = new WireMockServer(options().dynamicPort());
-        server.start();
+        server = FakeProvider.start();
     }
 
     @AfterEach
     void stop() {
-        server.stop();
+        server.close();
     }
 
     ProviderClient client(String network) {
@@ -74,7 +68,7 @@ class HttpProviderClientIT {
 
     @Test
     void shouldTimeOutAfterProviderTimeoutWhenDeadlineIsLater() throws Exception {
-        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
+        server.reply(Reply.ok().after(Duration.ofSeconds(4)));
         try (ProviderClient c = client(", \"default_request_timeout_in_seconds\": 1")) {
             AttemptOutcome o = c.call(call(Instant.now().plusSeconds(60))).get(10, TimeUnit.SECONDS);
             assertThat(o).isInstanceOfSatisfying(AttemptOutcome.Failure.class, f -> {
@@ -89,28 +83,15 @@ class HttpProviderClientIT {
     void shouldTimeOutWhenTheBodyStallsAfterTheHeaders() throws Exception {
         // 200 and a Content-Length at once, the first bytes of the body, then nothing for 8 s: the JDK's request
         // timeout alone ends at the headers, so without Relay's own whole-exchange timeout this call takes 8 s
-        HttpServer stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        stalling.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        stalling.createContext("/", ex -> {
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, 200);
-            ex.getResponseBody().write("{\"id\": \"chatcmpl-1\", ".getBytes(StandardCharsets.UTF_8));
-            ex.getResponseBody().flush();
-            try {
-                Thread.sleep(8_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ex.close();
-        });
-        stalling.start();
-        String json = "{\"providers\": {\"openai\": {\"network_config\": {\"base_url\": \"http://127.0.0.1:"
-                + stalling.getAddress().getPort() + "\", \"default_request_timeout_in_seconds\": 1}}}}";
-        ProviderConfig config = new ConfigLoader(n -> Optional.empty())
-                .parse(json, "test")
-                .providers()
-                .get("openai");
-        try (ProviderClient c = ProviderClients.create(config)) {
+        server.reply(Reply.respond((request, exchange) -> {
+            exchange.header("Content-Type", "application/json");
+            var body = exchange.start(200, 200);
+            body.write("{\"id\": \"chatcmpl-1\", ".getBytes(StandardCharsets.UTF_8));
+            body.flush();
+            Thread.sleep(8_000);
+            exchange.cut();
+        }));
+        try (ProviderClient c = client(", \"default_request_timeout_in_seconds\": 1")) {
             long t0 = System.nanoTime();
             AttemptOutcome o = c.call(call(Instant.now().plusSeconds(60))).get(15, TimeUnit.SECONDS);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -121,8 +102,6 @@ class HttpProviderClientIT {
             assertThat(tookMs)
                     .as("the call ends at its 1 s timeout, not when the body does")
                     .isLessThan(4000);
-        } finally {
-            stalling.stop(0);
         }
     }
 
@@ -131,32 +110,31 @@ class HttpProviderClientIT {
         try (ProviderClient c = client("")) {
             AttemptOutcome o = c.call(call(Instant.now().minusSeconds(1))).get(5, TimeUnit.SECONDS);
             assertThat(((AttemptOutcome.Failure) o).failureClass()).isEqualTo(FailureClass.TIMEOUT);
-            assertThat(server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+            assertThat(server.requests()).isEmpty();
         }
     }
 
     @Test
     void shouldSendExtraHeadersWithoutLettingThemReplaceTheKey() throws Exception {
-        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)));
+        server.reply(Reply.error(500));
         try (ProviderClient c =
                 client(", \"extra_headers\": {\"X-Team\": \"relay\", \"Authorization\": \"Bearer other\"}")) {
             c.call(call(Instant.now().plusSeconds(5))).get(5, TimeUnit.SECONDS);
         }
-        var r = server.findAll(anyRequestedFor(anyUrl())).get(0);
-        assertThat(r.getHeader("X-Team")).isEqualTo("relay");
-        assertThat(r.getHeader("Authorization")).isEqualTo("Bearer sk-transport-test-key");
-        assertThat(r.getHeaders().getHeader("Authorization").values()).hasSize(1);
+        assertThat(server.requests()).hasSize(1);
+        Request r = server.requests().get(0);
+        assertThat(r.header("X-Team")).isEqualTo("relay");
+        assertThat(r.header("Authorization")).isEqualTo("Bearer sk-transport-test-key");
+        assertThat(r.headers().get("authorization")).hasSize(1);
     }
 
     @Test
     void shouldFailTheCallWithTheMappersExceptionSoItIsClassedAsABug() throws Exception {
-        server.stubFor(any(anyUrl())
-                .willReturn(aResponse()
-                        .withStatus(200)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"id\": \"chatcmpl-1\", \"object\": \"chat.completion\", \"choices\": "
-                                + "[{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, "
-                                + "\"finish_reason\": \"stop\"}]}")));
+        server.reply(Reply.json(
+                200,
+                "{\"id\": \"chatcmpl-1\", \"object\": \"chat.completion\", \"choices\": "
+                        + "[{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"hi\"}, "
+                        + "\"finish_reason\": \"stop\"}]}"));
         Dialect openAi = new OpenAiDialect();
         Dialect buggy = new Dialect() {
             @Override
@@ -193,7 +171,7 @@ class HttpProviderClientIT {
             Throwable error = future.handle((o, e) -> e).get();
             assertThat(Classifier.classify(error)).isEqualTo(FailureClass.INTERNAL);
         }
-        assertThat(server.findAll(anyRequestedFor(anyUrl()))).hasSize(1);
+        assertThat(server.requests()).hasSize(1);
     }
 
     private NetworkConfig network() {

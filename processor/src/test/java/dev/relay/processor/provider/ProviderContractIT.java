@@ -1,19 +1,11 @@
 package dev.relay.processor.provider;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.http.Fault;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
@@ -23,6 +15,9 @@ import dev.relay.processor.attempt.AttemptOutcome.Success;
 import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.RelayVersion;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import dev.relay.testkit.provider.Request;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -39,7 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The one contract every HTTP adapter passes: a real local HTTP server (WireMock) answers in the provider's own
+ * The one contract every HTTP adapter passes: a real local HTTP server (the test kit's {@link FakeProvider}) answers
+ * in the provider's own
  * formats, from the fixture file {@code providers/<provider>.json} (each fixture cites its source); every case checks
  * the failure class and the exact request on the wire (path, headers, body).
  */
@@ -49,7 +45,7 @@ abstract class ProviderContractIT {
     static final String KEY = "sk-relay-contract-KEY-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
 
-    WireMockServer server;
+    FakeProvider server;
     ProviderClient client;
     JsonNode fixtures;
 
@@ -76,8 +72,7 @@ abstract class ProviderContractIT {
 
     @BeforeAll
     void startServer() throws IOException {
-        server = new WireMockServer(options().dynamicPort());
-        server.start();
+        server = FakeProvider.start();
         try (InputStream in = getClass().getResourceAsStream("/providers/" + fixtureFile())) {
             fixtures = JSON.readTree(in).get("cases");
         }
@@ -92,13 +87,14 @@ abstract class ProviderContractIT {
     @AfterAll
     void stopServer() {
         client.close();
-        server.stop();
+        server.close();
     }
 
     @BeforeEach
     @AfterEach
     void reset() {
-        server.resetAll();
+        server.clearRequests();
+        server.reply(Reply.error(500, "server_error", "no answer scripted for this test"));
     }
 
     // ---------------------------------------------------------------- successes
@@ -219,7 +215,7 @@ abstract class ProviderContractIT {
 
     @Test
     void shouldClassifyNoAnswerWithinDeadlineAsTimeout() throws Exception {
-        server.stubFor(any(anyUrl()).willReturn(fixtureResponse("success_text").withFixedDelay(3000)));
+        server.reply(fixtureResponse("success_text").after(Duration.ofMillis(3000)));
         AttemptOutcome o = call(ContractRequests.TEXT, Instant.now().plusMillis(300));
         assertThat(o).isInstanceOfSatisfying(Failure.class, f -> {
             assertThat(f.failureClass()).isEqualTo(FailureClass.TIMEOUT);
@@ -230,7 +226,7 @@ abstract class ProviderContractIT {
 
     @Test
     void shouldClassifyConnectionResetAsNetwork() throws Exception {
-        server.stubFor(any(anyUrl()).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        server.reply(Reply.reset());
         assertThat(call(ContractRequests.TEXT))
                 .isInstanceOfSatisfying(
                         Failure.class, f -> assertThat(f.failureClass()).isEqualTo(FailureClass.NETWORK));
@@ -240,22 +236,15 @@ abstract class ProviderContractIT {
     @Test
     void shouldClassifyCutOffBodyAsTruncated() throws Exception {
         String whole = bodyText(fixtures.get("success_text"));
-        server.stubFor(any(anyUrl())
-                .willReturn(aResponse()
-                        .withStatus(200)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody(whole.substring(0, whole.length() / 2))));
+        server.reply(Reply.json(200, whole.substring(0, whole.length() / 2)));
         expectClass(call(ContractRequests.TEXT), FailureClass.TRUNCATED);
         assertTextBody(onlyRequestBody());
     }
 
     @Test
     void shouldClassifyNonJsonOkBodyAsTruncated() throws Exception {
-        server.stubFor(any(anyUrl())
-                .willReturn(aResponse()
-                        .withStatus(200)
-                        .withHeader("Content-Type", "text/html")
-                        .withBody("<html><body>502 Bad Gateway</body></html>")));
+        server.reply(
+                Reply.json(200, "<html><body>502 Bad Gateway</body></html>").header("Content-Type", "text/html"));
         expectClass(call(ContractRequests.TEXT), FailureClass.TRUNCATED);
         assertTextBody(onlyRequestBody());
     }
@@ -272,7 +261,7 @@ abstract class ProviderContractIT {
                         Instant.now().plusSeconds(10)))
                 .get(5, TimeUnit.SECONDS);
         expectClass(o, FailureClass.AUTH);
-        assertThat(server.getAllServeEvents()).isEmpty();
+        assertThat(server.requests()).isEmpty();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -313,25 +302,22 @@ abstract class ProviderContractIT {
                 .get(10, TimeUnit.SECONDS);
     }
 
-    ResponseDefinitionBuilder respond(String fixture) {
-        ResponseDefinitionBuilder r = fixtureResponse(fixture);
-        server.stubFor(any(anyUrl()).willReturn(r));
+    Reply respond(String fixture) {
+        Reply r = fixtureResponse(fixture);
+        server.reply(r);
         return r;
     }
 
-    ResponseDefinitionBuilder fixtureResponse(String fixture) {
+    Reply fixtureResponse(String fixture) {
         JsonNode f = fixtures.get(fixture);
         assertThat(f).as("fixture %s in %s", fixture, fixtureFile()).isNotNull();
         assertThat(f.path("source").asText())
                 .as("fixture %s cites its source", fixture)
                 .contains("https://");
-        ResponseDefinitionBuilder r = aResponse()
-                .withStatus(f.path("status").asInt(200))
-                .withHeader("Content-Type", "application/json")
-                .withBody(bodyText(f));
-        f.path("headers")
-                .fields()
-                .forEachRemaining(h -> r.withHeader(h.getKey(), h.getValue().asText()));
+        Reply r = Reply.json(f.path("status").asInt(200), bodyText(f)).header("Content-Type", "application/json");
+        for (var h : f.path("headers").properties()) {
+            r = r.header(h.getKey(), h.getValue().asText());
+        }
         return r;
     }
 
@@ -342,19 +328,16 @@ abstract class ProviderContractIT {
 
     /** The one request the server received; checks URL and headers, returns the parsed body. */
     JsonNode onlyRequestBody() throws IOException {
-        List<LoggedRequest> requests =
-                server.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(anyUrl()));
+        List<Request> requests = server.requests();
         assertThat(requests).hasSize(1);
-        LoggedRequest r = requests.get(0);
-        assertThat(r.getMethod().getName()).isEqualTo("POST");
-        assertThat(r.getUrl()).isEqualTo(expectedUrl());
-        assertThat(r.getHeader("Content-Type")).startsWith("application/json");
-        assertThat(r.getHeader("User-Agent"))
-                .isEqualTo(RelayVersion.userAgent())
-                .matches("Relay/\\d+\\.\\d+\\.\\d+.*");
-        assertThat(r.getHeader("X-Relay-Test")).isEqualTo("contract");
+        Request r = requests.get(0);
+        assertThat(r.method()).isEqualTo("POST");
+        assertThat(r.path() + (r.query().isEmpty() ? "" : "?" + r.query())).isEqualTo(expectedUrl());
+        assertThat(r.header("Content-Type")).startsWith("application/json");
+        assertThat(r.header("User-Agent")).isEqualTo(RelayVersion.userAgent()).matches("Relay/\\d+\\.\\d+\\.\\d+.*");
+        assertThat(r.header("X-Relay-Test")).isEqualTo("contract");
         expectedHeaders()
-                .forEach((k, v) -> assertThat(r.getHeader(k)).as("header %s", k).isEqualTo(v));
-        return JSON.readTree(r.getBodyAsString());
+                .forEach((k, v) -> assertThat(r.header(k)).as("header %s", k).isEqualTo(v));
+        return JSON.readTree(r.body());
     }
 }

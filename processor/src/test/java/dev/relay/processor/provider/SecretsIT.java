@@ -1,9 +1,5 @@
 package dev.relay.processor.provider;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -12,15 +8,15 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.http.Fault;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.WireRequest;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +40,7 @@ class SecretsIT {
     static final List<String> TYPES =
             List.of("openai", "anthropic", "gemini", "azure", "openrouter", "openai-compatible", "mock");
 
-    WireMockServer server;
+    FakeProvider server;
     ListAppender<ILoggingEvent> logs;
     Logger root;
     Logger relay;
@@ -52,8 +48,7 @@ class SecretsIT {
 
     @BeforeEach
     void start() {
-        server = new WireMockServer(options().dynamicPort());
-        server.start();
+        server = FakeProvider.start();
         root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         logs = new ListAppender<>();
         logs.start();
@@ -67,7 +62,7 @@ class SecretsIT {
     void stop() {
         root.detachAppender(logs);
         relay.setLevel(relayLevel);
-        server.stop();
+        server.close();
     }
 
     @Test
@@ -76,20 +71,14 @@ class SecretsIT {
         int requestsWithKey = 0;
         String echo = "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"code\":\"invalid_api_key\","
                 + "\"message\":\"Incorrect API key provided: " + KEY + ". Header was Bearer " + KEY + "\"}}";
-        List<ResponseDefinitionBuilder> answers = List.of(
-                aResponse()
-                        .withStatus(401)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody(echo),
-                aResponse()
-                        .withStatus(400)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody(echo),
-                aResponse().withStatus(500).withBody("upstream said: " + KEY),
-                aResponse().withStatus(200).withBody("{\"cut\": \"" + KEY),
-                aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
-                aResponse().withFault(Fault.EMPTY_RESPONSE),
-                aResponse().withStatus(200).withFixedDelay(1000));
+        List<Reply> answers = List.of(
+                Reply.json(401, echo),
+                Reply.json(400, echo),
+                Reply.json(500, "upstream said: " + KEY).header("Content-Type", "text/plain"),
+                Reply.json(200, "{\"cut\": \"" + KEY),
+                Reply.reset(),
+                Reply.cut(),
+                Reply.json(200, "").after(Duration.ofSeconds(1)));
         for (String type : TYPES) {
             String extra = type.equals("azure") ? ", \"keys\": [{\"name\": \"k1\", \"value\": \"x\"}]" : "";
             String json = "{\"providers\": {\"p\": {\"type\": \"" + type + "\", \"network_config\": {\"base_url\": \""
@@ -99,9 +88,9 @@ class SecretsIT {
                     .providers()
                     .get("p");
             try (ProviderClient client = ProviderClients.create(config)) {
-                for (ResponseDefinitionBuilder answer : answers) {
-                    server.resetAll();
-                    server.stubFor(any(anyUrl()).willReturn(answer));
+                for (Reply answer : answers) {
+                    server.clearRequests();
+                    server.reply(answer);
                     ChatCall call = new ChatCall(
                             "job-s",
                             "model-x",
@@ -120,9 +109,9 @@ class SecretsIT {
                         seen.add(String.valueOf(e.getMessage()));
                         seen.add(String.valueOf(e.getCause()));
                     }
-                    requestsWithKey += (int) server.getAllServeEvents().stream()
-                            .filter(ev -> ev.getRequest().getHeaders().all().stream()
-                                    .anyMatch(h -> h.values().stream().anyMatch(v -> v.contains(KEY))))
+                    requestsWithKey += (int) server.requests().stream()
+                            .filter(r -> r.headers().values().stream()
+                                    .anyMatch(values -> values.stream().anyMatch(v -> v.contains(KEY))))
                             .count();
                     if (!type.equals("mock")) {
                         WireRequest wire = ProviderClients.dialect(config).toWire(call, KEY);

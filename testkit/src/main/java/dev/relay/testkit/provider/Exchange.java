@@ -105,6 +105,19 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Resets the connection (a TCP RST, nothing sent): the client sees "connection reset", as from a crashed proxy,
+     * where {@link #cut} ends it in order.
+     */
+    public void reset() {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // closed either way
+        }
+        cut();
+    }
+
     /** The status sent, or {@link Request#NO_ANSWER} when nothing was sent. */
     int status() {
         return cut && body == null ? Request.NO_ANSWER : status;

@@ -36,6 +36,7 @@ public final class Reply {
         ERROR,
         BODY,
         CUT,
+        RESET,
         TRUNCATED,
         HANG,
         CUSTOM
@@ -103,6 +104,11 @@ public final class Reply {
         return of(Kind.CUT, Request.NO_ANSWER, null, null, null, null);
     }
 
+    /** Resets the connection without sending anything (a TCP RST): the client sees "connection reset". */
+    public static Reply reset() {
+        return of(Kind.RESET, Request.NO_ANSWER, null, null, null, null);
+    }
+
     /** Sends 200 and a Content-Length, writes half of a completion's bytes, then closes the connection. */
     public static Reply truncated() {
         return of(Kind.TRUNCATED, 200, "cut short", null, null, null);
@@ -155,6 +161,7 @@ public final class Reply {
             case ERROR -> exchange.json(status, request.dialect().error(status, errorType, text));
             case BODY -> exchange.json(status, body);
             case CUT -> exchange.cut();
+            case RESET -> exchange.reset();
             case TRUNCATED -> {
                 byte[] whole = request.dialect()
                         .completion(request.model(), text, "cut")

@@ -137,6 +137,15 @@ class FakeProviderTest {
     }
 
     @Test
+    void shouldResetTheConnectionWithoutAnAnswer() {
+        provider.reply(Reply.reset());
+        assertThatThrownBy(() -> post("/v1/chat/completions", "{}"))
+                .isInstanceOf(IOException.class)
+                .satisfies(e -> assertThat(org.assertj.core.util.Throwables.getRootCause(e))
+                        .hasMessageContainingAll("reset"));
+    }
+
+    @Test
     void shouldCutATruncatedBodyShort() {
         provider.reply(Reply.truncated());
         assertThatThrownBy(() -> post("/v1/chat/completions", "{}")).isInstanceOf(IOException.class);
