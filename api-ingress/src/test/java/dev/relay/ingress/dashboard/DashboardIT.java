@@ -19,6 +19,7 @@ import dev.relay.ingress.logstore.LogQueries;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import dev.relay.testkit.provider.FakeProvider;
 import dev.relay.testkit.provider.Reply;
 import java.net.InetSocketAddress;
@@ -131,29 +132,13 @@ class DashboardIT {
     }
 
     private RelayConfig config(String ingressExtra) {
-        String json = """
-                {"providers": {
-                   "openai": {"type": "openai", "keys": [{"name": "openai-main", "value": "%s"}],
-                              "network_config": {"base_url": "%s", "max_retries": 0}},
-                   "anthropic": {"type": "openai-compatible", "keys": [{"name": "anthropic-main", "value": "sk-a-2"}],
-                                 "network_config": {"base_url": "%s", "max_retries": 0}}},
-                 "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "%s",
-                           "application_id": "%sprocessor", "state_dir": "%s",
-                           "commit_interval": "20ms", "poll_interval": "5ms"},
-                 "circuit_breaker": {"enabled": false},
-                 "webhooks": {"allow_private_targets": true, "backoff_initial": "100ms"},
-                 "metrics": {"port": 0},
-                 "ingress": {"port": 0, "sync_timeout": "30s" %s}}
-                """.formatted(
-                        PROVIDER_KEY,
-                        openai.baseUrl(),
-                        anthropic.baseUrl(),
-                        STACK.bootstrapServers(),
-                        STACK.registryUrl(),
-                        topics.prefix(),
-                        topics.prefix(),
-                        stateDir,
-                        ingressExtra);
+        String json = StackConfig.on(STACK, topics)
+                .provider("openai", "openai", "openai-main", PROVIDER_KEY, openai.baseUrl())
+                .provider("anthropic", "openai-compatible", "anthropic-main", "sk-a-2", anthropic.baseUrl())
+                .stateDir(stateDir)
+                .section("webhooks", "{\"allow_private_targets\": true, \"backoff_initial\": \"100ms\"}")
+                .section("ingress", "{\"port\": 0, \"sync_timeout\": \"30s\" " + ingressExtra + "}")
+                .json();
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 

@@ -28,6 +28,7 @@ import dev.relay.ingress.RelayIngress;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -115,29 +116,13 @@ class BatchKafkaIT {
         }
     }
 
-    private static RelayConfig config(Topics topics) throws IOException {
-        String stateDir = java.nio.file.Files.createTempDirectory("batch-it").toString();
-        String json = """
-                {"providers": {
-                   "openai": {"type": "openai", "keys": [{"name": "o1", "value": "sk-o"}],
-                              "network_config": {"base_url": "%s", "max_retries": 0}},
-                   "anthropic": {"type": "openai-compatible", "keys": [{"name": "a1", "value": "sk-a"}],
-                                 "network_config": {"base_url": "%s", "max_retries": 0}}},
-                 "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "%s",
-                           "application_id": "%sprocessor", "state_dir": "%s",
-                           "commit_interval": "20ms", "poll_interval": "5ms"},
-                 "circuit_breaker": {"enabled": false},
-                 "metrics": {"port": 0},
-                 "ingress": {"port": 0},
-                 "webhooks": {"secret": "whsec_c2VjcmV0LWZvci10ZXN0cw==", "allow_private_targets": true}}
-                """.formatted(
-                        openai.baseUrl(),
-                        anthropic.baseUrl(),
-                        STACK.bootstrapServers(),
-                        STACK.registryUrl(),
-                        topics.prefix(),
-                        topics.prefix(),
-                        stateDir);
+    private static RelayConfig config(Topics topics) {
+        String json = StackConfig.on(STACK, topics)
+                .provider("openai", "openai", "o1", "sk-o", openai.baseUrl())
+                .provider("anthropic", "openai-compatible", "a1", "sk-a", anthropic.baseUrl())
+                .section(
+                        "webhooks", "{\"secret\": \"whsec_c2VjcmV0LWZvci10ZXN0cw==\", \"allow_private_targets\": true}")
+                .json();
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 

@@ -26,6 +26,7 @@ import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import dev.relay.testkit.provider.FakeProvider;
 import dev.relay.testkit.provider.Reply;
 import java.nio.charset.StandardCharsets;
@@ -117,35 +118,14 @@ class IngressKafkaIT {
     }
 
     private RelayConfig config(String webhookExtra) {
-        String stateDir;
-        try {
-            stateDir = java.nio.file.Files.createTempDirectory("ingress-it").toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        String json = """
-                {"providers": {
-                   "openai": {"type": "openai", "keys": [{"name": "o1", "value": "sk-o"}],
-                              "network_config": {"base_url": "%s", "max_retries": 0}},
-                   "anthropic": {"type": "openai-compatible", "keys": [{"name": "a1", "value": "sk-a"}],
-                                 "network_config": {"base_url": "%s", "max_retries": 0}}},
-                 "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "%s",
-                           "application_id": "%sprocessor", "state_dir": "%s",
-                           "commit_interval": "20ms", "poll_interval": "5ms"},
-                 "circuit_breaker": {"enabled": false},
-                 "metrics": {"port": 0},
-                 "ingress": {"port": 0, "sync_timeout": "30s"},
-                 "webhooks": {"secret": "env.WH", "allow_private_targets": true, "backoff_initial": "100ms",
-                              "backoff_max": "300ms", "retry_for": "10m" %s}}
-                """.formatted(
-                        openai.baseUrl(),
-                        anthropic.baseUrl(),
-                        STACK.bootstrapServers(),
-                        STACK.registryUrl(),
-                        topics.prefix(),
-                        topics.prefix(),
-                        stateDir,
-                        webhookExtra);
+        String json = StackConfig.on(STACK, topics)
+                .provider("openai", "openai", "o1", "sk-o", openai.baseUrl())
+                .provider("anthropic", "openai-compatible", "a1", "sk-a", anthropic.baseUrl())
+                .section("ingress", "{\"port\": 0, \"sync_timeout\": \"30s\"}")
+                .section("webhooks", """
+                        {"secret": "env.WH", "allow_private_targets": true, "backoff_initial": "100ms",
+                         "backoff_max": "300ms", "retry_for": "10m" %s}""".formatted(webhookExtra))
+                .json();
         return new ConfigLoader(n -> Optional.ofNullable(Map.of("WH", SECRET).get(n))).parse(json, "it");
     }
 

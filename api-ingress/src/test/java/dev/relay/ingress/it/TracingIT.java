@@ -17,10 +17,10 @@ import dev.relay.schemas.Topics;
 import dev.relay.telemetry.GenAi;
 import dev.relay.telemetry.Telemetry;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -69,27 +69,12 @@ class TracingIT {
                                 + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}")));
         Topics topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
         STACK.createTopics(topics);
-        String json = """
-                {"providers": {
-                   "openai": {"type": "openai", "keys": [{"name": "o1", "value": "sk-secret-openai"}],
-                              "network_config": {"base_url": "%s", "max_retries": 0}},
-                   "anthropic": {"type": "openai-compatible", "keys": [{"name": "a1", "value": "sk-secret-anthropic"}],
-                                 "network_config": {"base_url": "%s", "max_retries": 0}}},
-                 "kafka": {"bootstrap_servers": "%s", "schema_registry_url": "%s", "topic_prefix": "%s",
-                           "application_id": "%sprocessor", "state_dir": "%s",
-                           "commit_interval": "20ms", "poll_interval": "5ms"},
-                 "circuit_breaker": {"enabled": false},
-                 "metrics": {"port": 0},
-                 "ingress": {"port": 0, "sync_timeout": "30s"},
-                 "otel": {"enabled": true, "endpoint": "http://127.0.0.1:1"}}
-                """.formatted(
-                        openai.baseUrl(),
-                        anthropic.baseUrl(),
-                        STACK.bootstrapServers(),
-                        STACK.registryUrl(),
-                        topics.prefix(),
-                        topics.prefix(),
-                        Files.createTempDirectory("tracing-it").toString());
+        String json = StackConfig.on(STACK, topics)
+                .provider("openai", "openai", "o1", "sk-secret-openai", openai.baseUrl())
+                .provider("anthropic", "openai-compatible", "a1", "sk-secret-anthropic", anthropic.baseUrl())
+                .section("ingress", "{\"port\": 0, \"sync_timeout\": \"30s\"}")
+                .section("otel", "{\"enabled\": true, \"endpoint\": \"http://127.0.0.1:1\"}")
+                .json();
         RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(json, "it");
         InMemorySpanExporter exporter = InMemorySpanExporter.create();
         try (RelayProcessor processor =
