@@ -1,7 +1,6 @@
 package dev.relay.ingress.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -29,6 +28,8 @@ import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.RelayStackExtension;
 import dev.relay.testkit.StackConfig;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,9 +48,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * OpenAI's Files and Batch API on the real broker, registry and processor, through the official SDK: a file uploaded
- * on one ingress instance is used by a batch created on another, the items run through their chains (openai answers
- * 429 unless the prompt says "primary-ok"; anthropic answers 200 unless it says "all-fail"), the batch's webhook fires
- * once when it ends, and a fresh instance serves the file, the batch and its output after the first two are gone.
+ * on one ingress instance is used by a batch created on another, the items run through their chains (the test kit's
+ * {@link FakeProvider}s in OpenAI's format: openai answers 429 unless the prompt says "primary-ok"; anthropic answers
+ * 200 unless it says "all-fail"), the batch's webhook (a WireMock receiver) fires once when it ends, and a fresh instance serves the file, the batch and its output after the first two are gone.
  */
 class BatchKafkaIT {
 
@@ -57,55 +58,30 @@ class BatchKafkaIT {
     static final RelayStackExtension STACK = new RelayStackExtension();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static WireMockServer openai;
-    private static WireMockServer anthropic;
+    private static FakeProvider openai;
+    private static FakeProvider anthropic;
     private static WireMockServer receiver;
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeAll
     static void providers() {
-        openai = new WireMockServer(wireMockConfig().dynamicPort());
-        anthropic = new WireMockServer(wireMockConfig().dynamicPort());
+        openai = FakeProvider.start()
+                .script(r -> r.bodyText().contains("primary-ok")
+                        ? Reply.ok("hello from openai")
+                        : Reply.error(429, "requests", "Rate limit reached"));
+        anthropic = FakeProvider.start()
+                .script(r -> r.bodyText().contains("all-fail")
+                        ? Reply.error(503, "server_error", "overloaded")
+                        : Reply.ok("hello from anthropic"));
         receiver = new WireMockServer(wireMockConfig().dynamicPort());
-        openai.start();
-        anthropic.start();
         receiver.start();
-        openai.stubFor(
-                post(urlEqualTo("/v1/chat/completions"))
-                        .willReturn(
-                                aResponse()
-                                        .withStatus(429)
-                                        .withHeader("Content-Type", "application/json")
-                                        .withBody(
-                                                "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions"))
-                .withRequestBody(containing("primary-ok"))
-                .willReturn(ok("openai")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(ok("anthropic")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions"))
-                .withRequestBody(containing("all-fail"))
-                .willReturn(aResponse()
-                        .withStatus(503)
-                        .withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
         receiver.stubFor(post(urlEqualTo("/batch-hook")).willReturn(aResponse().withStatus(204)));
-    }
-
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder ok(String who) {
-        return aResponse()
-                .withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody(
-                        "{\"id\":\"chatcmpl-" + who
-                                + "\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"m\","
-                                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello from "
-                                + who
-                                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}");
     }
 
     @AfterAll
     static void stopProviders() {
-        openai.stop();
-        anthropic.stop();
+        openai.close();
+        anthropic.close();
         receiver.stop();
     }
 

@@ -1,13 +1,8 @@
 package dev.relay.ingress.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.Http;
@@ -18,6 +13,8 @@ import dev.relay.telemetry.GenAi;
 import dev.relay.telemetry.Telemetry;
 import dev.relay.testkit.RelayStackExtension;
 import dev.relay.testkit.StackConfig;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -50,23 +47,8 @@ class TracingIT {
 
     @Test
     void shouldTraceAJobFromTheCallersSpanThroughEveryAttempt() throws Exception {
-        WireMockServer openai = new WireMockServer(wireMockConfig().dynamicPort());
-        WireMockServer anthropic = new WireMockServer(wireMockConfig().dynamicPort());
-        openai.start();
-        anthropic.start();
-        openai.stubFor(post(urlEqualTo("/v1/chat/completions"))
-                .willReturn(aResponse()
-                        .withStatus(429)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}")));
-        anthropic.stubFor(post(urlEqualTo("/v1/chat/completions"))
-                .willReturn(aResponse()
-                        .withStatus(200)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"id\":\"chatcmpl-1\",\"object\":"
-                                + "\"chat.completion\",\"created\":1700000000,\"model\":\"m\",\"choices\":[{\"index\":0,"
-                                + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
-                                + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}")));
+        FakeProvider openai = FakeProvider.start().reply(Reply.error(429, "requests", "Rate limit reached"));
+        FakeProvider anthropic = FakeProvider.start().reply(Reply.ok("hi").usage(11, 7));
         Topics topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
         STACK.createTopics(topics);
         String json = StackConfig.on(STACK, topics)
@@ -134,8 +116,8 @@ class TracingIT {
             assertThat(fallback.getAttributes().get(GenAi.OUTPUT_TOKENS)).isEqualTo(7L);
             assertThat(spans.toString()).doesNotContain("sk-secret");
         } finally {
-            openai.stop();
-            anthropic.stop();
+            openai.close();
+            anthropic.close();
         }
     }
 

@@ -22,8 +22,8 @@ public enum Dialect {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A successful answer carrying {@code text}, in this dialect. */
-    String completion(String model, String text, String id) {
+    /** A successful answer carrying {@code text} and the token counts, in this dialect. */
+    String completion(String model, String text, String id, int inputTokens, int outputTokens) {
         ObjectNode root = JSON.createObjectNode();
         switch (this) {
             case OPENAI, AZURE -> {
@@ -35,9 +35,9 @@ public enum Dialect {
                 choice.putObject("message").put("role", "assistant").put("content", text);
                 choice.put("finish_reason", "stop");
                 root.putObject("usage")
-                        .put("prompt_tokens", 5)
-                        .put("completion_tokens", 2)
-                        .put("total_tokens", 7);
+                        .put("prompt_tokens", inputTokens)
+                        .put("completion_tokens", outputTokens)
+                        .put("total_tokens", inputTokens + outputTokens);
             }
             case ANTHROPIC -> {
                 root.put("id", "msg_" + id)
@@ -46,7 +46,7 @@ public enum Dialect {
                         .put("model", model);
                 root.putArray("content").addObject().put("type", "text").put("text", text);
                 root.put("stop_reason", "end_turn").putNull("stop_sequence");
-                root.putObject("usage").put("input_tokens", 5).put("output_tokens", 2);
+                root.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", outputTokens);
             }
             case GEMINI -> {
                 ObjectNode candidate = root.putArray("candidates").addObject();
@@ -55,9 +55,9 @@ public enum Dialect {
                 content.put("role", "model");
                 candidate.put("finishReason", "STOP").put("index", 0);
                 root.putObject("usageMetadata")
-                        .put("promptTokenCount", 5)
-                        .put("candidatesTokenCount", 2)
-                        .put("totalTokenCount", 7);
+                        .put("promptTokenCount", inputTokens)
+                        .put("candidatesTokenCount", outputTokens)
+                        .put("totalTokenCount", inputTokens + outputTokens);
                 root.put("modelVersion", model).put("responseId", id);
             }
         }

@@ -50,6 +50,8 @@ public final class Reply {
     private final Map<String, String> headers;
     private final Duration delay;
     private final Responder responder;
+    private final int inputTokens;
+    private final int outputTokens;
 
     private Reply(
             Kind kind,
@@ -59,7 +61,9 @@ public final class Reply {
             String body,
             Map<String, String> headers,
             Duration delay,
-            Responder responder) {
+            Responder responder,
+            int inputTokens,
+            int outputTokens) {
         this.kind = kind;
         this.status = status;
         this.text = text;
@@ -68,10 +72,12 @@ public final class Reply {
         this.headers = Map.copyOf(headers);
         this.delay = delay;
         this.responder = responder;
+        this.inputTokens = inputTokens;
+        this.outputTokens = outputTokens;
     }
 
     private static Reply of(Kind kind, int status, String text, String type, String body, Responder responder) {
-        return new Reply(kind, status, text, type, body, Map.of(), Duration.ZERO, responder);
+        return new Reply(kind, status, text, type, body, Map.of(), Duration.ZERO, responder, 5, 2);
     }
 
     /** 200 with a short completion ("ok") in the request's dialect. */
@@ -126,14 +132,22 @@ public final class Reply {
 
     /** The same answer after {@code delay} (added to the provider's own {@link FakeProvider#latency latency}). */
     public Reply after(Duration delay) {
-        return new Reply(kind, status, text, errorType, body, headers, delay, responder);
+        return new Reply(kind, status, text, errorType, body, headers, delay, responder, inputTokens, outputTokens);
+    }
+
+    /**
+     * The same completion reporting {@code input} prompt and {@code output} completion tokens in the dialect's usage
+     * block (the default is 5 and 2).
+     */
+    public Reply usage(int input, int output) {
+        return new Reply(kind, status, text, errorType, body, headers, delay, responder, input, output);
     }
 
     /** The same answer with one more response header. */
     public Reply header(String name, String value) {
         Map<String, String> h = new LinkedHashMap<>(headers);
         h.put(name, value);
-        return new Reply(kind, status, text, errorType, body, h, delay, responder);
+        return new Reply(kind, status, text, errorType, body, h, delay, responder, inputTokens, outputTokens);
     }
 
     public int status() {
@@ -155,7 +169,12 @@ public final class Reply {
                     exchange.json(
                             status,
                             request.dialect()
-                                    .completion(request.model(), text, Long.toHexString(request.receivedAtNanos())));
+                                    .completion(
+                                            request.model(),
+                                            text,
+                                            Long.toHexString(request.receivedAtNanos()),
+                                            inputTokens,
+                                            outputTokens));
                 }
             }
             case ERROR -> exchange.json(status, request.dialect().error(status, errorType, text));
@@ -164,7 +183,7 @@ public final class Reply {
             case RESET -> exchange.reset();
             case TRUNCATED -> {
                 byte[] whole = request.dialect()
-                        .completion(request.model(), text, "cut")
+                        .completion(request.model(), text, "cut", inputTokens, outputTokens)
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 exchange.header("Content-Type", "application/json");
                 var out = exchange.start(status, whole.length);

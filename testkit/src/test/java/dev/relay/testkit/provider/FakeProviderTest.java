@@ -96,6 +96,27 @@ class FakeProviderTest {
     }
 
     @Test
+    void shouldReportTheGivenUsageInEachDialect() throws Exception {
+        provider.reply(Reply.ok("counted").usage(11, 7));
+        JsonNode openai = json(post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}"));
+        assertThat(openai.at("/usage/prompt_tokens").asInt()).isEqualTo(11);
+        assertThat(openai.at("/usage/completion_tokens").asInt()).isEqualTo(7);
+        assertThat(openai.at("/usage/total_tokens").asInt()).isEqualTo(18);
+        JsonNode anthropic = json(post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":5,\"messages\":[]}"));
+        assertThat(anthropic.at("/usage/input_tokens").asInt()).isEqualTo(11);
+        assertThat(anthropic.at("/usage/output_tokens").asInt()).isEqualTo(7);
+        JsonNode gemini = json(post("/v1beta/models/gemini-2.0-flash:generateContent", "{\"contents\":[]}"));
+        assertThat(gemini.at("/usageMetadata/promptTokenCount").asInt()).isEqualTo(11);
+        assertThat(gemini.at("/usageMetadata/candidatesTokenCount").asInt()).isEqualTo(7);
+        assertThat(gemini.at("/usageMetadata/totalTokenCount").asInt()).isEqualTo(18);
+        provider.reply(Reply.ok());
+        assertThat(json(post("/v1/chat/completions", "{\"model\":\"m\",\"messages\":[]}"))
+                        .at("/usage/total_tokens")
+                        .asInt())
+                .isEqualTo(7);
+    }
+
+    @Test
     void shouldWriteErrorsInEachDialectsShape() throws Exception {
         provider.reply(Reply.error(429).header("Retry-After", "2"));
         HttpResponse<String> openai = post("/v1/chat/completions", "{}");
