@@ -28,8 +28,6 @@ import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.RelayStackExtension;
 import dev.relay.testkit.StackConfig;
-import dev.relay.testkit.provider.FakeProvider;
-import dev.relay.testkit.provider.Reply;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,9 +46,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * OpenAI's Files and Batch API on the real broker, registry and processor, through the official SDK: a file uploaded
- * on one ingress instance is used by a batch created on another, the items run through their chains (the test kit's
- * {@link FakeProvider}s in OpenAI's format: openai answers 429 unless the prompt says "primary-ok"; anthropic answers
- * 200 unless it says "all-fail"), the batch's webhook (a WireMock receiver) fires once when it ends, and a fresh instance serves the file, the batch and its output after the first two are gone.
+ * on one ingress instance is used by a batch created on another, the items run through their chains (the providers
+ * are {@link FallbackProviders}: openai answers 429 unless the prompt says "primary-ok"; anthropic answers 200 unless
+ * it says "all-fail"), the batch's webhook (to a WireMock receiver) fires once when it ends, and a fresh instance
+ * serves the file, the batch and its output after the first two are gone.
  */
 class BatchKafkaIT {
 
@@ -58,21 +57,13 @@ class BatchKafkaIT {
     static final RelayStackExtension STACK = new RelayStackExtension();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static FakeProvider openai;
-    private static FakeProvider anthropic;
+    private static FallbackProviders providers;
     private static WireMockServer receiver;
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeAll
     static void providers() {
-        openai = FakeProvider.start()
-                .script(r -> r.bodyText().contains("primary-ok")
-                        ? Reply.ok("hello from openai")
-                        : Reply.error(429, "requests", "Rate limit reached"));
-        anthropic = FakeProvider.start()
-                .script(r -> r.bodyText().contains("all-fail")
-                        ? Reply.error(503, "server_error", "overloaded")
-                        : Reply.ok("hello from anthropic"));
+        providers = FallbackProviders.start();
         receiver = new WireMockServer(wireMockConfig().dynamicPort());
         receiver.start();
         receiver.stubFor(post(urlEqualTo("/batch-hook")).willReturn(aResponse().withStatus(204)));
@@ -80,8 +71,7 @@ class BatchKafkaIT {
 
     @AfterAll
     static void stopProviders() {
-        openai.close();
-        anthropic.close();
+        providers.close();
         receiver.stop();
     }
 
@@ -93,9 +83,8 @@ class BatchKafkaIT {
     }
 
     private static RelayConfig config(Topics topics) {
-        String json = StackConfig.on(STACK, topics)
-                .provider("openai", "openai", "o1", "sk-o", openai.baseUrl())
-                .provider("anthropic", "openai-compatible", "a1", "sk-a", anthropic.baseUrl())
+        String json = providers
+                .addTo(StackConfig.on(STACK, topics))
                 .section(
                         "webhooks", "{\"secret\": \"whsec_c2VjcmV0LWZvci10ZXN0cw==\", \"allow_private_targets\": true}")
                 .json();

@@ -27,8 +27,6 @@ import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.schemas.serde.SchemaRegistryClient;
 import dev.relay.testkit.RelayStackExtension;
 import dev.relay.testkit.StackConfig;
-import dev.relay.testkit.provider.FakeProvider;
-import dev.relay.testkit.provider.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,8 +62,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The ingress on the real broker, registry and processor ({@link RelayProcessor}), with real local HTTP providers
- * (the test kit's {@link FakeProvider}, OpenAI format): openai answers 429 unless the prompt says "primary-ok"; anthropic answers 200 unless the
- * prompt says "all-fail" (then 503).
+ * ({@link FallbackProviders}, the test kit's fake providers in OpenAI format): openai answers 429 unless the prompt
+ * says "primary-ok"; anthropic answers 200 unless the prompt says "all-fail" (then 503).
  */
 class IngressKafkaIT {
 
@@ -74,8 +72,7 @@ class IngressKafkaIT {
 
     private static final String SECRET = "whsec_c2VjcmV0LWZvci10ZXN0cw==";
 
-    private static FakeProvider openai;
-    private static FakeProvider anthropic;
+    private static FallbackProviders providers;
     private static WireMockServer receiver;
     private final List<AutoCloseable> open = new ArrayList<>();
     private Topics topics;
@@ -83,22 +80,14 @@ class IngressKafkaIT {
 
     @BeforeAll
     static void providers() {
-        openai = FakeProvider.start()
-                .script(r -> r.bodyText().contains("primary-ok")
-                        ? Reply.ok("hello from openai")
-                        : Reply.error(429, "requests", "Rate limit reached"));
-        anthropic = FakeProvider.start()
-                .script(r -> r.bodyText().contains("all-fail")
-                        ? Reply.error(503, "server_error", "overloaded")
-                        : Reply.ok("hello from anthropic"));
+        providers = FallbackProviders.start();
         receiver = new WireMockServer(wireMockConfig().dynamicPort());
         receiver.start();
     }
 
     @AfterAll
     static void stopProviders() {
-        openai.close();
-        anthropic.close();
+        providers.close();
         receiver.stop();
     }
 
@@ -118,9 +107,8 @@ class IngressKafkaIT {
     }
 
     private RelayConfig config(String webhookExtra) {
-        String json = StackConfig.on(STACK, topics)
-                .provider("openai", "openai", "o1", "sk-o", openai.baseUrl())
-                .provider("anthropic", "openai-compatible", "a1", "sk-a", anthropic.baseUrl())
+        String json = providers
+                .addTo(StackConfig.on(STACK, topics))
                 .section("ingress", "{\"port\": 0, \"sync_timeout\": \"30s\"}")
                 .section("webhooks", """
                         {"secret": "env.WH", "allow_private_targets": true, "backoff_initial": "100ms",
