@@ -19,12 +19,25 @@ public record ProviderConfig(
         NetworkConfig network,
         int concurrency,
         int bufferSize,
-        Map<String, String> options) {
+        Map<String, String> options,
+        BatchSettings batch) {
 
     public static final Set<String> TYPES =
             Set.of("openai", "anthropic", "gemini", "azure", "openrouter", "openai-compatible", "mock");
     public static final int DEFAULT_CONCURRENCY = 1000;
     public static final int DEFAULT_BUFFER_SIZE = 5000;
+
+    /** Without a provider batch API. */
+    public ProviderConfig(
+            String name,
+            String type,
+            List<KeyConfig> keys,
+            NetworkConfig network,
+            int concurrency,
+            int bufferSize,
+            Map<String, String> options) {
+        this(name, type, keys, network, concurrency, bufferSize, options, BatchSettings.OFF);
+    }
 
     static ProviderConfig read(String name, Node n, List<String> warnings) {
         if (!name.matches("[a-z0-9][a-z0-9_-]*")) {
@@ -54,6 +67,8 @@ public record ProviderConfig(
                 options.put(k, v.json().asText());
             }
         });
-        return new ProviderConfig(name, type, List.copyOf(keys), network, concurrency, buffer, Map.copyOf(options));
+        BatchSettings batch = BatchSettings.read(n.get("batch"), type);
+        return new ProviderConfig(
+                name, type, List.copyOf(keys), network, concurrency, buffer, Map.copyOf(options), batch);
     }
 }

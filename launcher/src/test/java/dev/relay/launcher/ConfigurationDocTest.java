@@ -30,10 +30,13 @@ class ConfigurationDocTest {
 
     private static final String DOC = "docs/configuration.md";
 
-    /** Reaches the readers' conditional branches: a provider with a key, a mocker rule of each kind, a class override. */
+    /**
+     * Reaches the readers' conditional branches: a provider with a key and a batch section, a mocker rule of each kind,
+     * a class override.
+     */
     private static final String SAMPLE = """
             {
-              "providers": {"p": {"type": "mock", "keys": [{"value": "literal-key"}]}},
+              "providers": {"p": {"type": "mock", "keys": [{"value": "literal-key"}], "batch": {}}},
               "plugins": [{"name": "mocker", "config": {
                 "global_latency": {"type": "uniform", "min": "1ms", "max": "2ms"},
                 "rules": [{"name": "r", "conditions": {"request_size": {}},

@@ -9,6 +9,8 @@ import dev.relay.processor.fault.FaultRules;
 import dev.relay.processor.metrics.MetricsServer;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
+import dev.relay.processor.provider.batch.BatchApi;
+import dev.relay.processor.provider.batch.BatchApis;
 import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.processor.provider.http.HttpProviderClient;
 import dev.relay.processor.routing.CallPolicy;
@@ -100,6 +102,20 @@ public final class RelayProcessor implements AutoCloseable {
         return start(config, ProviderClients::create, telemetry);
     }
 
+    /** The batch APIs of the providers whose {@code batch.enabled} is set. */
+    private static Map<String, BatchApi> batchApis(RelayConfig config) {
+        Map<String, BatchApi> apis = new LinkedHashMap<>();
+        config.providers().forEach((name, p) -> {
+            if (p.batch().enabled()) {
+                BatchApis.create(p).ifPresent(api -> apis.put(name, api));
+            }
+        });
+        if (!apis.isEmpty()) {
+            log.info("provider batch APIs for 24 h batch items: {}", apis.keySet());
+        }
+        return apis;
+    }
+
     private static RelayProcessor start(
             RelayConfig config, Function<ProviderConfig, ProviderClient> adapters, Telemetry telemetry) {
         var kafka = config.kafka();
@@ -153,7 +169,7 @@ public final class RelayProcessor implements AutoCloseable {
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(kafka.schemaRegistryUrl()));
         KafkaStreamTaps taps = new KafkaStreamTaps(
                 clientProps(kafka), serdes.chunk(), topics.stream(), KafkaStreamTaps.DEFAULT_COALESCE_WINDOW);
-        services = services.withStreamTaps(taps);
+        services = services.withStreamTaps(taps).withBatchApis(batchApis(config));
         FunctionCounter.builder("relay.stream.chunks.written", taps, KafkaStreamTaps::written)
                 .description("chunk records written to the stream topic")
                 .register(registry);

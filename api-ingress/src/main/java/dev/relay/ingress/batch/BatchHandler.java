@@ -169,7 +169,7 @@ public final class BatchHandler {
 
         ObjectNode record = newRecord(batchId, tenant, fileId, window, metadata, total, deadline);
         catalog.put(batchId, record);
-        BatchParser.Lines build = parser.lines(batchId, tenant, deadline);
+        BatchParser.Lines build = parser.lines(batchId, tenant, deadline, window);
         List<Job> group = new ArrayList<>(PUBLISH_GROUP);
         forEachLine(fileId, location, (i, line) -> {
             Job job = build.line(i, line);

@@ -49,7 +49,15 @@ public final class BatchParser {
 
     /** A checker for the lines of one batch, fed in order; {@code deadline} (may be null) goes on every job. */
     public Lines lines(String batchId, String tenant, Instant deadline) {
-        return new Lines(batchId, tenant, deadline);
+        return new Lines(batchId, tenant, deadline, null);
+    }
+
+    /**
+     * A checker whose jobs also carry the batch's {@code completionWindow} ("24h"): the processor may then run them
+     * through a provider's batch API.
+     */
+    public Lines lines(String batchId, String tenant, Instant deadline, String completionWindow) {
+        return new Lines(batchId, tenant, deadline, completionWindow);
     }
 
     /** Checks and converts the lines of one batch; job id = {@code <batch id>-<n>}, n counting non-blank lines. */
@@ -57,13 +65,15 @@ public final class BatchParser {
         private final String batchId;
         private final String tenant;
         private final Instant deadline;
+        private final String completionWindow;
         private final Set<String> customIds = new HashSet<>();
         private int jobs;
 
-        private Lines(String batchId, String tenant, Instant deadline) {
+        private Lines(String batchId, String tenant, Instant deadline, String completionWindow) {
             this.batchId = batchId;
             this.tenant = tenant;
             this.deadline = deadline;
+            this.completionWindow = completionWindow;
         }
 
         /** The job of line {@code index} (0-based, blank lines count), or null for a blank line. */
@@ -118,6 +128,7 @@ public final class BatchParser {
             if (deadline != null) {
                 job.setDeadline(deadline);
             }
+            job.setCompletionWindow(completionWindow);
             return job;
         }
 

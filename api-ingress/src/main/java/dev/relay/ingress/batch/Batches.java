@@ -29,8 +29,11 @@ public final class Batches {
     public static final String OUTPUT_SUFFIX = "-output";
     public static final String ERRORS_SUFFIX = "-errors";
 
-    /** How far a batch's items have come. */
-    public record Progress(int total, int succeeded, int failed, long lastCompletedAt) {
+    /**
+     * How far a batch's items have come; {@code batchTier} of the succeeded items were served by a provider's batch API
+     * ({@code service_tier} batch), the others by real-time calls.
+     */
+    public record Progress(int total, int succeeded, int failed, long lastCompletedAt, int batchTier) {
         public boolean ended() {
             return total > 0 && succeeded + failed >= total;
         }
@@ -70,6 +73,7 @@ public final class Batches {
     public Progress progress(String batchId, int total) {
         int succeeded = 0;
         int failed = 0;
+        int batchTier = 0;
         long last = 0;
         for (String id : view.batch(batchId)) {
             JobResult r = view.result(id).orElse(null);
@@ -78,12 +82,22 @@ public final class Batches {
             }
             if (r.getStatus() == JobStatus.SUCCEEDED) {
                 succeeded++;
+                if (servedByBatchTier(r)) {
+                    batchTier++;
+                }
             } else {
                 failed++;
             }
             last = Math.max(last, r.getCompletedAt().toEpochMilli());
         }
-        return new Progress(total, succeeded, failed, last);
+        return new Progress(total, succeeded, failed, last, batchTier);
+    }
+
+    /** Whether the attempt that answered (the last one) was an item of a provider batch. */
+    static boolean servedByBatchTier(JobResult r) {
+        var attempts = r.getAttempts();
+        return !attempts.isEmpty()
+                && "batch".equals(attempts.get(attempts.size() - 1).getServiceTier());
     }
 
     /** OpenAI's batch object for a catalog record, with its status and counts as of now. */
@@ -128,6 +142,11 @@ public final class Batches {
                 .put("total", total)
                 .put("completed", p.succeeded())
                 .put("failed", p.failed());
+        // Relay's own: how many items each tier served (a provider's batch API, or real-time calls)
+        out.putObject("relay")
+                .putObject("tiers")
+                .put("batch", p.batchTier())
+                .put("realtime", p.succeeded() - p.batchTier());
         JsonNode webhook = record.path("relay").get("webhook");
         if (webhook != null) {
             out.set("webhook", webhook.deepCopy());

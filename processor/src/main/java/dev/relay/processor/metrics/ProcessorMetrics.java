@@ -55,6 +55,28 @@ public final class ProcessorMetrics {
                 .increment();
     }
 
+    /**
+     * A provider batch event: {@code submitted}, {@code ended}, {@code submit_failed}, {@code poll_failed},
+     * {@code recovered} (found by its marker after a restart), {@code submit_unknown} (a cut-off submit that cannot be
+     * looked up: its items fail and go down their chains).
+     */
+    public void providerBatch(String provider, String event) {
+        Counter.builder("relay.provider_batches")
+                .description("Provider batch events (submitted, ended, submit_failed, poll_failed, recovered, ...)")
+                .tags("provider", provider, "event", event)
+                .register(registry)
+                .increment();
+    }
+
+    /** A provider batch's result named a custom_id that is not one of its items: logged and counted, never used. */
+    public void providerBatchUnknownItem(String provider) {
+        Counter.builder("relay.provider_batch.unknown_items")
+                .description("Provider batch results whose custom_id names no item of the batch (ignored)")
+                .tag("provider", provider)
+                .register(registry)
+                .increment();
+    }
+
     public void deadLetter(String topic) {
         Counter.builder("relay.deadletter")
                 .description("Records sent to the dead-letter topic")

@@ -3,6 +3,7 @@ package dev.relay.processor.topology;
 import dev.relay.config.ProviderConfig;
 import dev.relay.processor.metrics.ProcessorMetrics;
 import dev.relay.processor.provider.ProviderClient;
+import dev.relay.processor.provider.batch.BatchApi;
 import dev.relay.processor.routing.CallPolicy;
 import dev.relay.processor.stream.StreamTaps;
 import dev.relay.telemetry.Telemetry;
@@ -31,7 +32,56 @@ public record FallbackServices(
         EarlyCalls earlyCalls,
         Executor callStarter,
         Telemetry telemetry,
-        StreamTaps streamTaps) {
+        StreamTaps streamTaps,
+        Map<String, BatchApi> batchApis) {
+
+    /** Without provider batch APIs. */
+    public FallbackServices(
+            Map<String, ProviderConfig> providers,
+            Map<String, ProviderClient> clients,
+            CallPolicy policy,
+            ProviderGate gate,
+            ProcessorMetrics metrics,
+            Duration punctuateInterval,
+            Duration backpressureWait,
+            EarlyCalls earlyCalls,
+            Executor callStarter,
+            Telemetry telemetry,
+            StreamTaps streamTaps) {
+        this(
+                providers,
+                clients,
+                policy,
+                gate,
+                metrics,
+                punctuateInterval,
+                backpressureWait,
+                earlyCalls,
+                callStarter,
+                telemetry,
+                streamTaps,
+                Map.of());
+    }
+
+    /**
+     * The same services with the providers' batch APIs (by provider name): items of 24 h batches whose provider has
+     * {@code batch.enabled} go through them ({@link ProviderBatcher}).
+     */
+    public FallbackServices withBatchApis(Map<String, BatchApi> apis) {
+        return new FallbackServices(
+                providers,
+                clients,
+                policy,
+                gate,
+                metrics,
+                punctuateInterval,
+                backpressureWait,
+                earlyCalls,
+                callStarter,
+                telemetry,
+                streamTaps,
+                Map.copyOf(apis));
+    }
 
     /** Without chunk writing. */
     public FallbackServices(
@@ -72,7 +122,8 @@ public record FallbackServices(
                 earlyCalls,
                 callStarter,
                 telemetry,
-                taps);
+                taps,
+                batchApis);
     }
 
     /** Starts calls on the calling thread: deterministic, for topology tests. No tracing. */
@@ -111,7 +162,8 @@ public record FallbackServices(
                 earlyCalls,
                 callStarter,
                 t,
-                streamTaps);
+                streamTaps,
+                batchApis);
     }
 
     public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);

@@ -68,6 +68,11 @@ public final class FallbackTopology {
                             .withCachingDisabled()
                             .withLoggingEnabled(INFLIGHT_CHANGELOG),
                     processor);
+            topology.addStateStore(
+                    Stores.keyValueStoreBuilder(stores.apply(batchStoreName(h)), Serdes.String(), Serdes.String())
+                            .withCachingDisabled()
+                            .withLoggingEnabled(INFLIGHT_CHANGELOG),
+                    processor);
             topology.addSink(
                     child(h, RESULTS), topics.results(), keys, serdes.result().serializer(), processor);
             topology.addSink(
@@ -93,6 +98,14 @@ public final class FallbackTopology {
     /** The in-flight store of a hop; its changelog is {@code <application.id>-inflight-hop-N-changelog}. */
     public static String storeName(int hop) {
         return "inflight-hop-" + hop;
+    }
+
+    /**
+     * The provider batches of a hop ({@link ProviderBatcher}); changelog
+     * {@code <application.id>-provider-batches-hop-N-changelog}.
+     */
+    public static String batchStoreName(int hop) {
+        return "provider-batches-hop-" + hop;
     }
 
     static String child(int hop, String sink) {

@@ -53,7 +53,8 @@ final class HopOutcomes {
                             null,
                             null,
                             null,
-                            s.usage());
+                            s.usage(),
+                            c.tier());
                     writer.succeeded(key, writer.attempt(e.job(), a, Decision.RETURNED), c.completionJson(), now);
                     yield new Settlement.End();
                 }
@@ -66,7 +67,8 @@ final class HopOutcomes {
                             c.startedAt(),
                             c.latencyMs(),
                             now,
-                            verdicts.onFailure(e, f, c.keyName()));
+                            verdicts.onFailure(e, f, c.keyName()),
+                            c.tier());
             };
         }
     }
@@ -85,7 +87,7 @@ final class HopOutcomes {
                             "invalid_request_error",
                             "provider_not_configured",
                             "provider '" + t.getProvider() + "' is not configured");
-                    yield failed(key, e, f, null, now, 0, now, verdicts.onSkip(e.job()));
+                    yield failed(key, e, f, null, now, 0, now, verdicts.onSkip(e.job()), Records.Tier.REALTIME);
                 }
                 case NO_KEY_LEFT -> {
                     // every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call
@@ -95,7 +97,7 @@ final class HopOutcomes {
                             "authentication_error",
                             "no_usable_key",
                             "no usable key left for " + t.getProvider() + "/" + t.getModel());
-                    yield failed(key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null));
+                    yield failed(key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null), Records.Tier.REALTIME);
                 }
                 case CIRCUIT_OPEN -> circuitOpen(key, e, now);
                 case BUSY -> throw new IllegalArgumentException("a busy provider is not a settlement");
@@ -162,7 +164,8 @@ final class HopOutcomes {
             long startedAt,
             long latencyMs,
             long now,
-            Verdict verdict) {
+            Verdict verdict,
+            Records.Tier tier) {
         Target t = e.job().getChain().get(hop);
         int number = e.attemptNumber();
         FailureClass cls = f.failureClass();
@@ -179,7 +182,8 @@ final class HopOutcomes {
                 f.errorType(),
                 f.errorCode(),
                 f.message(),
-                null);
+                null,
+                tier);
         String status =
                 f.httpStatus().isPresent() ? Integer.toString(f.httpStatus().getAsInt()) : "none";
         return switch (verdict) {

@@ -43,6 +43,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private final HopOutcomes outcomes;
     private final CallLauncher launcher;
     private final HopQueue queue;
+    private final ProviderBatcher batcher;
     private final Queue<FinishedCall> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
@@ -59,6 +60,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.outcomes = new HopOutcomes(hop, new HopVerdicts(hop, maxHop, services), writer);
         this.launcher = new CallLauncher(services);
         this.queue = new HopQueue(services.gate());
+        this.batcher = new ProviderBatcher(hop, services);
     }
 
     @Override
@@ -75,11 +77,18 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
         writer.init(context);
+        // the provider batches this task had running resume polling; their items are not queued again
+        batcher.init(
+                context,
+                services.batchApis().isEmpty() ? null : context.getStateStore(FallbackTopology.batchStoreName(hop)),
+                now());
         var restored = store.load(now());
         for (Map.Entry<String, InflightEntry> kv : restored) {
             String provider = provider(kv.getValue().job());
             queue.hold(provider);
-            queue.schedule(kv.getKey(), provider, kv.getValue().notBefore(), now());
+            if (!batcher.holds(kv.getKey(), kv.getValue())) {
+                queue.schedule(kv.getKey(), provider, kv.getValue().notBefore(), now());
+            }
         }
         if (!restored.isEmpty()) {
             log.info(
@@ -113,6 +122,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             // the same job id again while the first is still here (a replay or a duplicate): the newer one wins
             log.warn("job {} arrived on hop {} while still in flight; restarting it", key, hop);
             queue.cancel(key);
+            batcher.forget(key);
             queue.release(provider(old.job()));
         }
         InflightEntry entry = InflightEntry.fresh(job);
@@ -133,6 +143,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
 
     private void tick() {
         drain();
+        for (ProviderBatcher.Finished f : batcher.tick(now(), store::get)) {
+            settle(f.key(), f.entry(), outcomes.completed(f.key(), f.entry(), f.call(), now()));
+        }
         dispatch();
         services.earlyCalls().sweep(now());
     }
@@ -161,6 +174,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
             return true; // gone, or replaced by a job for another target: a stale queue entry
         }
         store.saveRestored(key); // a re-issued call's new attempt number is in the store before the call starts
+        if (batcher.accepts(e.job(), hop, now()) && batcher.add(key, e, now())) {
+            return true; // an item of a provider batch: its outcome comes back from the batcher's tick
+        }
         return switch (launcher.tryStart(hop, e, now())) {
             case Start.Started s -> {
                 track(key, provider, s.call());
@@ -213,7 +229,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 store.delete(key);
                 writer.tracing().left(key);
                 queue.release(provider(before.job()));
-                launcher.startEarly(key, f.next(), hop + 1, maxHop, now());
+                if (f.next().getChain().size() <= hop + 1 || !batcher.accepts(f.next(), hop + 1, now())) {
+                    launcher.startEarly(key, f.next(), hop + 1, maxHop, now());
+                }
             }
             case Settlement.End end -> {
                 store.delete(key);
@@ -240,5 +258,6 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         // cancels the futures the clients returned (not derived stages), so the exchanges really end
         queue.clear();
         finished.clear();
+        batcher.close();
     }
 }

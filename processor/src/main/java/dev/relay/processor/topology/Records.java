@@ -33,7 +33,53 @@ final class Records {
             String errorType,
             String errorCode,
             String errorMessage,
-            AttemptOutcome.Usage usage) {}
+            AttemptOutcome.Usage usage,
+            Tier tier) {
+
+        /** A real-time attempt. */
+        Attempt(
+                int hop,
+                int number,
+                String provider,
+                String model,
+                String keyName,
+                long startedAt,
+                long latencyMs,
+                OutcomeClass outcome,
+                Integer httpStatus,
+                String errorType,
+                String errorCode,
+                String errorMessage,
+                AttemptOutcome.Usage usage) {
+            this(
+                    hop,
+                    number,
+                    provider,
+                    model,
+                    keyName,
+                    startedAt,
+                    latencyMs,
+                    outcome,
+                    httpStatus,
+                    errorType,
+                    errorCode,
+                    errorMessage,
+                    usage,
+                    Tier.REALTIME);
+        }
+    }
+
+    /**
+     * How an attempt was served: {@code realtime} (one call) or {@code batch} (an item of a provider batch, whose id
+     * the provider gave; null when the batch was never created).
+     */
+    record Tier(String serviceTier, String providerBatchId) {
+        static final Tier REALTIME = new Tier("realtime", null);
+
+        static Tier batch(String providerBatchId) {
+            return new Tier("batch", providerBatchId);
+        }
+    }
 
     static AttemptSummary summary(Attempt a, Decision decision, int generation) {
         return AttemptSummary.newBuilder()
@@ -51,6 +97,8 @@ final class Records {
                 .setLatencyMs(a.latencyMs())
                 .setDecision(decision)
                 .setReplayGeneration(generation)
+                .setServiceTier(a.tier().serviceTier())
+                .setProviderBatchId(a.tier().providerBatchId())
                 .build();
     }
 
@@ -78,6 +126,8 @@ final class Records {
                 .setReplayGeneration(job.getReplayGeneration())
                 .setTenant(job.getTenant())
                 .setBatchId(job.getBatchId())
+                .setServiceTier(a.tier().serviceTier())
+                .setProviderBatchId(a.tier().providerBatchId())
                 .build();
     }
 

@@ -1,0 +1,186 @@
+package dev.relay.processor.provider.batch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.config.Secret;
+import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.attempt.Classifier;
+import dev.relay.processor.provider.ChatCall;
+import dev.relay.processor.provider.ProviderError;
+import dev.relay.processor.provider.mapping.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * OpenAI's Batch API: the items as a JSONL file ({@code POST /v1/files}, {@code purpose=batch}), then
+ * {@code POST /v1/batches} with {@code metadata.relay_batch} = Relay's marker; {@code GET /v1/batches/{id}} until its
+ * status is completed, expired, cancelled or failed; then the output and error files ({@code GET
+ * /v1/files/{id}/content}), one line per item: {@code {"custom_id", "response": {"status_code", "body"}, "error"}}.
+ */
+final class OpenAiBatchApi implements BatchApi {
+
+    static final String MARKER_KEY = "relay_batch";
+    static final String ENDPOINT = "/v1/chat/completions";
+
+    private final BatchHttp http;
+
+    OpenAiBatchApi(BatchHttp http) {
+        this.http = http;
+    }
+
+    private static Map<String, String> auth(Optional<Secret> key) {
+        return key.map(k -> Map.of("Authorization", "Bearer " + k.reveal())).orElse(Map.of());
+    }
+
+    @Override
+    public String submit(String marker, String model, List<Item> items, Optional<Secret> key)
+            throws IOException, InterruptedException {
+        ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
+        for (Item item : items) {
+            ObjectNode line = Json.MAPPER.createObjectNode();
+            line.put("custom_id", item.customId());
+            line.put("method", "POST");
+            line.put("url", ENDPOINT);
+            line.set("body", Json.MAPPER.readTree(body(model, item)));
+            jsonl.write(Json.bytes(line));
+            jsonl.write('\n');
+        }
+        String boundary = "relay-" + UUID.randomUUID();
+        ByteArrayOutputStream multipart = new ByteArrayOutputStream();
+        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + marker
+                + ".jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n";
+        multipart.write(head.getBytes(StandardCharsets.UTF_8));
+        jsonl.writeTo(multipart);
+        multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        byte[] file = http.send(
+                "file upload",
+                http.request(http.uri("/v1/files"), auth(key))
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()))
+                        .build());
+        String fileId = Json.MAPPER.readTree(file).path("id").asText();
+        ObjectNode create = Json.MAPPER.createObjectNode();
+        create.put("input_file_id", fileId);
+        create.put("endpoint", ENDPOINT);
+        create.put("completion_window", "24h");
+        create.putObject("metadata").put(MARKER_KEY, marker);
+        byte[] batch = http.send(
+                "batch create",
+                http.request(http.uri("/v1/batches"), auth(key))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(create)))
+                        .build());
+        String id = Json.MAPPER.readTree(batch).path("id").asText();
+        if (id.isEmpty()) {
+            throw new IOException("OpenAI's batch create answered without an id");
+        }
+        return id;
+    }
+
+    /** The item's request body, as the real-time call would send it. */
+    private byte[] body(String model, Item item) {
+        ChatCall call = new ChatCall(item.customId(), model, item.request(), Optional.empty(), null, Instant.MAX);
+        return http.dialect().toWire(call, "").body();
+    }
+
+    @Override
+    public boolean keepsMarkers() {
+        return true;
+    }
+
+    @Override
+    public Optional<String> findSubmitted(String marker, Instant since, Optional<Secret> key)
+            throws IOException, InterruptedException {
+        String after = null;
+        for (int page = 0; page < 100; page++) {
+            String q = "/v1/batches?limit=100"
+                    + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+            JsonNode list = Json.MAPPER.readTree(http.send(
+                    "batch list", http.request(http.uri(q), auth(key)).GET().build()));
+            boolean older = false;
+            for (JsonNode b : list.path("data")) {
+                if (marker.equals(b.path("metadata").path(MARKER_KEY).asText(null))) {
+                    return Optional.of(b.path("id").asText());
+                }
+                if (b.path("created_at").asLong(Long.MAX_VALUE) < since.getEpochSecond() - 60) {
+                    older = true; // newest first: the rest were made before the marker existed
+                }
+                after = b.path("id").asText();
+            }
+            if (older || !list.path("has_more").asBoolean(false)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Poll poll(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
+        JsonNode batch = Json.MAPPER.readTree(http.send(
+                "batch retrieve",
+                http.request(http.uri("/v1/batches/" + providerBatchId), auth(key))
+                        .GET()
+                        .build()));
+        String status = batch.path("status").asText();
+        switch (status) {
+            case "completed", "expired", "cancelled", "failed" -> {}
+            default -> {
+                return new Poll.Running(status);
+            }
+        }
+        List<ItemResult> results = new ArrayList<>();
+        for (String file : List.of("output_file_id", "error_file_id")) {
+            String fileId = batch.path(file).asText(null);
+            if (fileId == null || fileId.isEmpty()) {
+                continue;
+            }
+            byte[] content = http.send(
+                    "file content",
+                    http.request(http.uri("/v1/files/" + fileId + "/content"), auth(key))
+                            .GET()
+                            .build());
+            for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank()) {
+                    results.add(item(Json.MAPPER.readTree(line)));
+                }
+            }
+        }
+        return new Poll.Ended(status, results);
+    }
+
+    /** One line of an output or error file. */
+    private ItemResult item(JsonNode line) {
+        String customId = line.path("custom_id").asText(null);
+        JsonNode response = line.get("response");
+        if (response != null && response.isObject()) {
+            int code = response.path("status_code").asInt();
+            byte[] body = Json.bytes(response.path("body"));
+            if (code / 100 == 2) {
+                return new ItemResult(customId, http.dialect().fromWire(body, code));
+            }
+            ProviderError e = http.dialect().parseError(code, body);
+            return new ItemResult(
+                    customId,
+                    AttemptOutcome.Failure.of(
+                            Classifier.classify(code, e.type(), e.code(), e.message()),
+                            code,
+                            e.type(),
+                            e.code(),
+                            e.message()));
+        }
+        JsonNode error = line.path("error");
+        String code = error.path("code").asText("batch_error");
+        String message = error.path("message").asText("the provider batch reported no result");
+        return new ItemResult(customId, BatchFailures.of(code, message));
+    }
+}
