@@ -86,7 +86,7 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     final Topics topics = new Topics("t.", 2);
-    final RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(CONFIG, "test");
+    final RelayConfig config;
     final Map<String, ScriptedProvider> providers = new LinkedHashMap<>();
     final StubBreakers breakers = new StubBreakers();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -115,6 +115,18 @@ final class TopologyHarness implements AutoCloseable {
     /** {@code early}: the fast fallback path's registry (disabled unless a test turns it on). */
     TopologyHarness(
             InMemorySchemaRegistry registry, Path stateDir, Map<String, SurvivingStore.Disk> disk, EarlyCalls early) {
+        this(registry, stateDir, disk, early, CONFIG, Map.of());
+    }
+
+    /** {@code configJson} instead of {@link #CONFIG}, and these providers' batch APIs (the batch tier's tests). */
+    TopologyHarness(
+            InMemorySchemaRegistry registry,
+            Path stateDir,
+            Map<String, SurvivingStore.Disk> disk,
+            EarlyCalls early,
+            String configJson,
+            Map<String, dev.relay.processor.provider.batch.BatchApi> batchApis) {
+        config = new ConfigLoader(n -> Optional.empty()).parse(configJson, "test");
         for (String name : config.providers().keySet()) {
             providers.put(name, new ScriptedProvider(name));
         }
@@ -129,6 +141,7 @@ final class TopologyHarness implements AutoCloseable {
                 Duration.ofMillis(5),
                 Duration.ofMillis(50),
                 early);
+        services = services.withBatchApis(batchApis);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

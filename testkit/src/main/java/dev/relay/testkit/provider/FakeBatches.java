@@ -51,6 +51,7 @@ public final class FakeBatches {
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, Batch> batches = new ConcurrentHashMap<>();
     private final Map<String, Integer> itemsSubmitted = new ConcurrentHashMap<>();
+    private final Map<String, Integer> markers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger submissions = new AtomicInteger();
     private volatile Duration completionDelay = Duration.ofMillis(500);
@@ -106,6 +107,11 @@ public final class FakeBatches {
     /** Batches created so far (OpenAI and Anthropic). */
     public int submissions() {
         return submissions.get();
+    }
+
+    /** How many OpenAI batches were created with each {@code metadata.relay_batch} (Relay's marker). */
+    public Map<String, Integer> markers() {
+        return Map.copyOf(markers);
     }
 
     /** How many times each {@code custom_id} was submitted in a batch (any provider of this fake). */
@@ -201,6 +207,9 @@ public final class FakeBatches {
 
     private void register(Batch b) {
         submissions.incrementAndGet();
+        if (b.metadata() != null && b.metadata().hasNonNull("relay_batch")) {
+            markers.merge(b.metadata().get("relay_batch").asText(), 1, Integer::sum);
+        }
         for (JsonNode item : b.items()) {
             itemsSubmitted.merge(item.path("custom_id").asText(), 1, Integer::sum);
         }

@@ -1,0 +1,187 @@
+package dev.relay.processor.provider.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relay.config.ConfigLoader;
+import dev.relay.config.ProviderConfig;
+import dev.relay.config.Secret;
+import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.attempt.FailureClass;
+import dev.relay.testkit.provider.Dialect;
+import dev.relay.testkit.provider.FakeBatches;
+import dev.relay.testkit.provider.FakeBatches.Fate;
+import dev.relay.testkit.provider.FakeProvider;
+import dev.relay.testkit.provider.Reply;
+import dev.relay.testkit.provider.Request;
+import dev.relay.testkit.provider.Route;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both batch adapters against the test kit's fake batch APIs, which speak OpenAI's Files and Batches and Anthropic's
+ * Message Batches wire formats: what goes on the wire (paths, key headers, the JSONL lines and the marker, the
+ * Message Batch requests), and how each kind of item result becomes an outcome.
+ */
+class BatchApiIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Optional<Secret> KEY = Optional.of(Secret.literal("sk-batch-test"));
+
+    private static final Function<String, Fate> BY_PREFIX = id -> switch (id.substring(0, 3)) {
+        case "err" -> Fate.ERROR;
+        case "exp" -> Fate.EXPIRE;
+        case "can" -> Fate.CANCEL;
+        default -> Fate.SUCCEED;
+    };
+
+    private static BatchApi api(String type, FakeProvider fake) {
+        String json = """
+                {"providers": {"p": {"type": "%s", "keys": [{"name": "k", "value": "sk-batch-test"}],
+                                     "network_config": {"base_url": "%s"}, "batch": {"enabled": true}}}}
+                """.formatted(type, fake.baseUrl());
+        ProviderConfig config = new ConfigLoader(n -> Optional.empty())
+                .parse(json, "test")
+                .providers()
+                .get("p");
+        return BatchApis.create(config).orElseThrow();
+    }
+
+    private static List<BatchApi.Item> items() {
+        return List.of("ok-1", "err-2", "exp-3", "can-4").stream()
+                .map(id -> {
+                    ObjectNode req = JSON.createObjectNode();
+                    req.put("model", "m");
+                    req.putArray("messages").addObject().put("role", "user").put("content", "hello " + id);
+                    req.put("max_tokens", 50);
+                    return new BatchApi.Item(id, req);
+                })
+                .toList();
+    }
+
+    private static Map<String, AttemptOutcome> await(BatchApi api, String id) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        BatchApi.Poll p = api.poll(id, KEY);
+        assertThat(p).isInstanceOf(BatchApi.Poll.Running.class);
+        while (p instanceof BatchApi.Poll.Running && System.nanoTime() < until) {
+            Thread.sleep(50);
+            p = api.poll(id, KEY);
+        }
+        assertThat(p).isInstanceOf(BatchApi.Poll.Ended.class);
+        return ((BatchApi.Poll.Ended) p)
+                .results().stream()
+                        .collect(Collectors.toMap(BatchApi.ItemResult::customId, BatchApi.ItemResult::outcome));
+    }
+
+    private static void assertOutcomes(Map<String, AttemptOutcome> out) {
+        assertThat(out).containsOnlyKeys("ok-1", "err-2", "exp-3", "can-4");
+        var ok = (AttemptOutcome.Success) out.get("ok-1");
+        assertThat(ok.completion().at("/choices/0/message/content").asText()).isEqualTo("batch answer ok-1");
+        assertThat(ok.usage().promptTokens()).isEqualTo(5);
+        var err = (AttemptOutcome.Failure) out.get("err-2");
+        assertThat(err.failureClass()).isEqualTo(FailureClass.TRANSIENT);
+        assertThat(err.httpStatus()).hasValue(500);
+        var exp = (AttemptOutcome.Failure) out.get("exp-3");
+        assertThat(exp.failureClass()).isEqualTo(FailureClass.TIMEOUT);
+        assertThat(exp.errorCode()).isEqualTo(BatchFailures.EXPIRED);
+        var can = (AttemptOutcome.Failure) out.get("can-4");
+        assertThat(can.failureClass()).isEqualTo(FailureClass.TRANSIENT);
+        assertThat(can.errorCode()).isEqualTo(BatchFailures.CANCELLED);
+    }
+
+    @Test
+    void shouldUploadTheJsonlCreateTheBatchWithItsMarkerAndMapEachLineOfTheOutputAndErrorFiles() throws Exception {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake).fates(BY_PREFIX).completionDelay(Duration.ofMillis(300));
+            BatchApi api = api("openai", fake);
+            String id = api.submit("rpb_marker1", "gpt-4o-mini", items(), KEY);
+            assertThat(id).startsWith("batch_");
+
+            Request upload = fake.requests().get(0);
+            assertThat(upload.path()).isEqualTo("/v1/files");
+            assertThat(upload.header("authorization")).isEqualTo("Bearer sk-batch-test");
+            assertThat(upload.header("content-type")).startsWith("multipart/form-data; boundary=");
+            String body = upload.bodyText();
+            assertThat(body).contains("name=\"purpose\"\r\n\r\nbatch\r\n");
+            JsonNode firstLine = JSON.readTree(
+                    body.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+            assertThat(firstLine.path("custom_id").asText()).isEqualTo("ok-1");
+            assertThat(firstLine.path("method").asText()).isEqualTo("POST");
+            assertThat(firstLine.path("url").asText()).isEqualTo("/v1/chat/completions");
+            assertThat(firstLine.at("/body/model").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(firstLine.at("/body/messages/0/content").asText()).isEqualTo("hello ok-1");
+
+            JsonNode create = fake.requests().get(1).json();
+            assertThat(create.path("endpoint").asText()).isEqualTo("/v1/chat/completions");
+            assertThat(create.path("completion_window").asText()).isEqualTo("24h");
+            assertThat(create.at("/metadata/relay_batch").asText()).isEqualTo("rpb_marker1");
+
+            assertThat(api.keepsMarkers()).isTrue();
+            assertThat(api.findSubmitted("rpb_marker1", Instant.now().minusSeconds(60), KEY))
+                    .hasValue(id);
+            assertThat(api.findSubmitted("rpb_other", Instant.now().minusSeconds(60), KEY))
+                    .isEmpty();
+            assertOutcomes(await(api, id));
+        }
+    }
+
+    @Test
+    void shouldCreateAMessageBatchWithEachRequestsParamsAndMapEachResultType() throws Exception {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake).fates(BY_PREFIX).completionDelay(Duration.ofMillis(300));
+            BatchApi api = api("anthropic", fake);
+            String id = api.submit("rpb_marker2", "claude-3-5-haiku-latest", items(), KEY);
+            assertThat(id).startsWith("msgbatch_");
+
+            Request create = fake.requests().get(0);
+            assertThat(create.path()).isEqualTo("/v1/messages/batches");
+            assertThat(create.header("x-api-key")).isEqualTo("sk-batch-test");
+            assertThat(create.header("anthropic-version")).isEqualTo("2023-06-01");
+            JsonNode first = create.json().path("requests").get(0);
+            assertThat(first.path("custom_id").asText()).isEqualTo("ok-1");
+            assertThat(first.at("/params/model").asText()).isEqualTo("claude-3-5-haiku-latest");
+            assertThat(first.at("/params/max_tokens").asInt()).isEqualTo(50);
+            assertThat(first.at("/params/messages/0/role").asText()).isEqualTo("user");
+
+            assertThat(api.keepsMarkers()).isFalse();
+            Map<String, AttemptOutcome> out = await(api, id);
+            assertOutcomes(out);
+            assertThat(((AttemptOutcome.Success) out.get("ok-1"))
+                            .completion()
+                            .path("object")
+                            .asText())
+                    .isEqualTo("chat.completion");
+            Request results = fake.requests().get(fake.requests().size() - 1);
+            assertThat(results.path()).isEqualTo("/v1/messages/batches/" + id + "/results");
+            assertThat(results.header("x-api-key")).isEqualTo("sk-batch-test");
+        }
+    }
+
+    @Test
+    void shouldClassifyARefusedSubmitByItsStatusAndBody() {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake);
+            fake.route(new Route(
+                    "POST",
+                    "/v1/messages/batches",
+                    Dialect.ANTHROPIC,
+                    r -> Reply.error(401, "authentication_error", "invalid x-api-key")));
+            BatchApi api = api("anthropic", fake);
+            assertThatThrownBy(() -> api.submit("rpb_x", "claude", items(), KEY))
+                    .isInstanceOfSatisfying(BatchApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(401);
+                        assertThat(e.failureClass()).isEqualTo(FailureClass.AUTH);
+                        assertThat(e.getMessage()).doesNotContain("sk-batch-test");
+                    });
+        }
+    }
+}

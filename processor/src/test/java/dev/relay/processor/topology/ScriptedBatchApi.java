@@ -1,0 +1,61 @@
+package dev.relay.processor.topology;
+
+import dev.relay.config.Secret;
+import dev.relay.processor.provider.batch.BatchApi;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A provider batch API in memory: records each submit; a batch runs until the test ends it with its results. */
+final class ScriptedBatchApi implements BatchApi {
+
+    record Submit(String marker, String model, List<Item> items, String id) {}
+
+    final List<Submit> submits = new ArrayList<>();
+    final Map<String, List<ItemResult>> ended = new ConcurrentHashMap<>();
+    int polls;
+    private final String prefix;
+
+    ScriptedBatchApi(String prefix) {
+        this.prefix = prefix;
+    }
+
+    /** The provider batch {@code id} has ended with {@code results}. */
+    void end(String id, List<ItemResult> results) {
+        ended.put(id, results);
+    }
+
+    Submit last() {
+        return submits.get(submits.size() - 1);
+    }
+
+    @Override
+    public synchronized String submit(String marker, String model, List<Item> items, Optional<Secret> key) {
+        String id = prefix + submits.size();
+        submits.add(new Submit(marker, model, List.copyOf(items), id));
+        return id;
+    }
+
+    @Override
+    public synchronized Optional<String> findSubmitted(String marker, Instant since, Optional<Secret> key) {
+        return submits.stream()
+                .filter(s -> s.marker().equals(marker))
+                .map(Submit::id)
+                .findFirst();
+    }
+
+    @Override
+    public boolean keepsMarkers() {
+        return true;
+    }
+
+    @Override
+    public synchronized Poll poll(String providerBatchId, Optional<Secret> key) {
+        polls++;
+        List<ItemResult> r = ended.get(providerBatchId);
+        return r == null ? new Poll.Running("in_progress") : new Poll.Ended("completed", r);
+    }
+}
