@@ -57,8 +57,7 @@ public final class ProcessorMetrics {
 
     /**
      * A provider batch event: {@code submitted}, {@code ended}, {@code submit_failed}, {@code poll_failed},
-     * {@code recovered} (found by its marker after a restart), {@code submit_unknown} (a cut-off submit that cannot be
-     * looked up: its items fail and go down their chains).
+     * {@code recovered} (a submit cut off by a crash, found at the provider after the restart).
      */
     public void providerBatch(String provider, String event) {
         Counter.builder("relay.provider_batches")

@@ -9,6 +9,7 @@ import dev.relay.processor.provider.batch.BatchApi;
 import dev.relay.processor.provider.batch.BatchFailures;
 import dev.relay.schemas.ChatRequestCodec;
 import dev.relay.schemas.Job;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
@@ -87,7 +89,7 @@ final class ProviderBatcher {
 
         record Submitted(String id, int incarnation, String batchId) implements Event {}
 
-        record Found(String id, int incarnation, Optional<String> batchId) implements Event {}
+        record Found(String id, int incarnation, BatchApi.Lookup lookup) implements Event {}
 
         record SubmitFailed(String id, int incarnation, AttemptOutcome.Failure failure) implements Event {}
 
@@ -215,29 +217,8 @@ final class ProviderBatcher {
                 if (!submit(l, entries)) {
                     it.remove();
                 }
-            } else if (api(l).keepsMarkers()) {
-                find(l);
             } else {
-                // a submit cut off by a crash, at a provider that keeps no marker: it is never sent again
-                log.warn(
-                        "provider batch {} ({}): its submit was cut off and {} keeps no marker to look it up; its {}"
-                                + " items fail as {} and go down their chains",
-                        l.record.id(),
-                        l.record.provider(),
-                        l.record.provider(),
-                        l.record.items().size(),
-                        BatchFailures.SUBMIT_UNKNOWN);
-                services.metrics().providerBatch(l.record.provider(), "submit_unknown");
-                end(
-                        l,
-                        now,
-                        entries,
-                        done,
-                        i -> BatchFailures.of(
-                                BatchFailures.SUBMIT_UNKNOWN,
-                                "the submit of provider batch " + l.record.id() + " was cut off by a restart"),
-                        Map.of());
-                it.remove();
+                find(l); // a submit cut off by a crash: did it reach the provider?
             }
         }
         return done;
@@ -337,8 +318,10 @@ final class ProviderBatcher {
         l.busy = true;
         services.callStarter().execute(() -> {
             try {
+                Set<String> customIds = new HashSet<>();
+                r.items().forEach(i -> customIds.add(i.customId()));
                 events.add(new Event.Found(
-                        r.id(), inc, api.findSubmitted(r.id(), java.time.Instant.ofEpochMilli(r.createdAt()), key)));
+                        r.id(), inc, api.find(r.id(), Instant.ofEpochMilli(r.createdAt()), customIds, key)));
             } catch (Exception e) {
                 events.add(new Event.PollFailed(r.id(), inc, e));
             }
@@ -391,8 +374,8 @@ final class ProviderBatcher {
                         r.items().size());
             }
             case Event.Found f
-            when f.batchId().isPresent() -> {
-                l.record = r.submitted(f.batchId().get(), now);
+            when f.lookup() instanceof BatchApi.Lookup.Found found -> {
+                l.record = r.submitted(found.batchId(), now);
                 store.put(r.id(), l.record.toJson());
                 l.nextAt = now;
                 services.metrics().providerBatch(r.provider(), "recovered");
@@ -401,7 +384,12 @@ final class ProviderBatcher {
                         hop,
                         r.id(),
                         r.provider(),
-                        f.batchId().get());
+                        found.batchId());
+            }
+            case Event.Found f
+            when f.lookup() instanceof BatchApi.Lookup.Undecided u -> {
+                log.info("hop {}: provider batch {}: {}; looking again in {} ms", hop, r.id(), u.why(), pollEvery);
+                l.nextAt = now + pollEvery;
             }
             case Event.Found f -> {
                 // the cut-off submit never reached the provider: it goes out now, under the same marker

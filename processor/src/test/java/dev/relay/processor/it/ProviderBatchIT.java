@@ -90,6 +90,9 @@ class ProviderBatchIT {
                     providers(openai, anthropic),
                     ""));
             try (RelayProcessor processor = RelayProcessor.start(config)) {
+                // producing into topics made a moment ago, before the processor ran, once met the idempotent
+                // producer's OUT_OF_ORDER_SEQUENCE_NUMBER loop after a NOT_LEADER_OR_FOLLOWER: wait until it runs
+                assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 List<Job> jobs = items("pb-", ITEMS);
                 long t0 = System.nanoTime();
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);

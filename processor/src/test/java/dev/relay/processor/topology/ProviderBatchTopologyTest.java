@@ -186,6 +186,7 @@ class ProviderBatchTopologyTest {
 
         h = harness();
         h.advance(Duration.ofMillis(1_500));
+        assertThat(openai.finds).as("look-ups of the cut-off submit").isEqualTo(1);
         assertThat(openai.submits).as("submits after the restart").hasSize(1);
         openai.end("batch_0", List.of(ok("d1")));
         h.advance(Duration.ofMillis(100));

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A provider batch API in memory: records each submit; a batch runs until the test ends it with its results. */
@@ -17,6 +18,7 @@ final class ScriptedBatchApi implements BatchApi {
     final List<Submit> submits = new ArrayList<>();
     final Map<String, List<ItemResult>> ended = new ConcurrentHashMap<>();
     int polls;
+    int finds;
     private final String prefix;
 
     ScriptedBatchApi(String prefix) {
@@ -40,16 +42,13 @@ final class ScriptedBatchApi implements BatchApi {
     }
 
     @Override
-    public synchronized Optional<String> findSubmitted(String marker, Instant since, Optional<Secret> key) {
+    public synchronized Lookup find(String marker, Instant since, Set<String> customIds, Optional<Secret> key) {
+        finds++;
         return submits.stream()
                 .filter(s -> s.marker().equals(marker))
-                .map(Submit::id)
-                .findFirst();
-    }
-
-    @Override
-    public boolean keepsMarkers() {
-        return true;
+                .map(s -> (Lookup) new Lookup.Found(s.id()))
+                .findFirst()
+                .orElse(new Lookup.NotFound());
     }
 
     @Override

@@ -21,7 +21,8 @@ import java.util.function.Function;
  * {@code in_progress} until {@link #completionDelay} has passed, then {@code completed}, or {@code expired} when an
  * item expired; its output and error files hold OpenAI's lines ({@code {"id", "custom_id", "response": {"status_code",
  * "request_id", "body"}, "error"}}).</li>
- * <li>Anthropic Message Batches: {@code POST /v1/messages/batches}, {@code GET /v1/messages/batches/{id}}
+ * <li>Anthropic Message Batches: {@code POST /v1/messages/batches}, {@code GET /v1/messages/batches} (newest first),
+ * {@code GET /v1/messages/batches/{id}}
  * ({@code processing_status} {@code in_progress}, then {@code ended} with a {@code results_url}), and the results as
  * JSONL ({@code {"custom_id", "result": {"type": "succeeded" | "errored" | "expired" | "canceled", ...}}}).</li>
  * </ul>
@@ -70,6 +71,7 @@ public final class FakeBatches {
         provider.route(new Route("GET", "/v1/batches", Dialect.OPENAI, b::listOpenAi));
         provider.route(new Route("GET", "/v1/batches/{id}", Dialect.OPENAI, b::retrieveOpenAi));
         provider.route(new Route("POST", "/v1/messages/batches", Dialect.ANTHROPIC, b::createAnthropic));
+        provider.route(new Route("GET", "/v1/messages/batches", Dialect.ANTHROPIC, b::listAnthropic));
         provider.route(new Route("GET", "/v1/messages/batches/{id}", Dialect.ANTHROPIC, b::retrieveAnthropic));
         provider.route(new Route("GET", "/v1/messages/batches/{id}/results", Dialect.ANTHROPIC, b::resultsAnthropic));
         return b;
@@ -343,6 +345,20 @@ public final class FakeBatches {
         Batch b = new Batch(id("msgbatch_"), Dialect.ANTHROPIC, Instant.now(), System.nanoTime(), null, items);
         register(b);
         return Reply.json(200, anthropicObject(b).toString());
+    }
+
+    private Reply listAnthropic(Request r) {
+        List<Batch> all = batches.values().stream()
+                .filter(b -> b.dialect() == Dialect.ANTHROPIC)
+                .sorted((a, b) -> Long.compare(b.createdNanos(), a.createdNanos()))
+                .toList();
+        ObjectNode out = Dialect.JSON.createObjectNode();
+        ArrayNode data = out.putArray("data");
+        all.forEach(b -> data.add(anthropicObject(b)));
+        out.put("has_more", false);
+        out.put("first_id", all.isEmpty() ? null : all.get(0).id());
+        out.put("last_id", all.isEmpty() ? null : all.get(all.size() - 1).id());
+        return Reply.json(200, out.toString());
     }
 
     private Reply retrieveAnthropic(Request r) {

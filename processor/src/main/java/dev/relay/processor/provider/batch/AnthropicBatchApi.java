@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Anthropic's Message Batches: {@code POST /v1/messages/batches} with {@code requests: [{custom_id, params}]} (params
@@ -26,8 +27,7 @@ import java.util.Optional;
  * {@code processing_status} is {@code ended}; then its {@code results_url}, one JSON line per item:
  * {@code {"custom_id", "result": {"type": "succeeded" | "errored" | "canceled" | "expired", ...}}}.
  *
- * <p>A Message Batch carries no metadata, so a batch cannot be found by Relay's marker ({@link #keepsMarkers()}
- * false): a submit cut off by a crash is never sent again, its items fail as {@code batch_submit_unknown}.
+ * <p>A Message Batch carries no metadata: a submit cut off by a crash is found by its items instead ({@link #find}).
  */
 final class AnthropicBatchApi implements BatchApi {
 
@@ -78,14 +78,63 @@ final class AnthropicBatchApi implements BatchApi {
         return id;
     }
 
+    /**
+     * A Message Batch carries no metadata, so the marker cannot be looked up; the items can. Lists the batches, newest
+     * first, down to {@code since}; a batch with as many requests as the cut-off submit is a candidate, and an ended
+     * candidate whose results name one of {@code customIds} (job ids: no other batch holds them) is the one. While a
+     * candidate is still processing the answer is undecided; with no candidate the submit never arrived.
+     */
     @Override
-    public boolean keepsMarkers() {
-        return false;
+    public Lookup find(String marker, Instant since, Set<String> customIds, Optional<Secret> key)
+            throws IOException, InterruptedException {
+        String after = null;
+        String undecided = null;
+        while (true) {
+            String q = "/v1/messages/batches?limit=100" + (after == null ? "" : "&after_id=" + after);
+            JsonNode list = Json.MAPPER.readTree(http.send(
+                    "message batch list",
+                    http.request(http.uri(q), headers(key)).GET().build()));
+            boolean older = false;
+            for (JsonNode b : list.path("data")) {
+                after = b.path("id").asText();
+                Instant created = Instant.parse(b.path("created_at").asText());
+                if (created.isBefore(since.minusSeconds(60))) {
+                    older = true;
+                    continue;
+                }
+                int total = 0;
+                for (JsonNode n : b.path("request_counts")) {
+                    total += n.asInt();
+                }
+                if (total != customIds.size()) {
+                    continue;
+                }
+                if (!"ended".equals(b.path("processing_status").asText())) {
+                    undecided = "message batch " + b.path("id").asText() + " may be it and is still processing";
+                    continue;
+                }
+                if (namesOneOf(b.path("results_url").asText(), customIds, key)) {
+                    return new Lookup.Found(b.path("id").asText());
+                }
+            }
+            if (older || !list.path("has_more").asBoolean(false) || after == null) {
+                return undecided == null ? new Lookup.NotFound() : new Lookup.Undecided(undecided);
+            }
+        }
     }
 
-    @Override
-    public Optional<String> findSubmitted(String marker, Instant since, Optional<Secret> key) {
-        return Optional.empty();
+    private boolean namesOneOf(String resultsUrl, Set<String> customIds, Optional<Secret> key)
+            throws IOException, InterruptedException {
+        byte[] content = http.send(
+                "message batch results",
+                http.request(URI.create(resultsUrl), headers(key)).GET().build());
+        for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                return customIds.contains(
+                        Json.MAPPER.readTree(line).path("custom_id").asText());
+            }
+        }
+        return false;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One provider's batch API (OpenAI Files plus Batches, Anthropic Message Batches): submit a batch of chat requests,
@@ -34,21 +35,30 @@ public interface BatchApi {
 
     /**
      * Creates the provider batch and returns its id. {@code marker} is Relay's own id for it, attached where the
-     * provider keeps metadata, so {@link #findSubmitted} can find the batch after a crash.
+     * provider keeps metadata, so {@link #find} can find the batch after a crash.
      */
     String submit(String marker, String model, List<Item> items, Optional<Secret> key)
             throws IOException, InterruptedException;
 
-    /**
-     * The id of a batch submitted with {@code marker} at or after {@code since}, if the provider has one: how a
-     * restart learns whether a submit that was cut off reached the provider. Empty when there is none, or when the
-     * provider keeps no marker ({@link #keepsMarkers()} false).
-     */
-    Optional<String> findSubmitted(String marker, Instant since, Optional<Secret> key)
-            throws IOException, InterruptedException;
+    /** What {@link #find} learned about a submit that was cut off before its batch id was recorded. */
+    sealed interface Lookup {
+        /** The provider has the batch: its id. */
+        record Found(String batchId) implements Lookup {}
 
-    /** Whether {@link #findSubmitted} can find a batch by its marker. */
-    boolean keepsMarkers();
+        /** The provider has no such batch: the submit never arrived, and may be sent now. */
+        record NotFound() implements Lookup {}
+
+        /** Not known yet (a candidate batch has not ended, so its items cannot be read): ask again later. */
+        record Undecided(String why) implements Lookup {}
+    }
+
+    /**
+     * Whether the provider has a batch submitted with {@code marker} (and the items {@code customIds}) at or after
+     * {@code since}: how a restart learns whether a submit cut off by a crash reached the provider, so that it is
+     * neither lost nor sent twice.
+     */
+    Lookup find(String marker, Instant since, Set<String> customIds, Optional<Secret> key)
+            throws IOException, InterruptedException;
 
     Poll poll(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException;
 }

@@ -14,7 +14,6 @@ public final class BatchFailures {
     public static final String EXPIRED = "batch_expired";
     public static final String CANCELLED = "batch_cancelled";
     public static final String MISSING = "batch_item_missing";
-    public static final String SUBMIT_UNKNOWN = "batch_submit_unknown";
 
     private BatchFailures() {}
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -30,6 +31,8 @@ final class OpenAiBatchApi implements BatchApi {
 
     static final String MARKER_KEY = "relay_batch";
     static final String ENDPOINT = "/v1/chat/completions";
+    /** How far before the intent a provider's clock may put the batch's creation. */
+    static final long CLOCK_SKEW_S = 60;
 
     private final BatchHttp http;
 
@@ -93,16 +96,12 @@ final class OpenAiBatchApi implements BatchApi {
         return http.dialect().toWire(call, "").body();
     }
 
+    /** Lists the batches, newest first, down to {@code since}, for the one whose {@code metadata} carries the marker. */
     @Override
-    public boolean keepsMarkers() {
-        return true;
-    }
-
-    @Override
-    public Optional<String> findSubmitted(String marker, Instant since, Optional<Secret> key)
+    public Lookup find(String marker, Instant since, Set<String> customIds, Optional<Secret> key)
             throws IOException, InterruptedException {
         String after = null;
-        for (int page = 0; page < 100; page++) {
+        while (true) {
             String q = "/v1/batches?limit=100"
                     + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
             JsonNode list = Json.MAPPER.readTree(http.send(
@@ -110,18 +109,15 @@ final class OpenAiBatchApi implements BatchApi {
             boolean older = false;
             for (JsonNode b : list.path("data")) {
                 if (marker.equals(b.path("metadata").path(MARKER_KEY).asText(null))) {
-                    return Optional.of(b.path("id").asText());
+                    return new Lookup.Found(b.path("id").asText());
                 }
-                if (b.path("created_at").asLong(Long.MAX_VALUE) < since.getEpochSecond() - 60) {
-                    older = true; // newest first: the rest were made before the marker existed
-                }
+                older |= b.path("created_at").asLong(Long.MAX_VALUE) < since.getEpochSecond() - CLOCK_SKEW_S;
                 after = b.path("id").asText();
             }
-            if (older || !list.path("has_more").asBoolean(false)) {
-                return Optional.empty();
+            if (older || !list.path("has_more").asBoolean(false) || after == null) {
+                return new Lookup.NotFound();
             }
         }
-        return Optional.empty();
     }
 
     @Override

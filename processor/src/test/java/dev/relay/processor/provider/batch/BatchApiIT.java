@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -125,11 +126,9 @@ class BatchApiIT {
             assertThat(create.path("completion_window").asText()).isEqualTo("24h");
             assertThat(create.at("/metadata/relay_batch").asText()).isEqualTo("rpb_marker1");
 
-            assertThat(api.keepsMarkers()).isTrue();
-            assertThat(api.findSubmitted("rpb_marker1", Instant.now().minusSeconds(60), KEY))
-                    .hasValue(id);
-            assertThat(api.findSubmitted("rpb_other", Instant.now().minusSeconds(60), KEY))
-                    .isEmpty();
+            Instant since = Instant.now().minusSeconds(60);
+            assertThat(api.find("rpb_marker1", since, Set.of(), KEY)).isEqualTo(new BatchApi.Lookup.Found(id));
+            assertThat(api.find("rpb_other", since, Set.of(), KEY)).isEqualTo(new BatchApi.Lookup.NotFound());
             assertOutcomes(await(api, id));
         }
     }
@@ -152,15 +151,25 @@ class BatchApiIT {
             assertThat(first.at("/params/max_tokens").asInt()).isEqualTo(50);
             assertThat(first.at("/params/messages/0/role").asText()).isEqualTo("user");
 
-            assertThat(api.keepsMarkers()).isFalse();
+            // no metadata: a cut-off submit is found by its items, once its candidate batch has ended
+            Set<String> mine = Set.of("ok-1", "err-2", "exp-3", "can-4");
+            Instant since = Instant.now().minusSeconds(60);
+            assertThat(api.find("rpb_marker2", since, mine, KEY)).isInstanceOf(BatchApi.Lookup.Undecided.class);
             Map<String, AttemptOutcome> out = await(api, id);
+            assertThat(api.find("rpb_marker2", since, mine, KEY)).isEqualTo(new BatchApi.Lookup.Found(id));
+            assertThat(api.find("rpb_x", since, Set.of("a", "b", "c", "d"), KEY))
+                    .isEqualTo(new BatchApi.Lookup.NotFound());
+            assertThat(api.find("rpb_x", since, Set.of("a"), KEY)).isEqualTo(new BatchApi.Lookup.NotFound());
             assertOutcomes(out);
             assertThat(((AttemptOutcome.Success) out.get("ok-1"))
                             .completion()
                             .path("object")
                             .asText())
                     .isEqualTo("chat.completion");
-            Request results = fake.requests().get(fake.requests().size() - 1);
+            Request results = fake.requests().stream()
+                    .filter(q -> q.path().endsWith("/results"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(results.path()).isEqualTo("/v1/messages/batches/" + id + "/results");
             assertThat(results.header("x-api-key")).isEqualTo("sk-batch-test");
         }
