@@ -123,10 +123,13 @@ class ProviderBatchTiersIT {
                                 .mapToObj(ProviderBatchTiersIT::line)
                                 .collect(Collectors.joining("\n"))
                         + "\n";
+                // a file on disk, as docs/batches.md shows it (the SDK then sends a filename)
+                java.nio.file.Path requests = Files.createTempFile("requests", ".jsonl");
+                Files.writeString(requests, input);
                 long t0 = System.nanoTime();
                 FileObject file = sdk.files()
                         .create(FileCreateParams.builder()
-                                .file(input.getBytes(StandardCharsets.UTF_8))
+                                .file(requests)
                                 .purpose(FilePurpose.BATCH)
                                 .build());
                 Batch created = sdk.batches()

@@ -9,7 +9,6 @@ import dev.relay.processor.provider.batch.BatchApi;
 import dev.relay.processor.provider.batch.BatchFailures;
 import dev.relay.schemas.ChatRequestCodec;
 import dev.relay.schemas.Job;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,10 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -81,27 +78,9 @@ final class ProviderBatcher {
         }
     }
 
-    /** An answer from an off-thread call, applied on the stream thread. */
-    private sealed interface Event {
-        String id();
-
-        int incarnation();
-
-        record Submitted(String id, int incarnation, String batchId) implements Event {}
-
-        record Found(String id, int incarnation, BatchApi.Lookup lookup) implements Event {}
-
-        record SubmitFailed(String id, int incarnation, AttemptOutcome.Failure failure) implements Event {}
-
-        record Polled(String id, int incarnation, BatchApi.Poll poll, Map<String, String> completions)
-                implements Event {}
-
-        record PollFailed(String id, int incarnation, Exception error) implements Event {}
-    }
-
     private final int hop;
     private final FallbackServices services;
-    private final Queue<Event> events = new ConcurrentLinkedQueue<>();
+    private final ProviderBatchCalls calls;
     private final Map<GroupKey, Group> open = new LinkedHashMap<>();
     private final Map<String, Live> live = new LinkedHashMap<>();
     /** Each item of a provider batch this task knows: the batch's id and the item's stamp. */
@@ -114,6 +93,7 @@ final class ProviderBatcher {
     ProviderBatcher(int hop, FallbackServices services) {
         this.hop = hop;
         this.services = services;
+        this.calls = new ProviderBatchCalls(services.callStarter());
     }
 
     /** Loads the provider batches of this task from the store (restored from its changelog). */
@@ -124,7 +104,7 @@ final class ProviderBatcher {
         open.clear();
         live.clear();
         itemBatch.clear();
-        events.clear();
+        calls.clear();
         if (store == null) {
             return; // no provider has a batch API
         }
@@ -200,7 +180,7 @@ final class ProviderBatcher {
      */
     List<Finished> tick(long now, Function<String, InflightEntry> entries) {
         List<Finished> done = new ArrayList<>();
-        for (Event ev; (ev = events.poll()) != null; ) {
+        for (ProviderBatchCalls.Event ev; (ev = calls.next()) != null; ) {
             if (ev.incarnation() == incarnation && live.containsKey(ev.id())) {
                 apply(ev, now, entries, done);
             }
@@ -209,6 +189,21 @@ final class ProviderBatcher {
         for (Iterator<Live> it = live.values().iterator(); it.hasNext(); ) {
             Live l = it.next();
             if (l.busy || now < l.nextAt) {
+                continue;
+            }
+            if (api(l) == null) {
+                // the provider's batch API is no longer configured: the items go on as failed attempts
+                end(
+                        l,
+                        now,
+                        entries,
+                        done,
+                        i -> BatchFailures.of(
+                                BatchFailures.MISSING,
+                                "provider " + l.record.provider() + " no longer has batch.enabled; provider batch "
+                                        + l.record.providerBatchId() + " is not polled"),
+                        Map.of());
+                it.remove();
                 continue;
             }
             if (l.record.providerBatchId() != null) {
@@ -293,74 +288,30 @@ final class ProviderBatcher {
             return false;
         }
         int inc = incarnation;
-        BatchApi api = api(l);
-        Optional<Secret> key = secret(r);
         l.busy = true;
-        services.callStarter().execute(() -> {
-            if (inc != incarnation) {
-                return; // the task closed since: its new owner decides
-            }
-            try {
-                String batchId = api.submit(r.id(), r.model(), items, key);
-                events.add(new Event.Submitted(r.id(), inc, batchId));
-            } catch (Exception e) {
-                events.add(new Event.SubmitFailed(r.id(), inc, failureOf(e)));
-            }
-        });
+        calls.submit(inc, () -> inc == incarnation, api(l), r, items, secret(r));
         return true;
     }
 
     private void find(Live l) {
-        ProviderBatchRecord r = l.record;
-        int inc = incarnation;
-        BatchApi api = api(l);
-        Optional<Secret> key = secret(r);
         l.busy = true;
-        services.callStarter().execute(() -> {
-            try {
-                Set<String> customIds = new HashSet<>();
-                r.items().forEach(i -> customIds.add(i.customId()));
-                events.add(new Event.Found(
-                        r.id(), inc, api.find(r.id(), Instant.ofEpochMilli(r.createdAt()), customIds, key)));
-            } catch (Exception e) {
-                events.add(new Event.PollFailed(r.id(), inc, e));
-            }
-        });
+        calls.find(incarnation, api(l), l.record, secret(l.record));
     }
 
     private void poll(Live l) {
-        ProviderBatchRecord r = l.record;
-        int inc = incarnation;
-        BatchApi api = api(l);
-        Optional<Secret> key = secret(r);
         l.busy = true;
-        services.callStarter().execute(() -> {
-            try {
-                BatchApi.Poll p = api.poll(r.providerBatchId(), key);
-                Map<String, String> json = new HashMap<>();
-                if (p instanceof BatchApi.Poll.Ended ended) {
-                    // the completions written out here, so the stream thread does not
-                    for (var item : ended.results()) {
-                        if (item.outcome() instanceof AttemptOutcome.Success ok && item.customId() != null) {
-                            json.put(item.customId(), ok.completion().toString());
-                        }
-                    }
-                }
-                events.add(new Event.Polled(r.id(), inc, p, json));
-            } catch (Exception e) {
-                events.add(new Event.PollFailed(r.id(), inc, e));
-            }
-        });
+        calls.poll(incarnation, api(l), l.record, secret(l.record));
     }
 
-    private void apply(Event ev, long now, Function<String, InflightEntry> entries, List<Finished> done) {
+    private void apply(
+            ProviderBatchCalls.Event ev, long now, Function<String, InflightEntry> entries, List<Finished> done) {
         Live l = live.get(ev.id());
         l.busy = false;
         ProviderBatchRecord r = l.record;
         long pollEvery =
                 services.providers().get(r.provider()).batch().pollInterval().toMillis();
         switch (ev) {
-            case Event.Submitted s -> {
+            case ProviderBatchCalls.Event.Submitted s -> {
                 l.record = r.submitted(s.batchId(), now);
                 store.put(r.id(), l.record.toJson());
                 l.nextAt = now + pollEvery;
@@ -373,7 +324,7 @@ final class ProviderBatcher {
                         s.batchId(),
                         r.items().size());
             }
-            case Event.Found f
+            case ProviderBatchCalls.Event.Found f
             when f.lookup() instanceof BatchApi.Lookup.Found found -> {
                 l.record = r.submitted(found.batchId(), now);
                 store.put(r.id(), l.record.toJson());
@@ -386,19 +337,19 @@ final class ProviderBatcher {
                         r.provider(),
                         found.batchId());
             }
-            case Event.Found f
+            case ProviderBatchCalls.Event.Found f
             when f.lookup() instanceof BatchApi.Lookup.Undecided u -> {
                 log.info("hop {}: provider batch {}: {}; looking again in {} ms", hop, r.id(), u.why(), pollEvery);
                 l.nextAt = now + pollEvery;
             }
-            case Event.Found f -> {
+            case ProviderBatchCalls.Event.Found f -> {
                 // the cut-off submit never reached the provider: it goes out now, under the same marker
                 log.info("hop {}: provider batch {} never reached {}; submitting it now", hop, r.id(), r.provider());
                 if (!submit(l, entries)) {
                     live.remove(r.id());
                 }
             }
-            case Event.SubmitFailed s -> {
+            case ProviderBatchCalls.Event.SubmitFailed s -> {
                 log.warn(
                         "hop {}: provider batch {} could not be submitted to {}: {}; its {} items fail as {}",
                         hop,
@@ -411,7 +362,7 @@ final class ProviderBatcher {
                 end(l, now, entries, done, i -> s.failure(), Map.of());
                 live.remove(r.id());
             }
-            case Event.PollFailed p -> {
+            case ProviderBatchCalls.Event.PollFailed p -> {
                 log.warn(
                         "hop {}: polling provider batch {} ({} at {}) failed, trying again in {} ms: {}",
                         hop,
@@ -423,34 +374,14 @@ final class ProviderBatcher {
                 services.metrics().providerBatch(r.provider(), "poll_failed");
                 l.nextAt = now + pollEvery;
             }
-            case Event.Polled p
+            case ProviderBatchCalls.Event.Polled p
             when p.poll() instanceof BatchApi.Poll.Running running -> {
                 log.debug("provider batch {} at {}: {}", r.id(), r.provider(), running.status());
                 l.nextAt = now + pollEvery;
             }
-            case Event.Polled p -> {
+            case ProviderBatchCalls.Event.Polled p -> {
                 var ended = (BatchApi.Poll.Ended) p.poll();
-                Map<String, AttemptOutcome> byCustomId = new HashMap<>();
-                Map<String, String> keys = new HashMap<>();
-                r.items().forEach(i -> keys.put(i.customId(), i.key()));
-                for (var item : ended.results()) {
-                    if (item.customId() == null || !keys.containsKey(item.customId())) {
-                        // exactness: only the custom_id links a result to an item; an unknown one is never guessed
-                        log.warn(
-                                "provider batch {} ({} at {}) returned a result for custom_id '{}', which is not one"
-                                        + " of its items; ignored",
-                                r.id(),
-                                r.providerBatchId(),
-                                r.provider(),
-                                item.customId());
-                        services.metrics().providerBatchUnknownItem(r.provider());
-                    } else if (byCustomId.putIfAbsent(item.customId(), item.outcome()) != null) {
-                        log.warn(
-                                "provider batch {}: a second result for custom_id '{}'; the first is kept",
-                                r.id(),
-                                item.customId());
-                    }
-                }
+                Map<String, AttemptOutcome> byCustomId = byCustomId(r, ended);
                 services.metrics().providerBatch(r.provider(), "ended");
                 log.info(
                         "hop {}: provider batch {} ({} at {}) ended {}: {} results for {} items",
@@ -476,6 +407,34 @@ final class ProviderBatcher {
                 live.remove(r.id());
             }
         }
+    }
+
+    /**
+     * Each item's result by its custom_id: the provider batch's own mapping is the only link between a result and its
+     * job, so a result that names no item of the batch is logged and counted, never matched to one.
+     */
+    private Map<String, AttemptOutcome> byCustomId(ProviderBatchRecord r, BatchApi.Poll.Ended ended) {
+        Set<String> mine = new HashSet<>();
+        r.items().forEach(i -> mine.add(i.customId()));
+        Map<String, AttemptOutcome> byCustomId = new HashMap<>();
+        for (var item : ended.results()) {
+            if (item.customId() == null || !mine.contains(item.customId())) {
+                log.warn(
+                        "provider batch {} ({} at {}) returned a result for custom_id '{}', which is not one of its"
+                                + " items; ignored",
+                        r.id(),
+                        r.providerBatchId(),
+                        r.provider(),
+                        item.customId());
+                services.metrics().providerBatchUnknownItem(r.provider());
+            } else if (byCustomId.putIfAbsent(item.customId(), item.outcome()) != null) {
+                log.warn(
+                        "provider batch {}: a second result for custom_id '{}'; the first is kept",
+                        r.id(),
+                        item.customId());
+            }
+        }
+        return byCustomId;
     }
 
     /** Every still-current item of {@code l} ends with its outcome; the record goes in the same transaction. */
@@ -530,24 +489,12 @@ final class ProviderBatcher {
                 .flatMap(KeyConfig::value);
     }
 
-    private static AttemptOutcome.Failure failureOf(Exception e) {
-        if (e instanceof dev.relay.processor.provider.batch.BatchApiException api) {
-            return AttemptOutcome.Failure.of(
-                    api.failureClass(),
-                    api.status(),
-                    api.error().type(),
-                    api.error().code(),
-                    api.getMessage());
-        }
-        return (AttemptOutcome.Failure) CallEnd.failureOf(e);
-    }
-
     /** The task closed: off-thread answers still under way are dropped (the next owner resumes from the store). */
     void close() {
         incarnation++;
         open.clear();
         live.clear();
         itemBatch.clear();
-        events.clear();
+        calls.clear();
     }
 }
