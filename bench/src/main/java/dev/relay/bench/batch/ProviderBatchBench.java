@@ -43,15 +43,13 @@ public final class ProviderBatchBench {
                 InMemorySchemaRegistry registry = InMemorySchemaRegistry.start();
                 FakeProvider openai = FakeProvider.start().recording(false);
                 FakeProvider anthropic = FakeProvider.start().recording(false)) {
-            FakeBatches openaiBatches =
-                    FakeBatches.on(openai).failing(200).completionDelay(Duration.ofSeconds(delayS));
+            FakeBatches openaiBatches = FakeBatches.on(openai).failing(200).completionDelay(Duration.ofSeconds(delayS));
             FakeBatches anthropicBatches = FakeBatches.on(anthropic).completionDelay(Duration.ofSeconds(delayS));
             Topics topics = Topics.defaults();
             TopicSetup.createAll(broker.bootstrapServers(), topics, 6);
             int port = ChildJvm.freePort();
             Path config = dir.resolve("config.json");
-            Files.writeString(
-                    config, """
+            Files.writeString(config, """
                     {"providers": {
                        "openai": {"type": "openai", "keys": [{"name": "k", "value": "sk-bench"}],
                                   "network_config": {"base_url": "%s", "max_retries": 0},
@@ -73,12 +71,11 @@ public final class ProviderBatchBench {
                             port));
             Path procLog = dir.resolve("processor.log");
             Path ingLog = dir.resolve("ingress.log");
-            Process processor =
-                    ChildJvm.start("dev.relay.processor.ProcessorMain", List.of("-Xmx1g"), config, procLog);
-            Process ingress = ChildJvm.start("dev.relay.ingress.IngressMain", List.of("-Xmx512m"), config, ingLog);
+            Process processor = ChildJvm.start(ChildJvm.PROCESSOR, List.of("-Xmx1g"), config, procLog);
+            Process ingress = ChildJvm.start(ChildJvm.INGRESS, List.of("-Xmx512m"), config, ingLog);
             try {
                 ChildJvm.awaitLine(procLog, "-> RUNNING", processor, Duration.ofSeconds(120));
-                ChildJvm.awaitLine(ingLog, "relay ingress on port", ingress, Duration.ofSeconds(120));
+                ChildJvm.awaitLine(ingLog, "relay ingress listening", ingress, Duration.ofSeconds(120));
                 Path input = dir.resolve("input.jsonl");
                 write(input, lines);
                 HttpClient http = HttpClient.newHttpClient();
@@ -100,8 +97,8 @@ public final class ProviderBatchBench {
                     Thread.sleep(500);
                     done = JSON.readTree(send(
                             http,
-                            HttpRequest.newBuilder(URI.create(
-                                            base + "/v1/batches/" + batch.path("id").asText()))
+                            HttpRequest.newBuilder(URI.create(base + "/v1/batches/"
+                                            + batch.path("id").asText()))
                                     .build()));
                 } while (!done.path("status").asText().equals("completed"));
                 double doneS = (System.nanoTime() - t0) / 1e9;

@@ -1,7 +1,8 @@
-package dev.relay.processor.it;
+package dev.relay.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.processor.it.RelayIt;
 import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import dev.relay.schemas.JobStatus;
@@ -17,13 +18,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * kill -9 of the processor (a child JVM) while its provider batches are running at the provider: after the restart
+ * kill -9 of the processor (a child JVM, {@code RelayMain processor}) while its provider batches are running at the provider: after the restart
  * the new processor resumes polling them, no provider batch is submitted again (the fake counts the batches created
  * per Relay marker, and the submissions per item), and every item ends exactly once.
  */
@@ -42,6 +44,34 @@ class ProviderBatchCrashIT {
                     "provider-batch-crash-it",
                     java.util.UUID.randomUUID().toString().substring(0, 8))
             .toAbsolutePath();
+
+    /** OpenAI's batch API fails or lets expire 20 % (errored: one retry; expired: the next hop), then Anthropic's. */
+    private static String providers(FakeProvider openai, FakeProvider anthropic) {
+        return """
+                "openai": {"type": "openai", "keys": [{"name": "oa-batch", "value": "sk-openai"}],
+                           "network_config": {"base_url": "%s", "max_retries": 1, "retry_backoff_initial": 10,
+                                              "retry_backoff_max": 50},
+                           "concurrency_and_buffer_size": {"buffer_size": 1000000},
+                           "batch": {"enabled": true, "max_items": 2000, "max_wait": "300ms", "poll_interval": "200ms"}},
+                "anthropic": {"type": "anthropic", "keys": [{"name": "an-batch", "value": "sk-ant"}],
+                              "network_config": {"base_url": "%s"},
+                              "concurrency_and_buffer_size": {"buffer_size": 1000000},
+                              "batch": {"enabled": true, "max_items": 2000, "max_wait": "300ms", "poll_interval": "200ms"}}
+                """.formatted(openai.baseUrl(), anthropic.baseUrl());
+    }
+
+    /** Items of a 24 h batch: each may run through a provider's batch API. */
+    private static List<Job> items(int n) {
+        return IntStream.range(0, n)
+                .mapToObj(i -> {
+                    Job j = RelayIt.job(
+                            "crash-pb-" + i, List.of("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest"));
+                    j.setCompletionWindow("24h");
+                    j.setBatchId("batch_it");
+                    return j;
+                })
+                .toList();
+    }
 
     @Test
     void shouldNeitherSubmitAgainNorEndAnItemTwiceWhenProcessorIsKilledWithProviderBatchesRunning() throws Exception {
@@ -63,13 +93,13 @@ class ProviderBatchCrashIT {
                             topics,
                             RelayIt.appId(),
                             dir.resolve("state"),
-                            ProviderBatchIT.providers(openai, anthropic),
+                            providers(openai, anthropic),
                             ""));
-            Process first = CrashIT.launch(config, dir.resolve("first.log"));
+            Process first = RoleJvm.start("processor", config, dir.resolve("first.log"));
             int submittedAtKill;
             try {
-                CrashIT.awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
-                List<Job> jobs = ProviderBatchIT.items("crash-pb-", ITEMS);
+                RoleJvm.awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
+                List<Job> jobs = items(ITEMS);
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (openaiBatches.itemsSubmitted().size() < ITEMS && System.nanoTime() < until) {
@@ -83,7 +113,7 @@ class ProviderBatchCrashIT {
             }
             openaiBatches.completionDelay(Duration.ofMillis(500)); // the running batches end now
 
-            Process second = CrashIT.launch(config, dir.resolve("second.log"));
+            Process second = RoleJvm.start("processor", config, dir.resolve("second.log"));
             try {
                 List<JobResult> results =
                         RelayIt.results(STACK.bootstrapServers(), serdes, topics, ITEMS, Duration.ofSeconds(120));
@@ -109,7 +139,7 @@ class ProviderBatchCrashIT {
                                 + " batches; %d items, each ended once%n",
                         submittedAtKill, openaiBatches.submissions(), anthropicBatches.submissions(), perJob.size());
             } finally {
-                CrashIT.stop(second);
+                RoleJvm.stop(second);
             }
         }
     }
