@@ -256,7 +256,9 @@ public final class FakeBatches {
                     ObjectNode line = line(requestId, customId);
                     ObjectNode response = line.putObject("response");
                     response.put("status_code", 200).put("request_id", requestId);
-                    response.set("body", read(Dialect.OPENAI.completion(model, "batch answer " + customId, requestId)));
+                    response.set(
+                            "body",
+                            read(Dialect.OPENAI.completion(model, "batch answer " + customId, requestId, 5, 2)));
                     line.putNull("error");
                     output.append(line).append('\n');
                 }
@@ -411,7 +413,11 @@ public final class FakeBatches {
                     result.set(
                             "message",
                             read(Dialect.ANTHROPIC.completion(
-                                    model, "batch answer " + customId, Integer.toHexString(customId.hashCode()))));
+                                    model,
+                                    "batch answer " + customId,
+                                    Integer.toHexString(customId.hashCode()),
+                                    5,
+                                    2)));
                 }
                 case ERROR -> {
                     result.put("type", "errored");
