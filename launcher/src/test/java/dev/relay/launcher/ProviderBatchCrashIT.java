@@ -131,6 +131,8 @@ class ProviderBatchCrashIT {
                             .as("OpenAI batch submissions of %s (%s)", r.getJobId(), fate)
                             .isEqualTo(fate == Fate.ERROR ? 2 : 1);
                     assertThat(r.getProvider()).isEqualTo(fate == Fate.SUCCEED ? "openai" : "anthropic");
+                    // an item whose provider batch ran on through the kill keeps its attempt's number
+                    assertThat(r.getAttempts().get(0).getAttempt()).isEqualTo(1);
                 }
                 assertThat(Files.readString(dir.resolve("second.log"))).contains("resuming");
                 System.out.printf(

@@ -86,7 +86,9 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         for (Map.Entry<String, InflightEntry> kv : restored) {
             String provider = provider(kv.getValue().job());
             queue.hold(provider);
-            if (!batcher.holds(kv.getKey(), kv.getValue())) {
+            if (batcher.holds(kv.getKey(), kv.getValue())) {
+                store.keepAsStored(kv.getKey()); // its attempt runs on at the provider: no new attempt number
+            } else {
                 queue.schedule(kv.getKey(), provider, kv.getValue().notBefore(), now());
             }
         }

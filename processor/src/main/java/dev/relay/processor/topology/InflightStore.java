@@ -61,6 +61,19 @@ final class InflightStore {
         }
     }
 
+    /**
+     * The entry of {@code key} as the store holds it, not as {@link #load} restored it: for a job whose attempt was not
+     * lost with the previous owner (an item of a provider batch that keeps running at the provider).
+     */
+    void keepAsStored(String key) {
+        if (unsaved.remove(key)) {
+            InflightEntry stored = store.get(key);
+            if (stored != null) {
+                live.put(key, stored);
+            }
+        }
+    }
+
     InflightEntry get(String key) {
         return live.get(key);
     }

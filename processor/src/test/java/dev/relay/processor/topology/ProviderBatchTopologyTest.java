@@ -169,7 +169,11 @@ class ProviderBatchTopologyTest {
         assertThat(h.provider("openai").calls()).isEmpty();
         openai.end("batch_0", List.of(ok("c1"), ok("c2")));
         h.advance(Duration.ofMillis(100));
-        assertThat(h.results.readValuesToList()).extracting(JobResult::getJobId).containsExactlyInAnyOrder("c1", "c2");
+        List<JobResult> results = h.results.readValuesToList();
+        assertThat(results).extracting(JobResult::getJobId).containsExactlyInAnyOrder("c1", "c2");
+        // the attempt ran on at the provider through the restart: it keeps its number
+        assertThat(results)
+                .allSatisfy(r -> assertThat(r.getAttempts().get(0).getAttempt()).isEqualTo(1));
         h.advance(Duration.ofMillis(200));
         assertThat(h.results.isEmpty()).isTrue();
     }
