@@ -16,7 +16,7 @@ record FinishedCall(
         long startedAt,
         long latencyMs,
         String completionJson,
-        Records.Tier tier) {
+        Attempt.Tier tier) {
 
     /** A real-time call that ended. */
     FinishedCall(
@@ -27,6 +27,6 @@ record FinishedCall(
             long startedAt,
             long latencyMs,
             String completionJson) {
-        this(key, seq, outcome, keyName, startedAt, latencyMs, completionJson, Records.Tier.REALTIME);
+        this(key, seq, outcome, keyName, startedAt, latencyMs, completionJson, Attempt.Tier.REALTIME);
     }
 }

@@ -40,7 +40,7 @@ final class HopOutcomes {
         try (var mdc = Mdc.of(e.job(), hop, t.getProvider(), t.getModel())) {
             return switch (c.outcome()) {
                 case AttemptOutcome.Success s -> {
-                    var a = new Records.Attempt(
+                    var a = new Attempt(
                             hop,
                             e.attemptNumber(),
                             t.getProvider(),
@@ -87,7 +87,7 @@ final class HopOutcomes {
                             "invalid_request_error",
                             "provider_not_configured",
                             "provider '" + t.getProvider() + "' is not configured");
-                    yield failed(key, e, f, null, now, 0, now, verdicts.onSkip(e.job()), Records.Tier.REALTIME);
+                    yield failed(key, e, f, null, now, 0, now, verdicts.onSkip(e.job()), Attempt.Tier.REALTIME);
                 }
                 case NO_KEY_LEFT -> {
                     // every key of the provider is dead for this job (AUTH) or rotated away: AUTH without a call
@@ -97,7 +97,7 @@ final class HopOutcomes {
                             "authentication_error",
                             "no_usable_key",
                             "no usable key left for " + t.getProvider() + "/" + t.getModel());
-                    yield failed(key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null), Records.Tier.REALTIME);
+                    yield failed(key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null), Attempt.Tier.REALTIME);
                 }
                 case CIRCUIT_OPEN -> circuitOpen(key, e, now);
                 case BUSY -> throw new IllegalArgumentException("a busy provider is not a settlement");
@@ -108,7 +108,7 @@ final class HopOutcomes {
     /** The target's breaker is open: the attempt is recorded as skipped and the chain moves on (one hop, no call). */
     private Settlement circuitOpen(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
-        var a = new Records.Attempt(
+        var a = new Attempt(
                 hop,
                 e.attemptNumber(),
                 t.getProvider(),
@@ -130,13 +130,13 @@ final class HopOutcomes {
                 t.getModel(),
                 verdict instanceof Verdict.GiveUp ? "chain exhausted" : "next hop");
         if (verdict instanceof Verdict.GiveUp g) {
-            ErrorInfo fallback = Records.error(
+            ErrorInfo fallback = CallerErrors.error(
                     OutcomeClass.CIRCUIT_OPEN,
                     503,
                     "api_error",
                     "circuit_open",
                     "every provider of the chain is unavailable (circuit open)");
-            return end(key, job, g.reason(), OutcomeClass.CIRCUIT_OPEN, Records.callerError(job, fallback), now);
+            return end(key, job, g.reason(), OutcomeClass.CIRCUIT_OPEN, CallerErrors.callerError(job, fallback), now);
         }
         // during an outage every job takes this path: the hop processor starts its fallback at once
         return new Settlement.Forward(Records.nextHop(job));
@@ -146,7 +146,7 @@ final class HopOutcomes {
     private Settlement deadlinePassed(String key, InflightEntry e, long now) {
         Target t = e.job().getChain().get(hop);
         log.info("deadline passed before {}/{}: job ends DEADLINE", t.getProvider(), t.getModel());
-        ErrorInfo error = Records.error(
+        ErrorInfo error = CallerErrors.error(
                 OutcomeClass.DEADLINE,
                 504,
                 "timeout_error",
@@ -165,11 +165,11 @@ final class HopOutcomes {
             long latencyMs,
             long now,
             Verdict verdict,
-            Records.Tier tier) {
+            Attempt.Tier tier) {
         Target t = e.job().getChain().get(hop);
         int number = e.attemptNumber();
         FailureClass cls = f.failureClass();
-        var a = new Records.Attempt(
+        var a = new Attempt(
                 hop,
                 number,
                 t.getProvider(),
@@ -226,9 +226,9 @@ final class HopOutcomes {
                         cls,
                         status,
                         g.reason());
-                ErrorInfo fallback =
-                        Records.error(cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(), f.message());
-                yield end(key, job, g.reason(), cls.toOutcomeClass(), Records.callerError(job, fallback), now);
+                ErrorInfo fallback = CallerErrors.error(
+                        cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(), f.message());
+                yield end(key, job, g.reason(), cls.toOutcomeClass(), CallerErrors.callerError(job, fallback), now);
             }
         };
     }

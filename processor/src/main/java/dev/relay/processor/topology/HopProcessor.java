@@ -1,13 +1,9 @@
 package dev.relay.processor.topology;
 
-import dev.relay.processor.attempt.AttemptOutcome;
-import dev.relay.processor.topology.CallLauncher.Launched;
 import dev.relay.processor.topology.CallLauncher.Refusal;
 import dev.relay.processor.topology.CallLauncher.Start;
 import dev.relay.schemas.Job;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -21,10 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One task's processor for one hop topic (a new instance per task). {@code process()} never calls a provider and never
  * waits long: it writes the job to the in-flight store (committed with the input offset) and queues it; calls start
- * when a per-provider permit is free and complete on other threads into a queue that only the stream thread drains
- * (punctuator every few ms, and each {@code process()}). Retries wait in the store with a not-before time. After a
- * crash or rebalance, {@link #init} re-queues every stored job; the calls start from the punctuator, never in init,
- * each under a new attempt number ({@link InflightEntry#restored}).
+ * when a per-provider permit is free and complete on other threads into {@link CallCompletions}, which only the stream
+ * thread drains (punctuator every few ms, and each {@code process()}). Retries wait in the store with a not-before
+ * time. After a crash or rebalance, {@link #init} re-queues every stored job; the calls start from the punctuator,
+ * never in init, each under a new attempt number ({@link InflightEntry#restored}).
  *
  * <p>The path of one attempt: {@link CallLauncher#tryStart} starts the call; its {@link FinishedCall} comes back
  * through {@link #drain}; {@link HopOutcomes} records it (written by the {@link HopWriter}) and returns a
@@ -44,8 +40,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private final CallLauncher launcher;
     private final HopQueue queue;
     private final ProviderBatcher batcher;
-    private final Queue<FinishedCall> finished = new ConcurrentLinkedQueue<>();
-    private volatile boolean closed;
+    private final CallCompletions completions;
 
     private ProcessorContext<String, Object> ctx;
     private InflightStore store;
@@ -60,6 +55,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.outcomes = new HopOutcomes(hop, new HopVerdicts(hop, maxHop, services), writer);
         this.launcher = new CallLauncher(services);
         this.queue = new HopQueue(services.gate());
+        this.completions = new CallCompletions(queue);
         this.batcher = new ProviderBatcher(hop, services);
     }
 
@@ -67,13 +63,12 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     public void init(ProcessorContext<String, Object> context) {
         // Streams may close a task and init the same processor again (it revives a corrupted task in place), so init
         // starts from a clean slate. Completions of the closed incarnation's calls no longer match a running call.
-        if (closed) {
+        if (completions.open()) {
             log.info(
                     "task {} hop {}: initialised again after Streams closed it (a revived task)",
                     context.taskId(),
                     hop);
         }
-        closed = false;
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
         writer.init(context);
@@ -136,7 +131,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
                 && early.provider().equals(provider)
                 && !early.future().isCancelled()) {
             // the previous hop already started this call (fast fallback): adopt it instead of calling again
-            track(key, provider, early.launched());
+            completions.track(key, provider, early.launched());
         } else {
             queue.schedule(key, provider, entry.notBefore(), now());
         }
@@ -181,7 +176,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         }
         return switch (launcher.tryStart(hop, e, now())) {
             case Start.Started s -> {
-                track(key, provider, s.call());
+                completions.track(key, provider, s.call());
                 yield true;
             }
             case Start.Refused r when r.reason() == Refusal.BUSY -> false;
@@ -192,26 +187,8 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         };
     }
 
-    /** Makes {@code l} this task's running call for {@code key}: its outcome comes back through the drain. */
-    private void track(String key, String provider, Launched l) {
-        long seq = queue.running(key, l.future());
-        l.future().whenComplete((outcome, error) -> {
-            long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos());
-            AttemptOutcome result = CallEnd.outcomeOf(outcome, error, provider, key, latencyMs);
-            if (!closed) { // a task that was closed must not forward: its new owner re-issues the call
-                String json = result instanceof AttemptOutcome.Success ok
-                        ? ok.completion().toString()
-                        : null;
-                finished.add(new FinishedCall(key, seq, result, l.keyName(), l.startedAtMs(), latencyMs, json));
-            }
-        });
-    }
-
     private void drain() {
-        for (FinishedCall c; (c = finished.poll()) != null; ) {
-            if (!queue.finished(c.key(), c.seq())) {
-                continue; // superseded by a newer record for the same job id
-            }
+        for (FinishedCall c; (c = completions.next()) != null; ) {
             InflightEntry e = store.get(c.key());
             if (e != null) {
                 settle(c.key(), e, outcomes.completed(c.key(), e, c, now()));
@@ -253,13 +230,13 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
 
     @Override
     public void close() {
-        closed = true;
+        completions.close();
         if (punctuator != null) {
             punctuator.cancel();
         }
         // cancels the futures the clients returned (not derived stages), so the exchanges really end
         queue.clear();
-        finished.clear();
+        completions.clear();
         batcher.close();
     }
 }

@@ -35,7 +35,7 @@ final class HopWriter {
     }
 
     /** Writes the audit record of attempt {@code a} and returns the job with the attempt's summary added. */
-    Job attempt(Job job, Records.Attempt a, Decision decision) {
+    Job attempt(Job job, Attempt a, Decision decision) {
         var summary = Records.summary(a, decision, job.getReplayGeneration());
         forward(job.getJobId(), Records.audit(job, a, decision), FallbackTopology.ATTEMPTS);
         services.metrics().attempt(a.provider(), a.model(), a.outcome().name(), decision.name());

@@ -72,7 +72,7 @@ final class JobTracing {
     }
 
     /** One attempt's span, child of the job's context, from its start to its end. */
-    void attempt(Job job, Records.Attempt a, Decision decision) {
+    void attempt(Job job, Attempt a, Decision decision) {
         if (!telemetry.enabled()) {
             return;
         }

@@ -446,7 +446,7 @@ final class ProviderBatcher {
             Function<ProviderBatchRecord.Item, AttemptOutcome> outcomes,
             Map<String, String> completions) {
         ProviderBatchRecord r = l.record;
-        Records.Tier tier = Records.Tier.batch(r.providerBatchId());
+        Attempt.Tier tier = Attempt.Tier.batch(r.providerBatchId());
         for (ProviderBatchRecord.Item i : r.items()) {
             InflightEntry e = entries.apply(i.key());
             ItemRef ref = itemBatch.get(i.key());

@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class RecordsTest {
+class CallerErrorsTest {
 
     private static AttemptSummary attempt(int generation, int hop, OutcomeClass outcome, int status, String message) {
         return AttemptSummary.newBuilder()
@@ -61,7 +61,7 @@ class RecordsTest {
                 attempt(1, 0, OutcomeClass.RATE_LIMITED, 429, "generation 1 primary"),
                 attempt(1, 1, OutcomeClass.TRANSIENT, 502, "generation 1 fallback")));
 
-        ErrorInfo error = Records.callerError(job, null);
+        ErrorInfo error = CallerErrors.callerError(job, null);
 
         assertThat(error.getMessage()).isEqualTo("generation 1 primary");
         assertThat(error.getHttpStatus()).isEqualTo(429);
@@ -72,7 +72,7 @@ class RecordsTest {
         Job job = replayedJob(List.of(
                 attempt(0, 0, OutcomeClass.TRANSIENT, 500, "g0"), attempt(1, 0, OutcomeClass.RATE_LIMITED, 429, "g1")));
 
-        JobResult result = Records.failed(job, Records.callerError(job, null), 10);
+        JobResult result = Records.failed(job, CallerErrors.callerError(job, null), 10);
 
         assertThat(result.getAttempts()).hasSize(2);
         assertThat(result.getAttemptCount()).isEqualTo(1);
