@@ -29,7 +29,6 @@ import dev.relay.ingress.webhook.TargetGuard;
 import dev.relay.schemas.Topics;
 import dev.relay.telemetry.Telemetry;
 import io.javalin.Javalin;
-import io.javalin.config.SizeUnit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -151,10 +150,7 @@ public final class RelayIngress implements AutoCloseable {
             ServerErrors serverErrors = new ServerErrors(errors);
             cfg.jetty.modifyServer(server -> server.setErrorHandler(serverErrors));
             cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(serverErrors));
-            // file uploads: parts above 1 MB are spooled to disk by Jetty, never held in the heap
-            cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
-            cfg.jetty.multipartConfig.maxFileSize(FilesHandler.MAX_BYTES + 1, SizeUnit.BYTES);
-            cfg.jetty.multipartConfig.maxTotalRequestSize(FilesHandler.MAX_BYTES + 1024 * 1024, SizeUnit.BYTES);
+            // file uploads are parsed by batch.MultipartUpload (parts above 1 MB spooled to disk), not by Javalin
         });
         app.before(httpMetrics::before);
         app.before("/v1/*", tracing::before);

@@ -11,7 +11,6 @@ import dev.relay.ingress.http.Responses;
 import dev.relay.ingress.kafka.Catalog;
 import dev.relay.ingress.kafka.FileContents;
 import io.javalin.http.Context;
-import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +26,7 @@ import java.util.UUID;
 
 /**
  * {@code /v1/files}: OpenAI's Files API for batch input. An upload ({@code multipart/form-data}, {@code purpose=batch})
- * is spooled to disk by Jetty, checked line by line (JSON objects, at most {@link #MAX_LINES} lines and
+ * is spooled to disk by Jetty's parser ({@link MultipartUpload}), checked line by line (JSON objects, at most {@link #MAX_LINES} lines and
  * {@link #MAX_BYTES} bytes), then copied to the files topic; the catalog keeps OpenAI's file object and where the
  * bytes are. Output and error files of batches are derived from results (see {@link Batches}).
  */
@@ -69,12 +68,28 @@ public final class FilesHandler {
                     "POST /v1/files takes multipart/form-data with the fields 'file' and 'purpose'; got "
                             + (type == null ? "none" : "'" + type + "'"));
         }
+        try (MultipartUpload upload = new MultipartUpload(bodyOf(ctx), type, MAX_BYTES + 1)) {
+            store(ctx, upload);
+        }
+    }
+
+    private static InputStream bodyOf(Context ctx) {
+        try {
+            return ctx.req().getInputStream();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the upload", e);
+        }
+    }
+
+    private void store(Context ctx, MultipartUpload upload) {
         Part file;
         String purpose;
         try {
-            purpose = ctx.formParam("purpose"); // parses the body (Javalin's multipart settings), spooling big parts
-            file = ctx.req().getPart("file"); // with or without a filename (the SDKs send bytes without one)
-        } catch (IOException | ServletException | RuntimeException e) {
+            purpose = upload.text("purpose", 64);
+            file = upload.part("file"); // with or without a filename (the SDKs send bytes without one)
+        } catch (ApiException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw tooLargeOrUnreadable(e);
         }
         if (purpose == null) {

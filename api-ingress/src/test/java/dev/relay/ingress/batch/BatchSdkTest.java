@@ -175,6 +175,26 @@ class BatchSdkTest {
     }
 
     @Test
+    void shouldAcceptAFileOfSeveralMegabytesSentAsBytesWithoutAFilename() throws IOException {
+        // the SDK sends bytes without a filename; the servlet API would make that part a form field capped at 200 KB
+        String jsonl = IntStream.range(0, 20_000)
+                        .mapToObj(i -> line("big-" + i, "hello " + i))
+                        .collect(Collectors.joining("\n"))
+                + "\n";
+        byte[] bytes = jsonl.getBytes(StandardCharsets.UTF_8);
+        assertThat(bytes.length).isGreaterThan(2 * 1024 * 1024);
+
+        FileObject file = client().files()
+                .create(FileCreateParams.builder()
+                        .file(bytes)
+                        .purpose(FilePurpose.BATCH)
+                        .build());
+
+        assertThat(file.bytes()).isEqualTo(bytes.length);
+        assertThat(client().files().content(file.id()).body().readAllBytes()).isEqualTo(bytes);
+    }
+
+    @Test
     void shouldListBatchesNewestFirstPageByPageAndFilesToo() {
         OpenAIClient client = client();
         FileObject file = client.files()
