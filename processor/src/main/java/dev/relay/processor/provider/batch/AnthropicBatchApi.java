@@ -12,9 +12,7 @@ import dev.relay.processor.provider.mapping.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,16 +123,11 @@ final class AnthropicBatchApi implements BatchApi {
 
     private boolean namesOneOf(String resultsUrl, Set<String> customIds, Optional<Secret> key)
             throws IOException, InterruptedException {
-        byte[] content = http.send(
-                "message batch results",
-                http.request(URI.create(resultsUrl), headers(key)).GET().build());
-        for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
-            if (!line.isBlank()) {
-                return customIds.contains(
-                        Json.MAPPER.readTree(line).path("custom_id").asText());
-            }
-        }
-        return false;
+        return http.firstJsonLine(
+                        "message batch results",
+                        http.request(URI.create(resultsUrl), headers(key)).GET().build())
+                .map(line -> customIds.contains(line.path("custom_id").asText()))
+                .orElse(false);
     }
 
     @Override
@@ -149,17 +142,13 @@ final class AnthropicBatchApi implements BatchApi {
             return new Poll.Running(status);
         }
         String url = batch.path("results_url").asText(null);
-        List<ItemResult> results = new ArrayList<>();
-        if (url != null && !url.isEmpty()) {
-            byte[] content = http.send(
-                    "message batch results",
-                    http.request(URI.create(url), headers(key)).GET().build());
-            for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    results.add(item(Json.MAPPER.readTree(line)));
-                }
-            }
+        if (url == null || url.isEmpty()) {
+            return new Poll.Ended(status, List.of());
         }
+        List<ItemResult> results = http.jsonLines(
+                "message batch results",
+                http.request(URI.create(url), headers(key)).GET().build(),
+                this::item);
         return new Poll.Ended(status, results);
     }
 

@@ -1,14 +1,25 @@
 package dev.relay.processor.provider.batch;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.relay.processor.provider.http.Dialect;
 import dev.relay.processor.provider.http.RelayVersion;
+import dev.relay.processor.provider.mapping.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.LineNumberReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The HTTP side of the batch APIs: one JDK client per provider, and one place where a non-2xx answer becomes a
@@ -58,10 +69,63 @@ final class BatchHttp implements AutoCloseable {
     byte[] send(String what, HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() / 100 != 2) {
-            throw new BatchApiException(
-                    provider + " " + what, r.statusCode(), dialect.parseError(r.statusCode(), r.body()));
+            throw refused(what, r.statusCode(), r.body());
         }
         return r.body();
+    }
+
+    /**
+     * Sends and maps each non-blank line of the 2xx JSONL answer as it arrives, so a result file of 50,000 items is
+     * never held whole, only what {@code map} makes of each line. A line that is not JSON fails the call.
+     */
+    <T> List<T> jsonLines(String what, HttpRequest request, Function<JsonNode, T> map)
+            throws IOException, InterruptedException {
+        List<T> mapped = new ArrayList<>();
+        try (LineNumberReader lines = openLines(what, request)) {
+            for (JsonNode line = next(lines); line != null; line = next(lines)) {
+                mapped.add(map.apply(line));
+            }
+        }
+        return mapped;
+    }
+
+    /** The first non-blank line of the 2xx JSONL answer, parsed; the rest of the answer is not read. */
+    Optional<JsonNode> firstJsonLine(String what, HttpRequest request) throws IOException, InterruptedException {
+        try (LineNumberReader lines = openLines(what, request)) {
+            return Optional.ofNullable(next(lines));
+        }
+    }
+
+    private LineNumberReader openLines(String what, HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() / 100 != 2) {
+            try (InputStream error = r.body()) {
+                throw refused(what, r.statusCode(), error.readAllBytes());
+            }
+        }
+        return new LineNumberReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+    }
+
+    /** The next non-blank line, parsed, or null at the end of the answer. */
+    private static JsonNode next(LineNumberReader lines) throws IOException {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                return Json.MAPPER.readTree(line);
+            } catch (JsonProcessingException e) {
+                // the original message only: the parser's excerpt of the line could quote a completion
+                throw new IOException(
+                        "line " + lines.getLineNumber() + " of the JSONL answer is not JSON: " + e.getOriginalMessage(),
+                        e);
+            }
+        }
+        return null;
+    }
+
+    private BatchApiException refused(String what, int status, byte[] body) {
+        return new BatchApiException(provider + " " + what, status, dialect.parseError(status, body));
     }
 
     @Override

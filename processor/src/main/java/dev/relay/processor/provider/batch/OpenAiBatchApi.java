@@ -140,16 +140,12 @@ final class OpenAiBatchApi implements BatchApi {
             if (fileId == null || fileId.isEmpty()) {
                 continue;
             }
-            byte[] content = http.send(
+            results.addAll(http.jsonLines(
                     "file content",
                     http.request(http.uri("/v1/files/" + fileId + "/content"), auth(key))
                             .GET()
-                            .build());
-            for (String line : new String(content, StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    results.add(item(Json.MAPPER.readTree(line)));
-                }
-            }
+                            .build(),
+                    this::item));
         }
         return new Poll.Ended(status, results);
     }
