@@ -42,7 +42,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@code stream: true} end to end: the real broker, registry, processor and ingress, and one fake provider that
  * streams each dialect's real wire format ({@link StreamReply}). One test per rule of the failover contract
- * (docs/streaming.md).
+ * (docs/streaming.md). One processor and one ingress serve every test of the class (a start costs seconds, and each
+ * test's jobs end before it returns); tests that need a second ingress or other ingress settings start their own
+ * beside it, on the same topics.
  */
 class StreamingIT {
 
@@ -54,24 +56,42 @@ class StreamingIT {
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static FakeProvider fake;
+    private static Topics topics;
+    private static String stateDir;
+    private static RelayConfig config;
+    private static RelayProcessor processor;
+    private static RelayIngress shared;
+    private static int port;
     private final List<AutoCloseable> open = new ArrayList<>();
-    private Topics topics;
-    private RelayProcessor processor;
 
     @BeforeAll
-    static void provider() {
+    static void startRelay() throws Exception {
         fake = FakeProvider.start();
+        topics = new Topics("s" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
+        STACK.createTopics(topics);
+        stateDir = Files.createTempDirectory("stream-it").toString();
+        config = config("");
+        processor = RelayProcessor.start(config);
+        assertThat(processor.awaitRunning(Duration.ofSeconds(60)))
+                .as("processor RUNNING")
+                .isTrue();
+        shared = RelayIngress.start(config);
+        port = shared.port();
     }
 
     @AfterAll
-    static void stopProvider() {
+    static void stopRelay() {
+        if (shared != null) {
+            shared.close();
+        }
+        if (processor != null) {
+            processor.close();
+        }
         fake.close();
     }
 
     @BeforeEach
-    void freshTopics() {
-        topics = new Topics("s" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
-        STACK.createTopics(topics);
+    void freshScript() {
         fake.clearRequests();
         fake.script(r -> StreamReply.text("hello from the fake").reply());
     }
@@ -84,8 +104,7 @@ class StreamingIT {
         open.clear();
     }
 
-    private RelayConfig config(String ingressExtra) throws IOException {
-        String stateDir = Files.createTempDirectory("stream-it").toString();
+    private static RelayConfig config(String ingressExtra) {
         String base = fake.baseUrl();
         String json = """
                 {"providers": {
@@ -109,17 +128,7 @@ class StreamingIT {
         return new ConfigLoader(n -> Optional.empty()).parse(json, "it");
     }
 
-    private RelayConfig start(String ingressExtra) throws Exception {
-        RelayConfig config = config(ingressExtra);
-        RelayProcessor p = RelayProcessor.start(config);
-        open.add(p);
-        processor = p;
-        assertThat(p.awaitRunning(Duration.ofSeconds(60)))
-                .as("processor RUNNING")
-                .isTrue();
-        return config;
-    }
-
+    /** Another ingress on the shared topics, closed after the test. */
     private RelayIngress ingress(RelayConfig config) {
         RelayIngress i = RelayIngress.start(config);
         open.add(i);
@@ -238,8 +247,6 @@ class StreamingIT {
                 "groq/llama-3.3-70b"
             })
     void shouldStreamACleanAnswerThroughEachDialect(String model) throws Exception {
-        RelayConfig config = start("");
-        int port = ingress(config).port();
 
         Stream s = post(port, body(model, null, "hi", true), Map.of(), Integer.MAX_VALUE);
 
@@ -270,7 +277,6 @@ class StreamingIT {
 
     @Test
     void shouldAnswerA429BeforeTheFirstTokenWithTheFallbacksStream() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(Reply.error(429), StreamReply.text("from the fallback").reply());
 
         Stream s = post(port, body("openai/gpt-4o-mini", "anthropic/claude", "hi", false), Map.of(), 100);
@@ -285,7 +291,6 @@ class StreamingIT {
 
     @Test
     void shouldAnswerAnErrorEventAfterMessageStartWithTheFallback() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(
                 StreamReply.text("never seen").errorAfter(0, "overloaded_error").reply(),
                 StreamReply.text("from openai").reply());
@@ -301,7 +306,6 @@ class StreamingIT {
 
     @Test
     void shouldEndACutStreamWithAnInBandErrorAndFinishTheJobOnTheFallback() throws Exception {
-        int port = ingress(start("")).port();
         // paced, so the two tokens reach the processor before the connection drops (a reset may discard unread data)
         fake.enqueue(
                 StreamReply.text("one two three four")
@@ -329,7 +333,6 @@ class StreamingIT {
 
     @Test
     void shouldNotReplayAnInterruptedAttemptToALateAttacher() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(
                 StreamReply.text("one two three four")
                         .pace(Duration.ofMillis(50))
@@ -354,7 +357,6 @@ class StreamingIT {
 
     @Test
     void shouldEndAStallPastTheIdleTimeoutWithAnInBandErrorAsATimeout() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(
                 StreamReply.text("slow start").stallAfter(1).reply(),
                 StreamReply.text("done").reply());
@@ -369,30 +371,44 @@ class StreamingIT {
 
     @Test
     void shouldSkipAMalformedEvent() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(StreamReply.text("still whole").malformedAfter(1).reply());
+        Map<String, Double> before = malformedEvents();
 
         Stream s = post(port, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 100);
 
         assertThat(s.text()).isEqualTo("still whole");
         assertThat(s.done()).isTrue();
+        // the processor is shared by the class: the counters are compared with their values before this test
+        Map<String, Double> after = malformedEvents();
+        assertThat(after)
+                .containsOnlyKeys(
+                        "{dialect=\"anthropic\",provider=\"anthropic\"}",
+                        "{dialect=\"gemini\",provider=\"gemini\"}",
+                        "{dialect=\"openai-compatible\",provider=\"groq\"}",
+                        "{dialect=\"openai\",provider=\"openai\"}");
+        after.forEach((series, n) -> assertThat(n - before.getOrDefault(series, 0.0))
+                .as(series)
+                .isEqualTo(series.contains("\"openai\"}") ? 1.0 : 0.0));
+    }
+
+    /** relay_stream_malformed_events_total on the processor's /metrics: series labels to value. */
+    private static Map<String, Double> malformedEvents() throws Exception {
         HttpResponse<String> metrics = HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + processor.metricsPort() + "/metrics"))
                         .GET()
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body().lines())
-                .filteredOn(l -> l.startsWith("relay_stream_malformed_events_total{"))
-                .containsExactlyInAnyOrder(
-                        "relay_stream_malformed_events_total{dialect=\"anthropic\",provider=\"anthropic\"} 0.0",
-                        "relay_stream_malformed_events_total{dialect=\"gemini\",provider=\"gemini\"} 0.0",
-                        "relay_stream_malformed_events_total{dialect=\"openai-compatible\",provider=\"groq\"} 0.0",
-                        "relay_stream_malformed_events_total{dialect=\"openai\",provider=\"openai\"} 1.0");
+        String name = "relay_stream_malformed_events_total";
+        return metrics.body()
+                .lines()
+                .filter(l -> l.startsWith(name + "{"))
+                .collect(java.util.stream.Collectors.toMap(
+                        l -> l.substring(name.length(), l.lastIndexOf(' ')),
+                        l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))));
     }
 
     @Test
     void shouldFinishAStreamThatEndsWithoutDoneButWithAFinishReason() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(StreamReply.text("no done here").withoutEnd().reply());
 
         Stream s = post(port, body("openai/gpt-4o-mini", null, "hi", true), Map.of(), 100);
@@ -406,7 +422,6 @@ class StreamingIT {
 
     @Test
     void shouldTurnACutIntoAnInvisibleFallbackInBufferedMode() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(
                 StreamReply.text("one two three").cutAfter(2).reply(),
                 StreamReply.text("all of it").reply());
@@ -426,8 +441,6 @@ class StreamingIT {
 
     @Test
     void shouldResumeAfterADisconnectWithNoGapAndNoRepeat() throws Exception {
-        RelayConfig config = start("");
-        int port = ingress(config).port();
         fake.enqueue(
                 StreamReply.text("a b c d e f g h").pace(Duration.ofMillis(100)).reply());
 
@@ -442,13 +455,15 @@ class StreamingIT {
 
     @Test
     void shouldResumeOnASecondIngressInstance() throws Exception {
-        RelayConfig config = start("");
-        int first = ingress(config).port();
+        int first = port;
         int second = ingress(config).port();
         fake.enqueue(
                 StreamReply.text("p q r s t u").pace(Duration.ofMillis(100)).reply());
 
         Stream start = post(first, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 2);
+        // the second instance learns of the job from the topics; until then it answers 404 job_not_found
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> job(second, start.jobId()).has("status"));
         Stream rest = get(
                 second,
                 "/v1/jobs/" + start.jobId() + "/stream",
@@ -463,7 +478,6 @@ class StreamingIT {
 
     @Test
     void shouldRefuseBadStreamingInput() throws Exception {
-        int port = ingress(start("")).port();
         HttpResponse<String> notBool = HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                         .header("Content-Type", "application/json")
@@ -496,10 +510,10 @@ class StreamingIT {
 
     @Test
     void shouldEndAnOverLongStreamWithAnInBandError() throws Exception {
-        int port = ingress(start(", \"max_stream_bytes\": 1024")).port();
+        int capped = ingress(config(", \"max_stream_bytes\": 1024")).port();
         fake.enqueue(StreamReply.text("x ".repeat(200)).reply());
 
-        Stream s = post(port, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 1000);
+        Stream s = post(capped, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 1000);
 
         assertThat(s.done()).isFalse();
         assertThat(s.last().json().at("/error/code").asText()).isEqualTo("stream_too_long");
@@ -507,7 +521,6 @@ class StreamingIT {
 
     @Test
     void shouldStreamThroughTheOfficialOpenAiJavaSdk() throws Exception {
-        int port = ingress(start("")).port();
         fake.enqueue(StreamReply.text("sdk says hi").reply());
         var client = com.openai.client.okhttp.OpenAIOkHttpClient.builder()
                 .baseUrl("http://127.0.0.1:" + port + "/v1")
