@@ -2,7 +2,6 @@ package dev.relay.ingress.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.ingress.http.ApiException;
 import dev.relay.ingress.http.Auth;
@@ -325,48 +324,12 @@ public final class BatchHandler {
     /** {@code GET /v1/batches?after=&limit=}: newest first, OpenAI's list shape. */
     public void list(Context ctx) {
         String tenant = Auth.tenant(ctx);
-        int limit = limit(ctx.queryParam("limit"), 20, 100);
-        String after = ctx.queryParam("after");
         List<ObjectNode> all = catalog.list("batch").stream()
                 .filter(r -> java.util.Objects.equals(
                         Batches.textOrNull(r.path("relay").get("tenant")), tenant))
                 .toList();
-        int start = 0;
-        if (after != null) {
-            start = all.size();
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).path("id").asText().equals(after)) {
-                    start = i + 1;
-                    break;
-                }
-            }
-        }
-        List<ObjectNode> page = all.subList(Math.min(start, all.size()), Math.min(start + limit, all.size()));
-        ObjectNode out = json.createObjectNode();
-        out.put("object", "list");
-        ArrayNode data = out.putArray("data");
-        page.forEach(r -> data.add(batches.render(r)));
-        out.put("first_id", page.isEmpty() ? null : page.get(0).path("id").asText());
-        out.put(
-                "last_id",
-                page.isEmpty() ? null : page.get(page.size() - 1).path("id").asText());
-        out.put("has_more", start + page.size() < all.size());
-        Responses.json(ctx, 200, out, json);
-    }
-
-    static int limit(String raw, int dflt, int max) {
-        if (raw == null) {
-            return dflt;
-        }
-        try {
-            int n = Integer.parseInt(raw);
-            if (n >= 1 && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw ApiException.invalid("limit", "invalid_value", "limit must be an integer from 1 to " + max);
+        int limit = ListPage.limit(ctx.queryParam("limit"), 20, 100);
+        Responses.json(ctx, 200, ListPage.of(all, ctx.queryParam("after"), limit, batches::render), json);
     }
 
     /** Relay's own {@code GET /v1/batches/{id}/output}: every line, successes and failures, in input order. */

@@ -2,7 +2,6 @@ package dev.relay.ingress.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.ingress.http.ApiException;
 import dev.relay.ingress.http.Auth;
@@ -240,37 +239,15 @@ public final class FilesHandler {
     public void list(Context ctx) {
         String tenant = Auth.tenant(ctx);
         String purpose = ctx.queryParam("purpose");
-        int limit = BatchHandler.limit(ctx.queryParam("limit"), 10_000, 10_000);
-        String after = ctx.queryParam("after");
-        boolean asc = "asc".equals(ctx.queryParam("order"));
         List<ObjectNode> all = new ArrayList<>(catalog.list("file").stream()
                 .filter(r -> Objects.equals(Batches.textOrNull(r.path("relay").get("tenant")), tenant))
                 .filter(r -> purpose == null || purpose.equals(r.path("purpose").asText()))
                 .toList());
-        if (asc) {
+        if ("asc".equals(ctx.queryParam("order"))) {
             java.util.Collections.reverse(all);
         }
-        int start = 0;
-        if (after != null) {
-            start = all.size();
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).path("id").asText().equals(after)) {
-                    start = i + 1;
-                    break;
-                }
-            }
-        }
-        List<ObjectNode> page = all.subList(Math.min(start, all.size()), Math.min(start + limit, all.size()));
-        ObjectNode out = json.createObjectNode();
-        out.put("object", "list");
-        ArrayNode data = out.putArray("data");
-        page.forEach(r -> data.add(visible(r)));
-        out.put("first_id", page.isEmpty() ? null : page.get(0).path("id").asText());
-        out.put(
-                "last_id",
-                page.isEmpty() ? null : page.get(page.size() - 1).path("id").asText());
-        out.put("has_more", start + page.size() < all.size());
-        Responses.json(ctx, 200, out, json);
+        int limit = ListPage.limit(ctx.queryParam("limit"), 10_000, 10_000);
+        Responses.json(ctx, 200, ListPage.of(all, ctx.queryParam("after"), limit, FilesHandler::visible), json);
     }
 
     public void delete(Context ctx) {
