@@ -3,6 +3,7 @@ package dev.relay.ingress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.batch.BatchHandler;
+import dev.relay.ingress.batch.BatchIntake;
 import dev.relay.ingress.batch.BatchParser;
 import dev.relay.ingress.batch.Batches;
 import dev.relay.ingress.batch.FilesHandler;
@@ -115,18 +116,17 @@ public final class RelayIngress implements AutoCloseable {
         ChatHandler chat = new ChatHandler(bodies, submitter, renderer, timeouts, errors, json, streams);
         JobsHandler jobs = new JobsHandler(bodies, submitter, backend.view(), renderer, json, streams);
         Batches batchState = new Batches(backend.catalog(), backend.view(), renderer, json, clock);
-        BatchHandler batches = new BatchHandler(
-                bodies,
+        BatchIntake intake = new BatchIntake(
                 new BatchParser(bodies, factory),
                 publisher,
                 backend.view(),
                 backend.catalog(),
                 backend.files(),
-                batchState,
-                renderer,
                 new TargetGuard(config.webhooks().allowPrivateTargets()),
                 json,
                 clock);
+        BatchHandler batches =
+                new BatchHandler(bodies, intake, backend.view(), backend.catalog(), batchState, renderer, json);
         FilesHandler files = new FilesHandler(backend.catalog(), backend.files(), batchState, bodies, json, clock);
         OpsHandler ops = new OpsHandler(backend::readiness, metrics, json);
         Auth auth = new Auth(ingress.apiKeys());

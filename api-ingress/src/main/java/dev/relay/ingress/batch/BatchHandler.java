@@ -10,21 +10,11 @@ import dev.relay.ingress.http.JobSubmitter;
 import dev.relay.ingress.http.Responses;
 import dev.relay.ingress.http.ResultRenderer;
 import dev.relay.ingress.kafka.Catalog;
-import dev.relay.ingress.kafka.FileContents;
-import dev.relay.ingress.kafka.JobPublisher;
 import dev.relay.ingress.kafka.JobView;
-import dev.relay.ingress.webhook.TargetGuard;
-import dev.relay.schemas.Job;
 import dev.relay.schemas.JobResult;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -35,51 +25,34 @@ import java.util.UUID;
 /**
  * {@code /v1/batches}: OpenAI's Batch API over Relay jobs. Two doors: a JSON body naming an uploaded file
  * ({@code {input_file_id, endpoint, completion_window, metadata}}, as the OpenAI SDKs send it), and Relay's own JSONL
- * body. Either way every line becomes an ordinary job (job id = {@code <batch>-<n>}) that keeps its custom id and falls
- * back on its own chain. A file is checked whole before anything is published (one bad line refuses the batch, naming
- * the line), then read again and published in groups: the heap never holds the whole file.
+ * body. Either way every line becomes an ordinary job that keeps its custom id and falls back on its own chain
+ * ({@link BatchIntake}); this class answers the requests: create, get, cancel, list and Relay's own output.
  */
 public final class BatchHandler {
 
-    public static final Duration COMPLETION_WINDOW = Duration.ofHours(24);
-    private static final int PUBLISH_GROUP = 500;
-    private static final int MAX_METADATA = 16;
-
     private final BodyReader bodies;
-    private final BatchParser parser;
-    private final JobPublisher publisher;
+    private final BatchIntake intake;
     private final JobView view;
     private final Catalog catalog;
-    private final FileContents files;
     private final Batches batches;
     private final ResultRenderer renderer;
-    private final TargetGuard webhookTargets;
     private final ObjectMapper json;
-    private final Clock clock;
 
     public BatchHandler(
             BodyReader bodies,
-            BatchParser parser,
-            JobPublisher publisher,
+            BatchIntake intake,
             JobView view,
             Catalog catalog,
-            FileContents files,
             Batches batches,
             ResultRenderer renderer,
-            TargetGuard webhookTargets,
-            ObjectMapper json,
-            Clock clock) {
+            ObjectMapper json) {
         this.bodies = bodies;
-        this.parser = parser;
-        this.publisher = publisher;
+        this.intake = intake;
         this.view = view;
         this.catalog = catalog;
-        this.files = files;
         this.batches = batches;
         this.renderer = renderer;
-        this.webhookTargets = webhookTargets;
         this.json = json;
-        this.clock = clock;
     }
 
     public void create(Context ctx) {
@@ -103,7 +76,8 @@ public final class BatchHandler {
             Responses.json(ctx, 200, body(batchId, tenant), json);
             return;
         }
-        ObjectNode record = request != null ? fromFile(request, batchId, tenant) : fromJsonl(text, batchId, tenant);
+        ObjectNode record =
+                request != null ? intake.fromFile(request, batchId, tenant) : intake.fromJsonl(text, batchId, tenant);
         Responses.json(ctx, 200, batches.render(record), json);
     }
 
@@ -119,190 +93,6 @@ public final class BatchHandler {
         } catch (IOException e) {
             return null; // not one JSON document: JSONL
         }
-    }
-
-    private ObjectNode fromJsonl(String text, String batchId, String tenant) {
-        List<Job> jobs = parser.parse(text, batchId, tenant);
-        ObjectNode record = newRecord(batchId, tenant, null, null, json.createObjectNode(), jobs.size(), null);
-        catalog.put(batchId, record);
-        publish(record, jobs);
-        return record;
-    }
-
-    private ObjectNode fromFile(JsonNode req, String batchId, String tenant) {
-        String fileId = requiredText(req, "input_file_id");
-        String endpoint = requiredText(req, "endpoint");
-        if (!BatchParser.CHAT_COMPLETIONS.equals(endpoint)) {
-            throw ApiException.invalid(
-                    "endpoint",
-                    "unsupported_value",
-                    "endpoint must be " + BatchParser.CHAT_COMPLETIONS + " (Relay batches chat completions only); got '"
-                            + endpoint + "'");
-        }
-        String window = requiredText(req, "completion_window");
-        if (!"24h".equals(window)) {
-            throw ApiException.invalid(
-                    "completion_window", "invalid_value", "completion_window must be '24h'; got '" + window + "'");
-        }
-        ObjectNode metadata = metadata(req.get("metadata"));
-        ObjectNode file = catalog.get(fileId)
-                .filter(f -> "file".equals(f.path("object").asText()))
-                .filter(f -> java.util.Objects.equals(
-                        Batches.textOrNull(f.path("relay").get("tenant")), tenant))
-                .orElseThrow(() -> new ApiException(
-                        404,
-                        "invalid_request_error",
-                        "input_file_id",
-                        "file_not_found",
-                        "No such File object: " + fileId));
-        if (!"batch".equals(file.path("purpose").asText())) {
-            throw ApiException.invalid(
-                    "input_file_id", "invalid_value", "file " + fileId + " was not uploaded with purpose 'batch'");
-        }
-        Instant created = clock.instant();
-        Instant deadline = created.plus(COMPLETION_WINDOW);
-        FileContents.Location location = FilesHandler.location(file);
-        BatchParser.Lines check = parser.lines(batchId, tenant, deadline);
-        forEachLine(fileId, location, check::line);
-        int total = check.finish();
-
-        ObjectNode record = newRecord(batchId, tenant, fileId, window, metadata, total, deadline);
-        catalog.put(batchId, record);
-        BatchParser.Lines build = parser.lines(batchId, tenant, deadline, window);
-        List<Job> group = new ArrayList<>(PUBLISH_GROUP);
-        forEachLine(fileId, location, (i, line) -> {
-            Job job = build.line(i, line);
-            if (job != null) {
-                group.add(job);
-                if (group.size() == PUBLISH_GROUP) {
-                    publish(record, group);
-                    group.clear();
-                }
-            }
-            return job;
-        });
-        if (!group.isEmpty()) {
-            publish(record, group);
-        }
-        return record;
-    }
-
-    private interface LineSink {
-        Job line(int index, String line);
-    }
-
-    private void forEachLine(String fileId, FileContents.Location location, LineSink sink) {
-        try (InputStream in = files.open(fileId, location)) {
-            JsonlLines lines = new JsonlLines(in, Integer.MAX_VALUE - 8);
-            for (String line = lines.next(); line != null; line = lines.next()) {
-                sink.line(lines.index(), line);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read file " + fileId, e);
-        }
-    }
-
-    private void publish(ObjectNode record, List<Job> jobs) {
-        try {
-            publisher.publish(jobs);
-        } catch (RuntimeException e) {
-            record.put("failed_at", clock.millis() / 1000);
-            ObjectNode errors = record.putObject("errors");
-            errors.put("object", "list");
-            errors.putArray("data")
-                    .addObject()
-                    .put("code", "publish_failed")
-                    .put(
-                            "message",
-                            "Relay could not hand every item to Kafka; items already published still run: "
-                                    + e.getMessage());
-            try {
-                catalog.put(record.path("id").asText(), record);
-            } catch (RuntimeException again) {
-                e.addSuppressed(again);
-            }
-            throw e;
-        }
-        jobs.forEach(view::onJob);
-    }
-
-    private ObjectNode newRecord(
-            String batchId,
-            String tenant,
-            String fileId,
-            String window,
-            ObjectNode metadata,
-            int total,
-            Instant deadline) {
-        long now = clock.millis() / 1000;
-        ObjectNode r = json.createObjectNode();
-        r.put("id", batchId);
-        r.put("object", "batch");
-        r.put("endpoint", BatchParser.CHAT_COMPLETIONS);
-        r.putNull("errors");
-        r.put("input_file_id", fileId);
-        r.put("completion_window", window);
-        r.put("status", "in_progress");
-        r.putNull("output_file_id");
-        r.putNull("error_file_id");
-        r.put("created_at", now);
-        r.put("in_progress_at", now);
-        if (deadline == null) {
-            r.putNull("expires_at");
-        } else {
-            r.put("expires_at", deadline.getEpochSecond());
-        }
-        for (String f :
-                List.of("finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at")) {
-            r.putNull(f);
-        }
-        r.putObject("request_counts").put("total", total).put("completed", 0).put("failed", 0);
-        r.set("metadata", metadata);
-        ObjectNode relay = r.putObject("relay");
-        relay.put("tenant", tenant);
-        relay.put("total", total);
-        return r;
-    }
-
-    private ObjectNode metadata(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return json.createObjectNode();
-        }
-        if (!n.isObject() || n.size() > MAX_METADATA) {
-            throw ApiException.invalid(
-                    "metadata",
-                    "invalid_value",
-                    "metadata must be an object of at most " + MAX_METADATA + " string values");
-        }
-        n.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual()
-                    || e.getKey().length() > 64
-                    || e.getValue().asText().length() > 512) {
-                throw ApiException.invalid(
-                        "metadata." + e.getKey(),
-                        "invalid_value",
-                        "metadata values must be strings of at most 512 characters, keys at most 64");
-            }
-        });
-        JsonNode hook = n.get(BatchWebhooks.METADATA_KEY);
-        if (hook != null) {
-            TargetGuard.Verdict v = webhookTargets.checkSyntaxAndLiteral(hook.asText());
-            if (!v.allowed()) {
-                throw ApiException.invalid(
-                        "metadata." + BatchWebhooks.METADATA_KEY,
-                        "invalid_callback_url",
-                        "metadata." + BatchWebhooks.METADATA_KEY + " " + v.reason());
-            }
-        }
-        return ((ObjectNode) n).deepCopy();
-    }
-
-    private static String requiredText(JsonNode req, String field) {
-        JsonNode n = req.get(field);
-        if (n == null || !n.isTextual() || n.asText().isEmpty()) {
-            throw ApiException.invalid(field, "missing_required_parameter", "'" + field + "' is required (a string)");
-        }
-        return n.asText();
     }
 
     public void get(Context ctx) {
