@@ -7,7 +7,9 @@ import java.util.Optional;
 /**
  * Bifrost's {@code logs_store: {enabled, type, config}} section, plus Bifrost's {@code client.disable_content_logging}.
  * {@code type} is {@code sqlite} ({@code config.path}, default {@code <kafka.state_dir>/logs.db}) or {@code postgres}
- * ({@code config.url} a JDBC URL, {@code config.user}, {@code config.password} as {@code env.VAR}).
+ * ({@code config.url} a JDBC URL, {@code config.user}, {@code config.password} as {@code env.VAR}). Relay adds
+ * {@code background_priority} (default true): the projection and the dashboard's queries run at the lowest CPU
+ * priority, so they use the CPU the request path leaves.
  */
 public record LogsStoreSettings(
         boolean enabled,
@@ -16,7 +18,8 @@ public record LogsStoreSettings(
         String url,
         String user,
         Optional<Secret> password,
-        boolean storeContent) {
+        boolean storeContent,
+        boolean backgroundPriority) {
 
     public static final String SQLITE = "sqlite";
     public static final String POSTGRES = "postgres";
@@ -54,6 +57,7 @@ public record LogsStoreSettings(
                 url,
                 c.get("user").string(null),
                 password,
-                !client.get("disable_content_logging").bool(false));
+                !client.get("disable_content_logging").bool(false),
+                n.get("background_priority").bool(true));
     }
 }

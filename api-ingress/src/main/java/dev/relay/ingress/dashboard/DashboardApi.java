@@ -19,11 +19,14 @@ import dev.relay.replay.ReplayService;
 import dev.relay.schemas.Target;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 /**
@@ -62,19 +65,43 @@ public final class DashboardApi {
 
     public void register(Javalin app) {
         app.before(PREFIX + "/*", access::read);
-        app.get(PREFIX + "/overview", this::overview);
-        app.get(PREFIX + "/jobs", this::jobs);
-        app.get(PREFIX + "/jobs/{id}", this::job);
-        app.get(PREFIX + "/batches", ctx -> ok(ctx, q().batches(intParam(ctx, "limit", 100))));
+        app.get(PREFIX + "/overview", inBackground(this::overview));
+        app.get(PREFIX + "/jobs", inBackground(this::jobs));
+        app.get(PREFIX + "/jobs/{id}", inBackground(this::job));
+        app.get(PREFIX + "/batches", inBackground(ctx -> ok(ctx, q().batches(intParam(ctx, "limit", 100)))));
         app.get(
                 PREFIX + "/webhooks",
-                ctx -> ok(ctx, q().webhooks(ctx.queryParam("state"), intParam(ctx, "limit", 100))));
-        app.get(PREFIX + "/deadletters", ctx -> ok(ctx, q().deadLetters(intParam(ctx, "limit", 100))));
-        app.get(PREFIX + "/providers", this::providers);
-        app.get(PREFIX + "/store", this::storeStatus);
-        app.post(PREFIX + "/replay", this::replay);
-        app.get(PREFIX + "/replay/{run}", this::replayStatus);
-        app.post(PREFIX + "/webhooks/{id}/redeliver", this::redeliver);
+                inBackground(ctx -> ok(ctx, q().webhooks(ctx.queryParam("state"), intParam(ctx, "limit", 100)))));
+        app.get(PREFIX + "/deadletters", inBackground(ctx -> ok(ctx, q().deadLetters(intParam(ctx, "limit", 100)))));
+        app.get(PREFIX + "/providers", inBackground(this::providers));
+        app.get(PREFIX + "/store", inBackground(this::storeStatus));
+        app.post(PREFIX + "/replay", inBackground(this::replay));
+        app.get(PREFIX + "/replay/{run}", inBackground(this::replayStatus));
+        app.post(PREFIX + "/webhooks/{id}/redeliver", inBackground(this::redeliver));
+    }
+
+    /**
+     * Runs the handler on the log store's background threads (lowest CPU priority) while the request's virtual thread
+     * waits, so a heavy query or a replay's dry run takes the CPU the request path leaves rather than its own.
+     */
+    private Handler inBackground(Handler handler) {
+        return ctx -> {
+            Future<?> done = store.background().submit(() -> {
+                handler.handle(ctx);
+                return null;
+            });
+            try {
+                done.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            } catch (InterruptedException e) {
+                done.cancel(true);
+                throw e;
+            }
+        };
     }
 
     private LogQueries q() {

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * partitions and no consumer group: the next offset of every partition is stored in the database in the same
  * transaction as the rows, so a restart resumes exactly where the store ends, and an empty (deleted) database starts
  * from the beginning of every topic and rebuilds what the topics still hold. Nothing on the request path waits for
- * it. Undecodable records are counted and skipped (the processor dead-letters its own input).
+ * it, and it runs as background work: it waits for 256 KB or 500 ms of records per fetch, so each database transaction
+ * holds hundreds of rows rather than a few, and (with {@code background_priority}) at the lowest CPU priority. Undecodable
+ * records are counted and skipped (the processor dead-letters its own input).
  */
 public final class LogProjector implements AutoCloseable {
 
@@ -69,14 +71,16 @@ public final class LogProjector implements AutoCloseable {
             LogWriter writer,
             RelaySerdes serdes,
             Topics topics,
-            Clock clock) {
+            Clock clock,
+            boolean background) {
         Map<String, Object> c = new HashMap<>(clientProps);
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
+        c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "relay-ingress-logstore");
         this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         this.admin = admin;
@@ -84,7 +88,12 @@ public final class LogProjector implements AutoCloseable {
         this.serdes = serdes;
         this.topics = topics;
         this.clock = clock;
-        this.thread = Thread.ofPlatform().name("relay-logstore").daemon().unstarted(this::run);
+        this.thread = Thread.ofPlatform().name("relay-logstore").daemon().unstarted(() -> {
+            if (background) {
+                BackgroundPriority.lowerCurrentThread();
+            }
+            run();
+        });
     }
 
     public void start() {

@@ -8,25 +8,33 @@ import dev.relay.schemas.serde.SchemaRegistryClient;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The log store: a database (SQLite or PostgreSQL) fed from the topics by {@link LogProjector}, read by the dashboard
- * through {@link LogQueries}. Its own consumer, thread and connections: it never blocks the request path.
+ * through {@link LogQueries}. Its own consumer, thread and connections: it never blocks the request path. The dashboard
+ * runs its queries on {@link #background()}, whose threads (like the projection's) take the lowest CPU priority when
+ * {@code logs_store.background_priority} is on, so neither takes CPU the request path needs.
  */
 public final class LogStore implements AutoCloseable {
+
+    private static final int QUERY_THREADS = 4;
 
     private final LogDatabase db;
     private final LogProjector projector;
     private final LogQueries queries;
     private final Admin admin;
+    private final ExecutorService background;
 
-    private LogStore(LogDatabase db, LogProjector projector, LogQueries queries, Admin admin) {
+    private LogStore(
+            LogDatabase db, LogProjector projector, LogQueries queries, Admin admin, ExecutorService background) {
         this.db = db;
         this.projector = projector;
         this.queries = queries;
         this.admin = admin;
+        this.background = background;
     }
 
     /** Opens the configured store and starts following the topics. */
@@ -40,10 +48,16 @@ public final class LogStore implements AutoCloseable {
         Admin admin = null;
         try {
             admin = Admin.create(props);
+            boolean low = config.logsStore().backgroundPriority();
             LogProjector projector = new LogProjector(
-                    props, admin, new LogWriter(db, config.logsStore().storeContent()), serdes, topics, clock);
+                    props, admin, new LogWriter(db, config.logsStore().storeContent()), serdes, topics, clock, low);
             projector.start();
-            return new LogStore(db, projector, new LogQueries(db, new ObjectMapper()), admin);
+            return new LogStore(
+                    db,
+                    projector,
+                    new LogQueries(db, new ObjectMapper()),
+                    admin,
+                    BackgroundPriority.executor("relay-dashboard-query", QUERY_THREADS, low));
         } catch (RuntimeException e) {
             if (admin != null) {
                 admin.close();
@@ -57,6 +71,11 @@ public final class LogStore implements AutoCloseable {
         return queries;
     }
 
+    /** Where the dashboard's queries run: a few threads at the store's CPU priority. */
+    public ExecutorService background() {
+        return background;
+    }
+
     public LogProjector projector() {
         return projector;
     }
@@ -67,6 +86,7 @@ public final class LogStore implements AutoCloseable {
 
     @Override
     public void close() {
+        background.shutdownNow();
         projector.close();
         admin.close();
         db.close();

@@ -2,6 +2,7 @@ package dev.relay.ingress.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
@@ -15,6 +16,7 @@ import dev.relay.config.ConfigLoader;
 import dev.relay.config.RelayConfig;
 import dev.relay.ingress.Http;
 import dev.relay.ingress.RelayIngress;
+import dev.relay.ingress.logstore.BackgroundPriority;
 import dev.relay.ingress.logstore.LogQueries;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
@@ -428,5 +430,32 @@ class DashboardIT {
                 .until(() -> ingress.logStore().orElseThrow().projector().caughtUp());
         assertThat(rebuilt.dump("attempts")).isEqualTo(attempts);
         assertThat(rebuilt.dump("jobs")).isEqualTo(jobs);
+    }
+
+    @Test
+    @Order(7)
+    void shouldRunTheProjectionAndTheDashboardsQueriesAtTheLowestCpuPriority() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux's per-thread /proc");
+        assertThat(new Http(ingress.port())
+                        .get("/api/dashboard/jobs?limit=5", Map.of())
+                        .status())
+                .isEqualTo(200);
+        Map<String, List<Integer>> nice =
+                new java.util.TreeMap<>(); // thread name (15 chars, as the OS keeps it) -> nice
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                String name = Files.readString(task.resolve("comm")).strip();
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                nice.computeIfAbsent(name, k -> new java.util.ArrayList<>())
+                        .add(Integer.parseInt(fields[19 - 3])); // proc(5): nice is field 19, state field 3
+            }
+        }
+        assertThat(nice.get("relay-logstore")).containsOnly(19);
+        assertThat(nice.get("relay-dashboard")).isNotEmpty().containsOnly(19);
+        int normal = BackgroundPriority.niceOfCurrentThread().orElseThrow();
+        assertThat(normal).isLessThan(19);
+        assertThat(nice.get("main"))
+                .containsOnly(normal); // the rest of the JVM, the request path with it, is untouched
     }
 }
