@@ -8,7 +8,6 @@ import dev.relay.processor.attempt.Classifier;
 import dev.relay.processor.provider.ChatCall;
 import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.mapping.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * OpenAI's Batch API: the items as a JSONL file ({@code POST /v1/files}, {@code purpose=batch}), then
@@ -47,30 +45,23 @@ final class OpenAiBatchApi implements BatchApi {
     @Override
     public String submit(String marker, String model, List<Item> items, Optional<Secret> key)
             throws IOException, InterruptedException {
-        ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
-        for (Item item : items) {
-            ObjectNode line = Json.MAPPER.createObjectNode();
-            line.put("custom_id", item.customId());
-            line.put("method", "POST");
-            line.put("url", ENDPOINT);
-            line.set("body", Json.MAPPER.readTree(body(model, item)));
-            jsonl.write(Json.bytes(line));
-            jsonl.write('\n');
+        byte[] file;
+        try (MultipartJsonl upload = new MultipartJsonl(marker + ".jsonl")) {
+            for (Item item : items) {
+                ObjectNode line = Json.MAPPER.createObjectNode();
+                line.put("custom_id", item.customId());
+                line.put("method", "POST");
+                line.put("url", ENDPOINT);
+                line.set("body", Json.MAPPER.readTree(body(model, item)));
+                upload.line(Json.bytes(line));
+            }
+            file = http.send(
+                    "file upload",
+                    http.request(http.uri("/v1/files"), auth(key))
+                            .header("Content-Type", upload.contentType())
+                            .POST(upload.publisher())
+                            .build());
         }
-        String boundary = "relay-" + UUID.randomUUID();
-        ByteArrayOutputStream multipart = new ByteArrayOutputStream();
-        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
-                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + marker
-                + ".jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n";
-        multipart.write(head.getBytes(StandardCharsets.UTF_8));
-        jsonl.writeTo(multipart);
-        multipart.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        byte[] file = http.send(
-                "file upload",
-                http.request(http.uri("/v1/files"), auth(key))
-                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(multipart.toByteArray()))
-                        .build());
         String fileId = Json.MAPPER.readTree(file).path("id").asText();
         ObjectNode create = Json.MAPPER.createObjectNode();
         create.put("input_file_id", fileId);

@@ -11,6 +11,8 @@ import dev.relay.config.ProviderConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.attempt.FailureClass;
+import dev.relay.processor.provider.ChatCall;
+import dev.relay.processor.provider.factory.ProviderClients;
 import dev.relay.testkit.provider.Dialect;
 import dev.relay.testkit.provider.FakeBatches;
 import dev.relay.testkit.provider.FakeBatches.Fate;
@@ -18,6 +20,7 @@ import dev.relay.testkit.provider.FakeProvider;
 import dev.relay.testkit.provider.Reply;
 import dev.relay.testkit.provider.Request;
 import dev.relay.testkit.provider.Route;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -46,15 +49,18 @@ class BatchApiIT {
     };
 
     private static BatchApi api(String type, FakeProvider fake) {
+        return BatchApis.create(config(type, fake)).orElseThrow();
+    }
+
+    private static ProviderConfig config(String type, FakeProvider fake) {
         String json = """
                 {"providers": {"p": {"type": "%s", "keys": [{"name": "k", "value": "sk-batch-test"}],
                                      "network_config": {"base_url": "%s"}, "batch": {"enabled": true}}}}
                 """.formatted(type, fake.baseUrl());
-        ProviderConfig config = new ConfigLoader(n -> Optional.empty())
+        return new ConfigLoader(n -> Optional.empty())
                 .parse(json, "test")
                 .providers()
                 .get("p");
-        return BatchApis.create(config).orElseThrow();
     }
 
     private static List<BatchApi.Item> items() {
@@ -133,10 +139,59 @@ class BatchApiIT {
         }
     }
 
+    /**
+     * The upload is streamed from a temporary file; what reaches the provider must be byte for byte the multipart body
+     * that was built in memory before: the purpose part, the file part with its JSONL (one line per item, the request
+     * the real-time call would send as its body), the closing boundary, and a matching Content-Length.
+     */
+    @Test
+    void shouldStreamTheUploadAsExactlyTheMultipartBodyOfTheJsonlLines() throws Exception {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake);
+            BatchApi api = api("openai", fake);
+            List<BatchApi.Item> items = new java.util.ArrayList<>(items());
+            String big = "x".repeat(4096) + "\u00e9\u4e2d";
+            for (int i = 0; i < 300; i++) {
+                ObjectNode req = JSON.createObjectNode();
+                req.putArray("messages").addObject().put("role", "user").put("content", i + big);
+                items.add(new BatchApi.Item("bulk-" + i, req));
+            }
+            api.submit("rpb_bytes", "gpt-4o-mini", items, KEY);
+
+            Request upload = fake.requests().get(0);
+            String type = upload.header("content-type");
+            String boundary = type.substring(type.indexOf("boundary=") + 9);
+            var dialect = ProviderClients.dialect(config("openai", fake));
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            expected.writeBytes(
+                    ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+                                    + "--" + boundary
+                                    + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rpb_bytes.jsonl\"\r\n"
+                                    + "Content-Type: application/jsonl\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            for (BatchApi.Item item : items) {
+                ObjectNode line = JSON.createObjectNode();
+                line.put("custom_id", item.customId()).put("method", "POST").put("url", "/v1/chat/completions");
+                ChatCall call = new ChatCall(
+                        item.customId(), "gpt-4o-mini", item.request(), Optional.empty(), null, Instant.MAX);
+                line.set("body", JSON.readTree(dialect.toWire(call, "").body()));
+                expected.writeBytes(JSON.writeValueAsBytes(line));
+                expected.write('\n');
+            }
+            expected.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+
+            assertThat(expected.size()).isGreaterThan(300 * 4096);
+            assertThat(upload.body()).isEqualTo(expected.toByteArray());
+            assertThat(upload.header("content-length")).isEqualTo(Integer.toString(expected.size()));
+            assertThat(fake.requests().get(1).json().path("input_file_id").asText())
+                    .startsWith("file-");
+        }
+    }
+
     @Test
     void shouldCreateAMessageBatchWithEachRequestsParamsAndMapEachResultType() throws Exception {
         try (FakeProvider fake = FakeProvider.start()) {
-            FakeBatches.on(fake).fates(BY_PREFIX).completionDelay(Duration.ofMillis(300));
+            FakeBatches.on(fake).fates(BY_PREFIX).completionDelay(Duration.ofSeconds(2));
             BatchApi api = api("anthropic", fake);
             String id = api.submit("rpb_marker2", "claude-3-5-haiku-latest", items(), KEY);
             assertThat(id).startsWith("msgbatch_");
