@@ -28,12 +28,16 @@ public final class Batches {
 
     public static final String OUTPUT_SUFFIX = "-output";
     public static final String ERRORS_SUFFIX = "-errors";
+    /** OpenAI's error code of a batch item that was not executed because its batch was cancelled. */
+    static final String BATCH_CANCELLED = "batch_cancelled";
+
+    private static final String CANCELLED_MESSAGE = "This request was not executed because the batch was cancelled.";
 
     /**
      * How far a batch's items have come; {@code batchTier} of the succeeded items were served by a provider's batch API
      * ({@code service_tier} batch), the others by real-time calls.
      */
-    public record Progress(int total, int succeeded, int failed, long lastCompletedAt, int batchTier) {
+    public record Progress(int total, int succeeded, int failed, long lastCompletedAt, int batchTier, int cancelled) {
         public boolean ended() {
             return total > 0 && succeeded + failed >= total;
         }
@@ -74,6 +78,7 @@ public final class Batches {
         int succeeded = 0;
         int failed = 0;
         int batchTier = 0;
+        int cancelled = 0;
         long last = 0;
         for (String id : view.batch(batchId)) {
             JobResult r = view.result(id).orElse(null);
@@ -87,10 +92,20 @@ public final class Batches {
                 }
             } else {
                 failed++;
+                if (cancelledItem(r)) {
+                    cancelled++;
+                }
             }
             last = Math.max(last, r.getCompletedAt().toEpochMilli());
         }
-        return new Progress(total, succeeded, failed, last, batchTier);
+        return new Progress(total, succeeded, failed, last, batchTier, cancelled);
+    }
+
+    /** An item the processor ended because its batch was cancelled (it never ran, or its provider batch was). */
+    static boolean cancelledItem(JobResult r) {
+        return r.getStatus() == JobStatus.FAILED
+                && r.getError() != null
+                && BATCH_CANCELLED.equals(r.getError().getCode());
     }
 
     /** Whether the attempt that answered (the last one) was an item of a provider batch. */
@@ -143,10 +158,10 @@ public final class Batches {
                 .put("completed", p.succeeded())
                 .put("failed", p.failed());
         // Relay's own: how many items each tier served (a provider's batch API, or real-time calls)
-        out.putObject("relay")
-                .putObject("tiers")
-                .put("batch", p.batchTier())
-                .put("realtime", p.succeeded() - p.batchTier());
+        ObjectNode relay = out.putObject("relay");
+        relay.putObject("tiers").put("batch", p.batchTier()).put("realtime", p.succeeded() - p.batchTier());
+        // Relay's own: of the failed items, those ended by the cancel (in the error file as batch_cancelled)
+        relay.put("cancelled", p.cancelled());
         JsonNode webhook = record.path("relay").get("webhook");
         if (webhook != null) {
             out.set("webhook", webhook.deepCopy());
@@ -248,6 +263,15 @@ public final class Batches {
         JobResult r = view.result(jobId).orElse(null);
         ObjectNode line = json.createObjectNode();
         line.put("id", "batch_req_" + jobId.substring(jobId.indexOf('_') + 1).replace("-", "_"));
+        if (r != null && cancelledItem(r)) {
+            if (!errors) {
+                return null;
+            }
+            line.put("custom_id", r.getCustomId());
+            line.putNull("response");
+            line.putObject("error").put("code", BATCH_CANCELLED).put("message", CANCELLED_MESSAGE);
+            return line.toString();
+        }
         if (r == null) {
             if (!errors || !("expired".equals(status) || "cancelled".equals(status))) {
                 return null;
@@ -261,12 +285,12 @@ public final class Batches {
             line.putNull("response");
             boolean expired = "expired".equals(status);
             line.putObject("error")
-                    .put("code", expired ? "batch_expired" : "batch_cancelled")
+                    .put("code", expired ? "batch_expired" : BATCH_CANCELLED)
                     .put(
                             "message",
                             expired
                                     ? "This request could not be executed before the completion window expired."
-                                    : "This request was not executed because the batch was cancelled.");
+                                    : CANCELLED_MESSAGE);
             return line.toString();
         }
         boolean ok = r.getStatus() == JobStatus.SUCCEEDED;

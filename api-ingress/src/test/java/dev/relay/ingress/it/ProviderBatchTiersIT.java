@@ -228,6 +228,125 @@ class ProviderBatchTiersIT {
         }
     }
 
+    /**
+     * A batch cancelled through the SDK while its provider batches run: the processor cancels them at the provider
+     * (every item belongs to this batch), the batch goes {@code cancelling} then {@code cancelled}, the items the
+     * provider had done keep their results (output file), the others are in the error file as {@code batch_cancelled}
+     * and did not fall back; counts, files and audit agree item by item.
+     */
+    @Test
+    void shouldCancelTheProviderBatchesOfACancelledBatch() throws Exception {
+        Topics topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
+        STACK.createTopics(topics);
+        int lines = 200;
+        try (FakeProvider openai = FakeProvider.start().recording(true);
+                FakeProvider anthropic = FakeProvider.start()) {
+            // the items are done one after the other over 10 s; a cancelled batch has ended 200 ms after the cancel
+            FakeBatches openaiBatches = FakeBatches.on(openai).completionDelay(Duration.ofSeconds(10));
+            FakeBatches anthropicBatches = FakeBatches.on(anthropic);
+            RelayConfig config = config(topics, openai, anthropic);
+            try (RelayProcessor processor = RelayProcessor.start(config);
+                    RelayIngress ingress = RelayIngress.start(config)) {
+                assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                OpenAIClient sdk = OpenAIOkHttpClient.builder()
+                        .baseUrl("http://127.0.0.1:" + ingress.port() + "/v1")
+                        .apiKey("unused")
+                        .maxRetries(0)
+                        .build();
+                java.nio.file.Path requests = Files.createTempFile("requests", ".jsonl");
+                Files.writeString(
+                        requests,
+                        IntStream.range(0, lines)
+                                        .mapToObj(ProviderBatchTiersIT::line)
+                                        .collect(Collectors.joining("\n"))
+                                + "\n");
+                FileObject file = sdk.files()
+                        .create(FileCreateParams.builder()
+                                .file(requests)
+                                .purpose(FilePurpose.BATCH)
+                                .build());
+                Batch created = sdk.batches()
+                        .create(BatchCreateParams.builder()
+                                .inputFileId(file.id())
+                                .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS)
+                                .completionWindow(BatchCreateParams.CompletionWindow._24H)
+                                .build());
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> openaiBatches.itemsSubmitted().size() == lines);
+                Thread.sleep(1_500); // some items are done at the provider by now
+                long t0 = System.nanoTime();
+                Batch cancelling = sdk.batches().cancel(created.id());
+                assertThat(cancelling.status()).isEqualTo(Batch.Status.CANCELLING);
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() ->
+                                sdk.batches().retrieve(created.id()).status().equals(Batch.Status.CANCELLED));
+                long cancelMs = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+
+                JsonNode batch = new Http(ingress.port())
+                        .get("/v1/batches/" + created.id(), Map.of())
+                        .json();
+                int completed = batch.at("/request_counts/completed").asInt();
+                int failed = batch.at("/request_counts/failed").asInt();
+                assertThat(completed + failed).isEqualTo(lines);
+                assertThat(batch.at("/relay/cancelled").asInt()).isEqualTo(failed);
+                assertThat(completed).as("items done before the cancel").isPositive();
+                assertThat(failed).as("items cancelled").isPositive();
+
+                List<JsonNode> out = fileLines(sdk, batch.path("output_file_id").asText());
+                List<JsonNode> errors =
+                        fileLines(sdk, batch.path("error_file_id").asText());
+                assertThat(out).hasSize(completed);
+                assertThat(errors).hasSize(failed).allSatisfy(l -> {
+                    assertThat(l.path("response").isNull()).isTrue();
+                    assertThat(l.at("/error/code").asText()).isEqualTo("batch_cancelled");
+                });
+                List<String> ids = new ArrayList<>();
+                out.forEach(l -> ids.add(l.path("custom_id").asText()));
+                errors.forEach(l -> ids.add(l.path("custom_id").asText()));
+                assertThat(ids).doesNotHaveDuplicates().hasSize(lines);
+
+                // every provider batch held only this batch's items: each was cancelled at the provider, once
+                Map<String, List<AttemptRecord>> audit = attempts(topics, lines);
+                assertThat(audit).hasSize(lines);
+                java.util.Set<String> providerBatches = new java.util.HashSet<>();
+                int cancelledInAudit = 0;
+                for (List<AttemptRecord> attempts : audit.values()) {
+                    assertThat(attempts).hasSize(1); // no retry, no fallback to Anthropic
+                    AttemptRecord a = attempts.get(0);
+                    assertThat(a.getServiceTier()).isEqualTo("batch");
+                    providerBatches.add(a.getProviderBatchId());
+                    if ("batch_cancelled".equals(a.getErrorCode())) {
+                        cancelledInAudit++;
+                    }
+                }
+                assertThat(cancelledInAudit).isEqualTo(failed);
+                assertThat(openaiBatches.cancels()).doesNotHaveDuplicates();
+                assertThat(new java.util.HashSet<>(openaiBatches.cancels())).isEqualTo(providerBatches);
+                assertThat(openaiBatches.itemsSubmitted().values()).allMatch(n -> n == 1);
+                assertThat(anthropicBatches.submissions()).isZero();
+                assertThat(openai.requests().stream().filter(q -> q.path().endsWith("/chat/completions")))
+                        .isEmpty();
+                System.out.printf(
+                        "batch cancel: %d lines, %d provider batches cancelled, cancelled %d ms after the cancel;"
+                                + " %d items kept their results, %d ended cancelled%n",
+                        lines, providerBatches.size(), cancelMs, completed, failed);
+            }
+        }
+    }
+
+    private static List<JsonNode> fileLines(OpenAIClient sdk, String fileId) throws Exception {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l :
+                new String(sdk.files().content(fileId).body().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            if (!l.isBlank()) {
+                lines.add(JSON.readTree(l));
+            }
+        }
+        return lines;
+    }
+
     /** The audit topic, read_committed, by job id: until every job has its last attempt plus a quiet second. */
     private static Map<String, List<AttemptRecord>> attempts(Topics topics, int jobs) {
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(STACK.registryUrl()));

@@ -52,7 +52,9 @@ final class CallLauncher {
         /** The target's circuit breaker is open. */
         CIRCUIT_OPEN,
         /** The provider has keys, but none is left for this job. */
-        NO_KEY_LEFT
+        NO_KEY_LEFT,
+        /** The job is an item of a Relay batch that was cancelled. */
+        BATCH_CANCELLED
     }
 
     /** What {@link #tryStart} did. */

@@ -8,6 +8,9 @@ import dev.relay.schemas.OutcomeClass;
 /** Builds the {@link ErrorInfo} a failed job carries: the caller's error, and the defaults an outcome class implies. */
 final class CallerErrors {
 
+    /** OpenAI's error code of a batch item that ended because its batch was cancelled. */
+    static final String BATCH_CANCELLED = "batch_cancelled";
+
     private CallerErrors() {}
 
     /**

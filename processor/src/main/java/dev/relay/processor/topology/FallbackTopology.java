@@ -10,7 +10,11 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -42,6 +46,12 @@ public final class FallbackTopology {
             TopicConfig.DELETE_RETENTION_MS_CONFIG,
                     Long.toString(Duration.ofHours(1).toMillis()));
 
+    /**
+     * The global store of the batch catalog ({@code <prefix>batches}: the ingress's file and batch records, JSON by
+     * id), read by {@link CancelledBatches}.
+     */
+    public static final String CATALOG_STORE = "batch-catalog";
+
     /** RocksDB with a changelog: what the processor runs with. */
     public static final Function<String, KeyValueBytesStoreSupplier> PERSISTENT = Stores::persistentKeyValueStore;
 
@@ -56,6 +66,17 @@ public final class FallbackTopology {
             Function<String, KeyValueBytesStoreSupplier> stores) {
         Topology topology = new Topology();
         StringSerializer keys = new StringSerializer();
+        // the batch catalog, whole on every instance: how a cancel of a Relay batch reaches every hop task
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(CATALOG_STORE), Serdes.String(), Serdes.String())
+                        .withLoggingDisabled(),
+                "batch-catalog-source",
+                new StringDeserializer(),
+                new StringDeserializer(),
+                topics.batches(),
+                "batch-catalog-updater",
+                CatalogUpdater::new);
         for (int hop = 0; hop <= topics.maxHops(); hop++) {
             final int h = hop;
             String source = "hop-" + h + "-source";
@@ -110,5 +131,27 @@ public final class FallbackTopology {
 
     static String child(int hop, String sink) {
         return "hop-" + hop + "-" + sink;
+    }
+
+    /** Keeps the global catalog store in step with its topic (a tombstone deletes). */
+    private static final class CatalogUpdater implements Processor<String, String, Void, Void> {
+        private KeyValueStore<String, String> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(CATALOG_STORE);
+        }
+
+        @Override
+        public void process(Record<String, String> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
     }
 }

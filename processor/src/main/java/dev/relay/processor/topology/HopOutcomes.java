@@ -67,7 +67,7 @@ final class HopOutcomes {
                             c.startedAt(),
                             c.latencyMs(),
                             now,
-                            verdicts.onFailure(e, f, c.keyName()),
+                            verdicts.onFailure(e, f, c.keyName(), now),
                             c.tier());
             };
         }
@@ -97,9 +97,16 @@ final class HopOutcomes {
                             "authentication_error",
                             "no_usable_key",
                             "no usable key left for " + t.getProvider() + "/" + t.getModel());
-                    yield failed(key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null), Attempt.Tier.REALTIME);
+                    yield failed(
+                            key, e, f, null, now, 0, now, verdicts.onFailure(e, f, null, now), Attempt.Tier.REALTIME);
                 }
                 case CIRCUIT_OPEN -> circuitOpen(key, e, now);
+                case BATCH_CANCELLED -> {
+                    log.info(
+                            "batch {} was cancelled: job ends cancelled without a new attempt",
+                            e.job().getBatchId());
+                    yield end(key, e.job(), HopVerdicts.BATCH_CANCELLED, OutcomeClass.CANCELLED, cancelled(), now);
+                }
                 case BUSY -> throw new IllegalArgumentException("a busy provider is not a settlement");
             };
         }
@@ -226,11 +233,24 @@ final class HopOutcomes {
                         cls,
                         status,
                         g.reason());
+                if (HopVerdicts.BATCH_CANCELLED.equals(g.reason())) {
+                    yield end(key, job, g.reason(), OutcomeClass.CANCELLED, cancelled(), now);
+                }
                 ErrorInfo fallback = CallerErrors.error(
                         cls.toOutcomeClass(), a.httpStatus(), f.errorType(), f.errorCode(), f.message());
                 yield end(key, job, g.reason(), cls.toOutcomeClass(), CallerErrors.callerError(job, fallback), now);
             }
         };
+    }
+
+    /** The error of an item that ends because its Relay batch was cancelled (OpenAI's code for it). */
+    private static ErrorInfo cancelled() {
+        return CallerErrors.error(
+                OutcomeClass.CANCELLED,
+                409,
+                "invalid_request_error",
+                CallerErrors.BATCH_CANCELLED,
+                "This request was not executed because the batch was cancelled.");
     }
 
     private Settlement end(String key, Job job, String reason, OutcomeClass finalOutcome, ErrorInfo error, long now) {

@@ -41,6 +41,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private final HopQueue queue;
     private final ProviderBatcher batcher;
     private final CallCompletions completions;
+    private final CancelledBatches cancels = new CancelledBatches();
 
     private ProcessorContext<String, Object> ctx;
     private InflightStore store;
@@ -52,11 +53,11 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.storeName = storeName;
         this.services = services;
         this.writer = new HopWriter(hop, services);
-        this.outcomes = new HopOutcomes(hop, new HopVerdicts(hop, maxHop, services), writer);
+        this.outcomes = new HopOutcomes(hop, new HopVerdicts(hop, maxHop, services, cancels), writer);
         this.launcher = new CallLauncher(services);
         this.queue = new HopQueue(services.gate());
         this.completions = new CallCompletions(queue);
-        this.batcher = new ProviderBatcher(hop, services);
+        this.batcher = new ProviderBatcher(hop, services, cancels);
     }
 
     @Override
@@ -72,6 +73,7 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         this.ctx = context;
         this.store = new InflightStore(context.getStateStore(storeName));
         writer.init(context);
+        cancels.init(context.getStateStore(FallbackTopology.CATALOG_STORE));
         // the provider batches this task had running resume polling; their items are not queued again
         batcher.init(
                 context,
@@ -141,7 +143,12 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
     private void tick() {
         drain();
         for (ProviderBatcher.Finished f : batcher.tick(now(), store::get)) {
-            settle(f.key(), f.entry(), outcomes.completed(f.key(), f.entry(), f.call(), now()));
+            settle(
+                    f.key(),
+                    f.entry(),
+                    f.call() == null
+                            ? outcomes.refused(f.key(), f.entry(), Refusal.BATCH_CANCELLED, now())
+                            : outcomes.completed(f.key(), f.entry(), f.call(), now()));
         }
         dispatch();
         services.earlyCalls().sweep(now());
@@ -169,6 +176,11 @@ final class HopProcessor implements Processor<String, Job, String, Object> {
         InflightEntry e = store.get(key);
         if (e == null || !provider.equals(provider(e.job()))) {
             return true; // gone, or replaced by a job for another target: a stale queue entry
+        }
+        if (cancels.cancelled(e.job(), now())) {
+            // its Relay batch was cancelled: no new attempt; it ends cancelled
+            settle(key, e, outcomes.refused(key, e, Refusal.BATCH_CANCELLED, now()));
+            return true;
         }
         store.saveRestored(key); // a re-issued call's new attempt number is in the store before the call starts
         if (batcher.accepts(e.job(), hop, now()) && batcher.add(key, e, now())) {

@@ -14,18 +14,29 @@ import java.util.Set;
  */
 final class HopVerdicts {
 
+    /** The reason of the verdict that ends an item of a cancelled Relay batch (its FailedJob's terminal reason). */
+    static final String BATCH_CANCELLED = "BATCH_CANCELLED";
+
     private final int hop;
     private final int maxHop;
     private final FallbackServices services;
+    private final CancelledBatches cancels;
 
-    HopVerdicts(int hop, int maxHop, FallbackServices services) {
+    HopVerdicts(int hop, int maxHop, FallbackServices services, CancelledBatches cancels) {
         this.hop = hop;
         this.maxHop = maxHop;
         this.services = services;
+        this.cancels = cancels;
     }
 
-    /** The verdict on {@code f}; {@code keyName} is the key that failed (null when no call was made). */
-    Verdict onFailure(InflightEntry e, AttemptOutcome.Failure f, String keyName) {
+    /**
+     * The verdict on {@code f}; {@code keyName} is the key that failed (null when no call was made). An item of a
+     * cancelled Relay batch is given up ({@link #BATCH_CANCELLED}): a cancel stops retries and fallbacks.
+     */
+    Verdict onFailure(InflightEntry e, AttemptOutcome.Failure f, String keyName, long now) {
+        if (cancels.cancelled(e.job(), now)) {
+            return new Verdict.GiveUp(BATCH_CANCELLED);
+        }
         Target t = e.job().getChain().get(hop);
         Set<String> excluded = new HashSet<>(e.excludedKeys());
         if (keyName != null) {

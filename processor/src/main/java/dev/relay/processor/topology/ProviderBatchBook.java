@@ -21,6 +21,10 @@ final class ProviderBatchBook {
         final boolean restored;
         boolean busy;
         long nextAt;
+        /** The Relay batches its items belong to (null: not read yet; in memory only). */
+        java.util.Set<String> relayBatches;
+        /** The provider was asked to cancel it (in memory: after a restart it is asked again). */
+        boolean cancelAsked;
 
         Live(ProviderBatchRecord record, boolean restored, long nextAt) {
             this.record = record;

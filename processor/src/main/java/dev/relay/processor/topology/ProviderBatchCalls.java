@@ -41,6 +41,9 @@ final class ProviderBatchCalls {
                 implements Event {}
 
         record PollFailed(String id, int incarnation, Exception error) implements Event {}
+
+        /** The cancel was answered: the provider's status, or the error ({@code status} null). */
+        record Cancelled(String id, int incarnation, String status, Exception error) implements Event {}
     }
 
     private final Executor executor;
@@ -108,6 +111,17 @@ final class ProviderBatchCalls {
                 events.add(new Event.Polled(r.id(), inc, p, json));
             } catch (Exception e) {
                 events.add(new Event.PollFailed(r.id(), inc, e));
+            }
+        });
+    }
+
+    /** Asks the provider to cancel {@code r}'s batch (its items all belong to cancelled Relay batches). */
+    void cancel(int inc, BatchApi api, ProviderBatchRecord r, Optional<Secret> key) {
+        executor.execute(() -> {
+            try {
+                events.add(new Event.Cancelled(r.id(), inc, api.cancel(r.providerBatchId(), key), null));
+            } catch (Exception e) {
+                events.add(new Event.Cancelled(r.id(), inc, null, e));
             }
         });
     }

@@ -66,7 +66,7 @@ final class ProviderBatchPolling {
         List<BatchApi.Item> items = new ArrayList<>();
         for (ProviderBatchRecord.Item i : r.items()) {
             InflightEntry e = entries.apply(i.key());
-            if (e != null && i.stamp().equals(ProviderBatchRecord.stamp(e))) {
+            if (e != null && book.holds(i.key(), e)) { // not replaced, and not ended since (a cancel)
                 items.add(new BatchApi.Item(
                         i.customId(), ChatRequestCodec.toOpenAi(e.job().getRequest(), r.model())));
             }
@@ -85,6 +85,13 @@ final class ProviderBatchPolling {
     void find(Live l) {
         l.busy = true;
         calls.find(incarnation, api(l), l.record, secret(l.record));
+    }
+
+    /** Asks the provider to cancel {@code l}'s batch; its items end when a poll finds it ended. */
+    void cancel(Live l) {
+        l.busy = true;
+        l.cancelAsked = true;
+        calls.cancel(incarnation, api(l), l.record, secret(l.record));
     }
 
     void poll(Live l) {
@@ -163,6 +170,29 @@ final class ProviderBatchPolling {
                         p.error().toString());
                 services.metrics().providerBatch(r.provider(), "poll_failed");
                 l.nextAt = now + pollEvery;
+            }
+            case ProviderBatchCalls.Event.Cancelled c
+            when c.error() == null -> {
+                services.metrics().providerBatch(r.provider(), "cancelled");
+                log.info(
+                        "hop {}: provider batch {} ({} at {}) cancelled, its items' Relay batches were: {}",
+                        hop,
+                        r.id(),
+                        r.providerBatchId(),
+                        r.provider(),
+                        c.status());
+                l.nextAt = now; // polled at once, then every poll_interval until it has ended
+            }
+            case ProviderBatchCalls.Event.Cancelled c -> {
+                // not asked again: the batch runs to its end, as it would have without the cancel
+                services.metrics().providerBatch(r.provider(), "cancel_failed");
+                log.warn(
+                        "hop {}: cancelling provider batch {} ({} at {}) failed; it runs to its end: {}",
+                        hop,
+                        r.id(),
+                        r.providerBatchId(),
+                        r.provider(),
+                        c.error().toString());
             }
             case ProviderBatchCalls.Event.Polled p
             when p.poll() instanceof BatchApi.Poll.Running running -> {

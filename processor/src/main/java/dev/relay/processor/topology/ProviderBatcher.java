@@ -4,6 +4,7 @@ import dev.relay.processor.provider.batch.BatchFailures;
 import dev.relay.processor.topology.ProviderBatchBook.Live;
 import dev.relay.schemas.Job;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,10 @@ final class ProviderBatcher {
      */
     static final long SUBMIT_AFTER_MS = 1_000;
 
-    /** What {@link #tick} hands back: an item whose attempt ended, with its in-flight entry. */
+    /**
+     * What {@link #tick} hands back: an item whose attempt ended, with its in-flight entry; {@code call} null: an item
+     * of a cancelled Relay batch taken out before its provider batch was submitted (no attempt was made).
+     */
     record Finished(String key, InflightEntry entry, FinishedCall call) {}
 
     private final int hop;
@@ -44,11 +48,13 @@ final class ProviderBatcher {
     private final ProviderBatchBook book = new ProviderBatchBook();
     private final ProviderBatchResults results;
     private final ProviderBatchPolling polling;
+    private final CancelledBatches cancels;
 
     private ProcessorContext<String, Object> ctx;
 
-    ProviderBatcher(int hop, FallbackServices services) {
+    ProviderBatcher(int hop, FallbackServices services, CancelledBatches cancels) {
         this.hop = hop;
+        this.cancels = cancels;
         this.groups = new ProviderBatchGroups(hop, services);
         this.results = new ProviderBatchResults(services, book);
         this.polling = new ProviderBatchPolling(hop, services, book, results);
@@ -123,8 +129,13 @@ final class ProviderBatcher {
                 continue;
             }
             if (l.record.providerBatchId() != null) {
-                polling.poll(l);
+                if (!l.cancelAsked && allCancelled(l, now, entries)) {
+                    polling.cancel(l);
+                } else {
+                    polling.poll(l);
+                }
             } else if (!l.restored) {
+                takeCancelled(l, now, entries, done);
                 if (!polling.submit(l, entries)) {
                     it.remove();
                 }
@@ -133,6 +144,42 @@ final class ProviderBatcher {
             }
         }
         return done;
+    }
+
+    /**
+     * Whether every item of {@code l} belongs to a cancelled Relay batch: then the provider batch is cancelled. A
+     * provider batch shared with a live Relay batch runs on; the cancelled batches' items in it end when it ends.
+     */
+    private boolean allCancelled(Live l, long now, Function<String, InflightEntry> entries) {
+        if (l.relayBatches == null) {
+            l.relayBatches = new HashSet<>();
+            for (ProviderBatchRecord.Item i : l.record.items()) {
+                InflightEntry e = entries.apply(i.key());
+                if (e != null && book.holds(i.key(), e)) {
+                    l.relayBatches.add(
+                            e.job().getBatchId() == null ? "" : e.job().getBatchId());
+                }
+            }
+        }
+        if (l.relayBatches.isEmpty()) {
+            return false;
+        }
+        for (String b : l.relayBatches) {
+            if (b.isEmpty() || !cancels.cancelled(b, now)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Before a submit: the items of cancelled Relay batches leave the provider batch and end (no attempt made). */
+    private void takeCancelled(Live l, long now, Function<String, InflightEntry> entries, List<Finished> done) {
+        for (ProviderBatchRecord.Item i : l.record.items()) {
+            InflightEntry e = entries.apply(i.key());
+            if (e != null && book.holds(i.key(), e) && cancels.cancelled(e.job(), now) && book.take(l.record, i, e)) {
+                done.add(new Finished(i.key(), e, null));
+            }
+        }
     }
 
     /** Writes the intent of each provider batch sealed now and asks for a commit, before any submit goes out. */

@@ -93,6 +93,85 @@ class ProviderBatchTopologyTest {
         h.advance(Duration.ofMillis(1_300));
     }
 
+    /** The ingress's cancel: the batch's catalog record with {@code cancelling_at}, on the batches topic. */
+    private void cancel(String batchId) {
+        h.driver
+                .createInputTopic(
+                        h.topics.batches(),
+                        new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.StringSerializer())
+                .pipeInput(batchId, "{\"id\": \"" + batchId + "\", \"object\": \"batch\", \"cancelling_at\": 1}");
+    }
+
+    private static Job item(String id, String batchId) {
+        Job j = item(id);
+        j.setBatchId(batchId);
+        return j;
+    }
+
+    @Test
+    void shouldCancelAProviderBatchWhoseItemsAllBelongToCancelledBatchesAndEndItsUnfinishedItemsOnce() {
+        h.submit(item("c1", "batch_x"));
+        h.submit(item("c2", "batch_x"));
+        h.submit(item("c3", "batch_x"));
+        submitAll();
+        assertThat(openai.submits).hasSize(1);
+        h.submit(item("c4", "batch_x")); // waits in a group, not yet submitted
+        cancel("batch_x");
+        h.advance(Duration.ofMillis(1_500));
+
+        assertThat(openai.cancels).containsExactly("batch_0");
+        assertThat(openai.submits)
+                .as("the group of cancelled items is never submitted")
+                .hasSize(1);
+        openai.end("batch_0", List.of(ok("c1"), cancelled("c2")));
+        h.advance(Duration.ofMillis(200));
+
+        List<JobResult> results = h.results.readValuesToList();
+        assertThat(results).extracting(JobResult::getJobId).containsExactlyInAnyOrder("c1", "c2", "c3", "c4");
+        for (JobResult r : results) {
+            if (r.getJobId().equals("c1")) {
+                assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED); // done before the cancel: kept
+            } else {
+                assertThat(r.getStatus()).isEqualTo(JobStatus.FAILED);
+                assertThat(r.getError().getCode()).isEqualTo("batch_cancelled");
+            }
+        }
+        // c2 (cancelled) and c3 (missing) had an attempt in the batch and end without a retry or the next hop; c4 none
+        List<AttemptRecord> attempts = h.attempts.readValuesToList();
+        assertThat(attempts).extracting(a -> a.getJobId().toString()).containsExactlyInAnyOrder("c1", "c2", "c3");
+        assertThat(h.hop1.readValuesToList()).isEmpty();
+        assertThat(anthropic.submits).isEmpty();
+        assertThat(openai.submits).hasSize(1);
+        assertThat(h.failed.readValuesToList())
+                .extracting(f -> f.getTerminalReason().toString())
+                .containsOnly("BATCH_CANCELLED")
+                .hasSize(3);
+    }
+
+    @Test
+    void shouldLeaveAProviderBatchSharedWithALiveBatchRunning() {
+        h.submit(item("s1", "batch_x"));
+        h.submit(item("s2", "batch_live"));
+        submitAll();
+        cancel("batch_x");
+        h.advance(Duration.ofMillis(1_500));
+        assertThat(openai.cancels).isEmpty();
+
+        openai.end("batch_0", List.of(cancelled("s1"), cancelled("s2")));
+        h.advance(Duration.ofMillis(200));
+        // the live batch's item goes on (to the next provider's batch); the cancelled batch's item ends
+        assertThat(h.results.readValuesToList()).singleElement().satisfies(r -> {
+            assertThat(r.getJobId()).isEqualTo("s1");
+            assertThat(r.getError().getCode()).isEqualTo("batch_cancelled");
+        });
+        assertThat(h.hop1.readValuesToList()).extracting(Job::getJobId).containsExactly("s2");
+    }
+
+    private static BatchApi.ItemResult cancelled(String customId) {
+        return new BatchApi.ItemResult(customId, BatchFailures.of(BatchFailures.CANCELLED, "canceled"));
+    }
+
     @Test
     void shouldGroupItemsIntoOneProviderBatchAndSettleEachResultByItsCustomId() {
         h.submit(item("b1"));

@@ -19,6 +19,7 @@ final class ScriptedBatchApi implements BatchApi {
     final Map<String, List<ItemResult>> ended = new ConcurrentHashMap<>();
     int polls;
     int finds;
+    final List<String> cancels = new ArrayList<>();
     private final String prefix;
 
     ScriptedBatchApi(String prefix) {
@@ -32,6 +33,12 @@ final class ScriptedBatchApi implements BatchApi {
 
     Submit last() {
         return submits.get(submits.size() - 1);
+    }
+
+    @Override
+    public synchronized String cancel(String providerBatchId, Optional<Secret> key) {
+        cancels.add(providerBatchId);
+        return "cancelling";
     }
 
     @Override

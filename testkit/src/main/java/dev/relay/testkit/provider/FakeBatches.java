@@ -28,6 +28,12 @@ import java.util.function.Function;
  * </ul>
  * What becomes of each item is scripted by its {@code custom_id} ({@link #fates}); {@link #submissions()} counts the
  * batches created, so a test can tell that none was submitted twice.
+ *
+ * <p>Both cancel endpoints ({@code POST /v1/batches/{id}/cancel}, {@code POST /v1/messages/batches/{id}/cancel})
+ * answer the batch as {@code cancelling} / {@code canceling}; {@link #cancelDelay} later it has ended ({@code
+ * cancelled}; {@code ended}). The items are done one after the other over {@link #completionDelay}: those done before
+ * the cancel keep their fate, the rest are cancelled (OpenAI's error line {@code batch_cancelled}; Anthropic's result
+ * type {@code canceled}). {@link #cancels()} lists the cancel calls.
  */
 public final class FakeBatches {
 
@@ -55,7 +61,12 @@ public final class FakeBatches {
     private final Map<String, Integer> markers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger submissions = new AtomicInteger();
+    /** Each cancelled batch's cancel time ({@link System#nanoTime}). */
+    private final Map<String, Long> cancelledAt = new ConcurrentHashMap<>();
+
+    private final List<String> cancels = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Duration completionDelay = Duration.ofMillis(500);
+    private volatile Duration cancelDelay = Duration.ofMillis(200);
     private volatile Function<String, Fate> fates = id -> Fate.SUCCEED;
 
     private FakeBatches(FakeProvider provider) {
@@ -70,9 +81,11 @@ public final class FakeBatches {
         provider.route(new Route("POST", "/v1/batches", Dialect.OPENAI, b::createOpenAi));
         provider.route(new Route("GET", "/v1/batches", Dialect.OPENAI, b::listOpenAi));
         provider.route(new Route("GET", "/v1/batches/{id}", Dialect.OPENAI, b::retrieveOpenAi));
+        provider.route(new Route("POST", "/v1/batches/{id}/cancel", Dialect.OPENAI, b::cancelOpenAi));
         provider.route(new Route("POST", "/v1/messages/batches", Dialect.ANTHROPIC, b::createAnthropic));
         provider.route(new Route("GET", "/v1/messages/batches", Dialect.ANTHROPIC, b::listAnthropic));
         provider.route(new Route("GET", "/v1/messages/batches/{id}", Dialect.ANTHROPIC, b::retrieveAnthropic));
+        provider.route(new Route("POST", "/v1/messages/batches/{id}/cancel", Dialect.ANTHROPIC, b::cancelAnthropic));
         provider.route(new Route("GET", "/v1/messages/batches/{id}/results", Dialect.ANTHROPIC, b::resultsAnthropic));
         return b;
     }
@@ -81,6 +94,17 @@ public final class FakeBatches {
     public FakeBatches completionDelay(Duration delay) {
         this.completionDelay = delay;
         return this;
+    }
+
+    /** How long a cancelled batch stays {@code cancelling} ({@code canceling}) before it has ended. */
+    public FakeBatches cancelDelay(Duration delay) {
+        this.cancelDelay = delay;
+        return this;
+    }
+
+    /** The ids of the batches a cancel was asked for, in order (both providers; a refused cancel too). */
+    public List<String> cancels() {
+        return List.copyOf(cancels);
     }
 
     /** What becomes of each item, by its {@code custom_id}. */
@@ -125,8 +149,41 @@ public final class FakeBatches {
         return prefix + Long.toHexString(System.nanoTime()) + "x" + ids.incrementAndGet();
     }
 
+    /**
+     * Whether the batch has ended: {@link #completionDelay} after its creation, or {@link #cancelDelay} after a
+     * cancel.
+     */
     private boolean ended(Batch b) {
+        Long cancel = cancelledAt.get(b.id());
+        if (cancel != null) {
+            return System.nanoTime() - cancel >= cancelDelay.toNanos();
+        }
         return System.nanoTime() - b.createdNanos() >= completionDelay.toNanos();
+    }
+
+    /**
+     * What becomes of item {@code index}: its scripted fate, unless the batch was cancelled before the item was done.
+     * The items are done one after the other, evenly over {@link #completionDelay}.
+     */
+    private Fate fate(Batch b, int index) {
+        Long cancel = cancelledAt.get(b.id());
+        String customId = b.items().get(index).path("custom_id").asText();
+        if (cancel == null) {
+            return fates.apply(customId);
+        }
+        long doneAt = b.createdNanos()
+                + completionDelay.toNanos() * (index + 1) / b.items().size();
+        return doneAt <= cancel ? fates.apply(customId) : Fate.CANCEL;
+    }
+
+    /** Cancels {@code b}; false (the cancel is refused) when it has ended. */
+    private boolean cancel(Batch b) {
+        cancels.add(b.id());
+        if (ended(b)) {
+            return false;
+        }
+        cancelledAt.putIfAbsent(b.id(), System.nanoTime()); // cancelling already: answered as is
+        return true;
     }
 
     // ---- OpenAI Files and Batches ----
@@ -239,6 +296,22 @@ public final class FakeBatches {
         return Reply.json(200, openAiObject(b).toString());
     }
 
+    /** {@code POST /v1/batches/{id}/cancel}: the batch object, {@code cancelling}; 400 once the batch has ended. */
+    private Reply cancelOpenAi(Request r) {
+        Batch b = batches.get(r.pathParam("id"));
+        if (b == null || b.dialect() != Dialect.OPENAI) {
+            return Reply.error(404, "invalid_request_error", "No batch found with id '" + r.pathParam("id") + "'.");
+        }
+        if (!cancel(b)) {
+            return Reply.error(
+                    400,
+                    "invalid_request_error",
+                    "Cannot cancel a batch with status '"
+                            + openAiObject(b).path("status").asText() + "'.");
+        }
+        return Reply.json(200, openAiObject(b).toString());
+    }
+
     private ObjectNode openAiObject(Batch b) {
         boolean ended = ended(b);
         int ok = 0;
@@ -246,11 +319,14 @@ public final class FakeBatches {
         boolean expired = false;
         StringBuilder output = new StringBuilder();
         StringBuilder errors = new StringBuilder();
-        for (JsonNode item : b.items()) {
+        boolean cancelled = cancelledAt.containsKey(b.id());
+        for (int index = 0; index < b.items().size(); index++) {
+            JsonNode item = b.items().get(index);
             String customId = item.path("custom_id").asText();
             String model = item.path("body").path("model").asText();
             String requestId = "batch_req_" + Integer.toHexString(customId.hashCode());
-            switch (fates.apply(customId)) {
+            Fate fate = fate(b, index);
+            switch (fate) {
                 case SUCCEED -> {
                     ok++;
                     ObjectNode line = line(requestId, customId);
@@ -272,7 +348,7 @@ public final class FakeBatches {
                     errors.append(line).append('\n');
                 }
                 case EXPIRE, CANCEL -> {
-                    boolean expire = fates.apply(customId) == Fate.EXPIRE;
+                    boolean expire = fate == Fate.EXPIRE;
                     expired |= expire;
                     failed++;
                     ObjectNode line = line(requestId, customId);
@@ -295,7 +371,9 @@ public final class FakeBatches {
                 .put("endpoint", "/v1/chat/completions")
                 .putNull("errors");
         o.put("input_file_id", "file-input").put("completion_window", "24h");
-        String status = !ended ? "in_progress" : expired ? "expired" : "completed";
+        String status = cancelled
+                ? (ended ? "cancelled" : "cancelling")
+                : !ended ? "in_progress" : expired ? "expired" : "completed";
         o.put("status", status);
         if (ended) {
             String out = b.id() + "-output";
@@ -311,8 +389,10 @@ public final class FakeBatches {
         o.put("created_at", created).put("in_progress_at", created);
         o.put("expires_at", created + 86_400);
         long end = created + completionDelay.toSeconds();
-        o.put("completed_at", ended && !expired ? end : null);
-        o.put("expired_at", ended && expired ? end : null);
+        o.put("completed_at", ended && !expired && !cancelled ? end : null);
+        o.put("expired_at", ended && expired && !cancelled ? end : null);
+        o.put("cancelling_at", cancelled ? Instant.now().getEpochSecond() : null);
+        o.put("cancelled_at", cancelled && ended ? Instant.now().getEpochSecond() : null);
         o.putObject("request_counts")
                 .put("total", b.items().size())
                 .put("completed", ended ? ok : 0)
@@ -371,13 +451,28 @@ public final class FakeBatches {
         return Reply.json(200, anthropicObject(b).toString());
     }
 
+    /** {@code POST /v1/messages/batches/{id}/cancel}: the message batch, {@code canceling}; 400 once it has ended. */
+    private Reply cancelAnthropic(Request r) {
+        Batch b = batches.get(r.pathParam("id"));
+        if (b == null || b.dialect() != Dialect.ANTHROPIC) {
+            return Reply.error(404, "not_found_error", "batch not found");
+        }
+        if (!cancel(b)) {
+            return Reply.error(400, "invalid_request_error", "the message batch has ended and cannot be canceled");
+        }
+        return Reply.json(200, anthropicObject(b).toString());
+    }
+
     private ObjectNode anthropicObject(Batch b) {
         boolean ended = ended(b);
+        boolean cancelled = cancelledAt.containsKey(b.id());
         int[] counts = new int[Fate.values().length];
-        b.items().forEach(i -> counts[fates.apply(i.path("custom_id").asText()).ordinal()]++);
+        for (int index = 0; index < b.items().size(); index++) {
+            counts[fate(b, index).ordinal()]++;
+        }
         ObjectNode o = Dialect.JSON.createObjectNode();
         o.put("id", b.id()).put("type", "message_batch");
-        o.put("processing_status", ended ? "ended" : "in_progress");
+        o.put("processing_status", ended ? "ended" : cancelled ? "canceling" : "in_progress");
         o.putObject("request_counts")
                 .put("processing", ended ? 0 : b.items().size())
                 .put("succeeded", ended ? counts[Fate.SUCCEED.ordinal()] : 0)
@@ -387,7 +482,8 @@ public final class FakeBatches {
         o.put("ended_at", ended ? b.created().plus(completionDelay).toString() : null);
         o.put("created_at", b.created().toString());
         o.put("expires_at", b.created().plus(Duration.ofHours(24)).toString());
-        o.putNull("archived_at").putNull("cancel_initiated_at");
+        o.putNull("archived_at");
+        o.put("cancel_initiated_at", cancelled ? Instant.now().toString() : null);
         o.put("results_url", ended ? provider.baseUrl() + "/v1/messages/batches/" + b.id() + "/results" : null);
         return o;
     }
@@ -401,13 +497,14 @@ public final class FakeBatches {
             return Reply.error(400, "invalid_request_error", "the batch is still processing");
         }
         StringBuilder out = new StringBuilder();
-        for (JsonNode item : b.items()) {
+        for (int index = 0; index < b.items().size(); index++) {
+            JsonNode item = b.items().get(index);
             String customId = item.path("custom_id").asText();
             String model = item.path("params").path("model").asText();
             ObjectNode line = Dialect.JSON.createObjectNode();
             line.put("custom_id", customId);
             ObjectNode result = line.putObject("result");
-            switch (fates.apply(customId)) {
+            switch (fate(b, index)) {
                 case SUCCEED -> {
                     result.put("type", "succeeded");
                     result.set(

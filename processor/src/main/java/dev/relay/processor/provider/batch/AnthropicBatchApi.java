@@ -152,6 +152,20 @@ final class AnthropicBatchApi implements BatchApi {
         return new Poll.Ended(status, results);
     }
 
+    /**
+     * {@code POST /v1/messages/batches/{id}/cancel}: {@code processing_status} is {@code canceling}, then
+     * {@code ended}; the requests it had not processed have the result type {@code canceled}.
+     */
+    @Override
+    public String cancel(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
+        byte[] answer = http.send(
+                "message batch cancel",
+                http.request(http.uri("/v1/messages/batches/" + providerBatchId + "/cancel"), headers(key))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build());
+        return Json.MAPPER.readTree(answer).path("processing_status").asText();
+    }
+
     private ItemResult item(JsonNode line) {
         String customId = line.path("custom_id").asText(null);
         JsonNode result = line.path("result");

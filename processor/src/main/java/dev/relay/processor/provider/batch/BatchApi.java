@@ -61,4 +61,11 @@ public interface BatchApi {
             throws IOException, InterruptedException;
 
     Poll poll(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException;
+
+    /**
+     * Asks the provider to cancel the batch and returns its status as answered ({@code cancelling}; Anthropic's
+     * {@code canceling}). The provider stops starting its items; the batch ends later, with the results of the items
+     * it had already finished, found by {@link #poll} as for any batch.
+     */
+    String cancel(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException;
 }

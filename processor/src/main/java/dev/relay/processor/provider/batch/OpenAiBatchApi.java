@@ -141,6 +141,17 @@ final class OpenAiBatchApi implements BatchApi {
         return new Poll.Ended(status, results);
     }
 
+    /** {@code POST /v1/batches/{id}/cancel}: the batch is {@code cancelling}, then {@code cancelled}. */
+    @Override
+    public String cancel(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
+        byte[] answer = http.send(
+                "batch cancel",
+                http.request(http.uri("/v1/batches/" + providerBatchId + "/cancel"), auth(key))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build());
+        return Json.MAPPER.readTree(answer).path("status").asText();
+    }
+
     /** One line of an output or error file. */
     private ItemResult item(JsonNode line) {
         String customId = line.path("custom_id").asText(null);

@@ -75,6 +75,20 @@ class BatchApiIT {
                 .toList();
     }
 
+    /** Polls until the batch has ended (a cancelled one ends 0.2 s after the cancel). */
+    private static Map<String, AttemptOutcome> ended(BatchApi api, String id) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        BatchApi.Poll p = api.poll(id, KEY);
+        while (p instanceof BatchApi.Poll.Running && System.nanoTime() < until) {
+            Thread.sleep(50);
+            p = api.poll(id, KEY);
+        }
+        assertThat(p).isInstanceOf(BatchApi.Poll.Ended.class);
+        return ((BatchApi.Poll.Ended) p)
+                .results().stream()
+                        .collect(Collectors.toMap(BatchApi.ItemResult::customId, BatchApi.ItemResult::outcome));
+    }
+
     private static Map<String, AttemptOutcome> await(BatchApi api, String id) throws Exception {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         BatchApi.Poll p = api.poll(id, KEY);
@@ -227,6 +241,48 @@ class BatchApiIT {
                     .orElseThrow();
             assertThat(results.path()).isEqualTo("/v1/messages/batches/" + id + "/results");
             assertThat(results.header("x-api-key")).isEqualTo("sk-batch-test");
+        }
+    }
+
+    /**
+     * Both cancel endpoints: the batch is cancelling (Anthropic: canceling), then has ended; the item the provider had
+     * done keeps its result, the others come back cancelled (OpenAI's error line {@code batch_cancelled}; Anthropic's
+     * {@code canceled}), classified as any cancelled item is. A cancel of a batch that has ended is refused.
+     */
+    @Test
+    void shouldCancelABatchAtEitherProviderAndKeepTheResultOfTheItemItHadDone() throws Exception {
+        try (FakeProvider fake = FakeProvider.start()) {
+            // the items are done at 5, 10, 15 and 20 s
+            FakeBatches.on(fake).fates(BY_PREFIX).completionDelay(Duration.ofSeconds(20));
+            BatchApi openai = api("openai", fake);
+            BatchApi anthropic = api("anthropic", fake);
+            String oa = openai.submit("rpb_c1", "gpt-4o-mini", items(), KEY);
+            String an = anthropic.submit("rpb_c2", "claude-3-5-haiku-latest", items(), KEY);
+            Thread.sleep(6_000);
+            assertThat(openai.cancel(oa, KEY)).isEqualTo("cancelling");
+            assertThat(anthropic.cancel(an, KEY)).isEqualTo("canceling");
+            Request cancel = fake.requests().stream()
+                    .filter(q -> q.path().equals("/v1/messages/batches/" + an + "/cancel"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(cancel.method()).isEqualTo("POST");
+            assertThat(cancel.header("x-api-key")).isEqualTo("sk-batch-test");
+            assertThat(fake.requests())
+                    .anySatisfy(q -> assertThat(q.path()).isEqualTo("/v1/batches/" + oa + "/cancel"));
+            for (var out : List.of(ended(openai, oa), ended(anthropic, an))) {
+                assertThat(out).containsOnlyKeys("ok-1", "err-2", "exp-3", "can-4");
+                assertThat(out.get("ok-1")).isInstanceOf(AttemptOutcome.Success.class);
+                for (String id : List.of("err-2", "exp-3", "can-4")) {
+                    var f = (AttemptOutcome.Failure) out.get(id);
+                    assertThat(f.errorCode()).as(id).isEqualTo(BatchFailures.CANCELLED);
+                    assertThat(f.failureClass()).isEqualTo(FailureClass.TRANSIENT);
+                }
+            }
+            assertThat(((BatchApi.Poll.Ended) openai.poll(oa, KEY)).status()).isEqualTo("cancelled");
+            assertThatThrownBy(() -> openai.cancel(oa, KEY))
+                    .isInstanceOfSatisfying(
+                            BatchApiException.class, e -> assertThat(e.status()).isEqualTo(400));
+            assertThatThrownBy(() -> anthropic.cancel(an, KEY)).isInstanceOf(BatchApiException.class);
         }
     }
 
