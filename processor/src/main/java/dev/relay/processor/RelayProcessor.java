@@ -154,9 +154,7 @@ public final class RelayProcessor implements AutoCloseable {
         LocalAssignment assignment =
                 kafka.fastFallback() ? new LocalAssignment(topics, hopPartitions(kafka, topics)) : null;
         EarlyCalls early = assignment == null ? EarlyCalls.disabled() : new EarlyCalls(true, assignment);
-        FallbackServices services = FallbackServices.of(config.providers(), Map.copyOf(clients), policy, metrics, early)
-                .withTelemetry(telemetry);
-        ProviderGate gate = services.gate();
+        ProviderGate gate = new ProviderGate(config.providers());
         FunctionCounter.builder("relay.fast_fallback.started", early, EarlyCalls::started)
                 .description("fallback calls started before their hop record committed")
                 .register(registry);
@@ -169,7 +167,20 @@ public final class RelayProcessor implements AutoCloseable {
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(kafka.schemaRegistryUrl()));
         KafkaStreamTaps taps = new KafkaStreamTaps(
                 clientProps(kafka), serdes.chunk(), topics.stream(), KafkaStreamTaps.DEFAULT_COALESCE_WINDOW);
-        services = services.withStreamTaps(taps).withBatchApis(batchApis(config));
+        FallbackServices services = new FallbackServices(
+                config.providers(),
+                Map.copyOf(clients),
+                policy,
+                gate,
+                metrics,
+                FallbackServices.DEFAULT_PUNCTUATE_INTERVAL,
+                FallbackServices.DEFAULT_BACKPRESSURE_WAIT,
+                early,
+                Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("relay-call-", 0).factory()),
+                telemetry,
+                taps,
+                batchApis(config));
         FunctionCounter.builder("relay.stream.chunks.written", taps, KafkaStreamTaps::written)
                 .description("chunk records written to the stream topic")
                 .register(registry);

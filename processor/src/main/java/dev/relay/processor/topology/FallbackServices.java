@@ -10,7 +10,6 @@ import dev.relay.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 
 /**
  * What the hop processors share within one processor instance: provider configs and clients (fault injection already
@@ -19,7 +18,9 @@ import java.util.concurrent.Executors;
  * below the EOS transaction timeout). {@code callStarter} runs each call's start (request mapping, the HTTP send) so
  * that the stream thread only hands it over: virtual threads in the processor, the calling thread in topology tests.
  * {@code telemetry} traces each job's attempts ({@link Telemetry#NONE}: off). {@code streamTaps} opens the chunk
- * writer of a streaming job's call ({@link StreamTaps#NONE}: no chunks).
+ * writer of a streaming job's call ({@link StreamTaps#NONE}: no chunks). {@code batchApis} are the providers' batch
+ * APIs by provider name: items of 24 h batches whose provider has {@code batch.enabled} go through them
+ * ({@link ProviderBatcher}).
  */
 public record FallbackServices(
         Map<String, ProviderConfig> providers,
@@ -35,56 +36,18 @@ public record FallbackServices(
         StreamTaps streamTaps,
         Map<String, BatchApi> batchApis) {
 
-    /** Without provider batch APIs. */
-    public FallbackServices(
-            Map<String, ProviderConfig> providers,
-            Map<String, ProviderClient> clients,
-            CallPolicy policy,
-            ProviderGate gate,
-            ProcessorMetrics metrics,
-            Duration punctuateInterval,
-            Duration backpressureWait,
-            EarlyCalls earlyCalls,
-            Executor callStarter,
-            Telemetry telemetry,
-            StreamTaps streamTaps) {
-        this(
-                providers,
-                clients,
-                policy,
-                gate,
-                metrics,
-                punctuateInterval,
-                backpressureWait,
-                earlyCalls,
-                callStarter,
-                telemetry,
-                streamTaps,
-                Map.of());
+    public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
+    public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
+
+    public FallbackServices {
+        batchApis = Map.copyOf(batchApis);
     }
 
     /**
-     * The same services with the providers' batch APIs (by provider name): items of 24 h batches whose provider has
-     * {@code batch.enabled} go through them ({@link ProviderBatcher}).
+     * Starts calls on the calling thread: deterministic, for topology tests. No tracing, no chunk writing;
+     * {@code batchApis} by provider name (empty: no provider batches).
      */
-    public FallbackServices withBatchApis(Map<String, BatchApi> apis) {
-        return new FallbackServices(
-                providers,
-                clients,
-                policy,
-                gate,
-                metrics,
-                punctuateInterval,
-                backpressureWait,
-                earlyCalls,
-                callStarter,
-                telemetry,
-                streamTaps,
-                Map.copyOf(apis));
-    }
-
-    /** Without chunk writing. */
-    public FallbackServices(
+    public static FallbackServices onCallingThread(
             Map<String, ProviderConfig> providers,
             Map<String, ProviderClient> clients,
             CallPolicy policy,
@@ -93,50 +56,8 @@ public record FallbackServices(
             Duration punctuateInterval,
             Duration backpressureWait,
             EarlyCalls earlyCalls,
-            Executor callStarter,
-            Telemetry telemetry) {
-        this(
-                providers,
-                clients,
-                policy,
-                gate,
-                metrics,
-                punctuateInterval,
-                backpressureWait,
-                earlyCalls,
-                callStarter,
-                telemetry,
-                StreamTaps.NONE);
-    }
-
-    /** The same services writing streaming calls' chunks through {@code taps}. */
-    public FallbackServices withStreamTaps(StreamTaps taps) {
+            Map<String, BatchApi> batchApis) {
         return new FallbackServices(
-                providers,
-                clients,
-                policy,
-                gate,
-                metrics,
-                punctuateInterval,
-                backpressureWait,
-                earlyCalls,
-                callStarter,
-                telemetry,
-                taps,
-                batchApis);
-    }
-
-    /** Starts calls on the calling thread: deterministic, for topology tests. No tracing. */
-    public FallbackServices(
-            Map<String, ProviderConfig> providers,
-            Map<String, ProviderClient> clients,
-            CallPolicy policy,
-            ProviderGate gate,
-            ProcessorMetrics metrics,
-            Duration punctuateInterval,
-            Duration backpressureWait,
-            EarlyCalls earlyCalls) {
-        this(
                 providers,
                 clients,
                 policy,
@@ -146,46 +67,8 @@ public record FallbackServices(
                 backpressureWait,
                 earlyCalls,
                 Runnable::run,
-                Telemetry.NONE);
-    }
-
-    /** The same services, with each job's attempts traced through {@code t}. */
-    public FallbackServices withTelemetry(Telemetry t) {
-        return new FallbackServices(
-                providers,
-                clients,
-                policy,
-                gate,
-                metrics,
-                punctuateInterval,
-                backpressureWait,
-                earlyCalls,
-                callStarter,
-                t,
-                streamTaps,
+                Telemetry.NONE,
+                StreamTaps.NONE,
                 batchApis);
-    }
-
-    public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofMillis(5);
-    public static final Duration DEFAULT_BACKPRESSURE_WAIT = Duration.ofMillis(200);
-
-    public static FallbackServices of(
-            Map<String, ProviderConfig> providers,
-            Map<String, ProviderClient> clients,
-            CallPolicy policy,
-            ProcessorMetrics metrics,
-            EarlyCalls earlyCalls) {
-        return new FallbackServices(
-                providers,
-                clients,
-                policy,
-                new ProviderGate(providers),
-                metrics,
-                DEFAULT_PUNCTUATE_INTERVAL,
-                DEFAULT_BACKPRESSURE_WAIT,
-                earlyCalls,
-                Executors.newThreadPerTaskExecutor(
-                        Thread.ofVirtual().name("relay-call-", 0).factory()),
-                Telemetry.NONE);
     }
 }

@@ -30,7 +30,7 @@ class HopProcessorReviveTest {
 
     private final RelayConfig config = new ConfigLoader(n -> Optional.empty()).parse(TopologyHarness.CONFIG, "test");
     private final ScriptedProvider alpha = new ScriptedProvider("alpha");
-    private final FallbackServices services = new FallbackServices(
+    private final FallbackServices services = FallbackServices.onCallingThread(
             config.providers(),
             Map.<String, ProviderClient>of("alpha", alpha),
             TopologyHarness.policy(new TopologyHarness.StubBreakers()),
@@ -38,7 +38,8 @@ class HopProcessorReviveTest {
             ProcessorMetrics.noop(),
             Duration.ofMillis(5),
             Duration.ofMillis(50),
-            EarlyCalls.disabled());
+            EarlyCalls.disabled(),
+            Map.of());
 
     @Test
     void shouldForwardResultsAfterStreamsClosesAndReInitialisesTheSameProcessor() {

@@ -132,7 +132,7 @@ final class TopologyHarness implements AutoCloseable {
         }
         serdes = RelaySerdes.create(SchemaRegistryClient.create(registry.url()));
         Map<String, ProviderClient> clients = Map.copyOf(providers);
-        FallbackServices services = new FallbackServices(
+        FallbackServices services = FallbackServices.onCallingThread(
                 config.providers(),
                 clients,
                 policy(breakers),
@@ -140,8 +140,8 @@ final class TopologyHarness implements AutoCloseable {
                 new ProcessorMetrics(meters),
                 Duration.ofMillis(5),
                 Duration.ofMillis(50),
-                early);
-        services = services.withBatchApis(batchApis);
+                early,
+                batchApis);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
