@@ -478,27 +478,8 @@ class StreamingIT {
 
     @Test
     void shouldRefuseBadStreamingInput() throws Exception {
-        HttpResponse<String> notBool = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                        .header("Content-Type", "application/json")
-                        .POST(
-                                HttpRequest.BodyPublishers.ofString(
-                                        "{\"model\":\"openai/m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(notBool.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(notBool.body()).at("/error/param").asText()).isEqualTo("stream");
-
-        HttpResponse<String> options = HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                        .header("Content-Type", "application/json")
-                        .POST(
-                                HttpRequest.BodyPublishers.ofString(
-                                        "{\"model\":\"openai/m\",\"stream\":true,\"stream_options\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(options.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(options.body()).at("/error/param").asText()).isEqualTo("stream_options");
+        assertRefused("\"stream\":\"yes\"", "stream");
+        assertRefused("\"stream\":true,\"stream_options\":true", "stream_options");
 
         Stream unknown = get(port, "/v1/jobs/job_nope/stream", Map.of(), 10);
         assertThat(unknown.status()).isEqualTo(404);
@@ -506,6 +487,19 @@ class StreamingIT {
         Stream s = post(port, body("openai/gpt-4o-mini", null, "hi", false), Map.of(), 100);
         Stream badId = get(port, "/v1/jobs/" + s.jobId() + "/stream", Map.of("Last-Event-ID", "abc"), 10);
         assertThat(badId.status()).isEqualTo(400);
+    }
+
+    /** A chat request with {@code fields} added gets a 400 whose error names {@code param}. */
+    private static void assertRefused(String fields, String param) throws Exception {
+        String body = "{\"model\":\"openai/m\"," + fields + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(fields).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).at("/error/param").asText()).isEqualTo(param);
     }
 
     @Test
