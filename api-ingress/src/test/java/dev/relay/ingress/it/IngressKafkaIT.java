@@ -63,7 +63,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The ingress on the real broker, registry and processor ({@link RelayProcessor}), with real local HTTP providers
  * ({@link FallbackProviders}, the test kit's fake providers in OpenAI format): openai answers 429 unless the prompt
- * says "primary-ok"; anthropic answers 200 unless the prompt says "all-fail" (then 503).
+ * says "primary-ok"; anthropic answers 200 unless the prompt says "all-fail" (then 503). One processor on one set of
+ * topics serves the class (each test's jobs end before it returns); the tests that count what the topics hold and
+ * need no processor run on topics of their own.
  */
 class IngressKafkaIT {
 
@@ -74,29 +76,52 @@ class IngressKafkaIT {
 
     private static FallbackProviders providers;
     private static WireMockServer receiver;
+    private static Topics sharedTopics;
+    private static RelayConfig sharedConfig;
+    private static RelayProcessor processor;
     private final List<AutoCloseable> open = new ArrayList<>();
     private Topics topics;
     private RelayConfig config;
 
     @BeforeAll
-    static void providers() {
+    static void startProcessor() throws InterruptedException {
         providers = FallbackProviders.start();
         receiver = new WireMockServer(wireMockConfig().dynamicPort());
         receiver.start();
+        sharedTopics = newTopics();
+        sharedConfig = config(sharedTopics);
+        processor = RelayProcessor.start(sharedConfig);
+        assertThat(processor.awaitRunning(Duration.ofSeconds(60)))
+                .as("processor RUNNING")
+                .isTrue();
     }
 
     @AfterAll
-    static void stopProviders() {
+    static void stopProcessor() {
+        if (processor != null) {
+            processor.close();
+        }
         providers.close();
         receiver.stop();
     }
 
     @BeforeEach
-    void freshTopics() {
-        topics = new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
-        STACK.createTopics(topics);
-        config = config("");
+    void sharedTopics() {
+        topics = sharedTopics;
+        config = sharedConfig;
         receiver.resetAll();
+    }
+
+    /** Topics of the test's own (no processor reads them), for tests that count what the topics hold. */
+    private void ownTopics() {
+        topics = newTopics();
+        config = config(topics);
+    }
+
+    private static Topics newTopics() {
+        Topics t = new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Topics.DEFAULT_MAX_HOPS);
+        STACK.createTopics(t);
+        return t;
     }
 
     @AfterEach
@@ -106,13 +131,13 @@ class IngressKafkaIT {
         }
     }
 
-    private RelayConfig config(String webhookExtra) {
+    private static RelayConfig config(Topics topics) {
         String json = providers
                 .addTo(StackConfig.on(STACK, topics))
                 .section("ingress", "{\"port\": 0, \"sync_timeout\": \"30s\"}")
                 .section("webhooks", """
                         {"secret": "env.WH", "allow_private_targets": true, "backoff_initial": "100ms",
-                         "backoff_max": "300ms", "retry_for": "10m" %s}""".formatted(webhookExtra))
+                         "backoff_max": "300ms", "retry_for": "10m"}""")
                 .json();
         return new ConfigLoader(n -> Optional.ofNullable(Map.of("WH", SECRET).get(n))).parse(json, "it");
     }
@@ -123,19 +148,6 @@ class IngressKafkaIT {
         return i;
     }
 
-    private void processor() {
-        RelayProcessor p = RelayProcessor.start(config);
-        open.add(p);
-        try {
-            assertThat(p.awaitRunning(Duration.ofSeconds(60)))
-                    .as("processor RUNNING")
-                    .isTrue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     private static String chat(String prompt) {
         return "{\"model\":\"openai/gpt-4o-mini\",\"fallbacks\":[\"anthropic/claude-3-5-haiku\"],"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
@@ -143,7 +155,6 @@ class IngressKafkaIT {
 
     @Test
     void shouldAnswerFromTheFallbackWhenThePrimaryIsRateLimitedAndThePrimarysStatusWhenAllFail() {
-        processor();
         Http http = new Http(ingress().port());
 
         Http.Response r = http.postJson("/v1/chat/completions", chat("hello"), Map.of());
@@ -161,7 +172,6 @@ class IngressKafkaIT {
 
     @Test
     void shouldPollAnAsyncJobToItsResultAndStillServeItAfterARestart() {
-        processor();
         RelayIngress first = ingress();
         Http http = new Http(first.port());
         String id = http.postJson("/v1/jobs", chat("primary-ok"), Map.of())
@@ -188,6 +198,7 @@ class IngressKafkaIT {
 
     @Test
     void shouldKeepItsResultsAcrossARestartAndReadOnlyWhatIsNew() throws Exception {
+        ownTopics();
         RelaySerdes serdes = RelaySerdes.create(SchemaRegistryClient.create(STACK.registryUrl()));
         produceResults(serdes, "kept-", 20);
         RelayIngress first = ingress();
@@ -251,7 +262,6 @@ class IngressKafkaIT {
 
     @Test
     void shouldRunABatchOf1000MixedLinesToOneOutputLinePerCustomId() {
-        processor();
         Http http = new Http(ingress().port());
         String jsonl = IntStream.range(0, 1000)
                 .mapToObj(i -> "{\"custom_id\":\"req-" + i
@@ -307,7 +317,6 @@ class IngressKafkaIT {
                 .inScenario("w")
                 .whenScenarioStateIs("up")
                 .willReturn(aResponse().withStatus(200)));
-        processor();
         Http http = new Http(ingress().port());
         String body = chat("primary-ok")
                 .replace("{\"model\"", "{\"callback_url\":\"" + receiver.baseUrl() + "/hook\",\"model\"");
@@ -339,7 +348,6 @@ class IngressKafkaIT {
     @Test
     void shouldStillDeliverAPendingWebhookAfterTheIngressRestarts() {
         receiver.stubFor(post(urlEqualTo("/late")).willReturn(aResponse().withStatus(500)));
-        processor();
         RelayIngress first = ingress();
         Http http = new Http(first.port());
         String body = chat("primary-ok")
@@ -367,7 +375,7 @@ class IngressKafkaIT {
 
     @Test
     void shouldKeepIdempotencyAcrossRestartsAndInstances() {
-        processor();
+        long jobsBefore = countRecords(topics.jobs());
         RelayIngress a = ingress();
         Map<String, String> key = Map.of("Idempotency-Key", "invoice-7");
         Http.Response first = new Http(a.port()).postJson("/v1/chat/completions", chat("primary-ok"), key);
@@ -386,12 +394,11 @@ class IngressKafkaIT {
         Http.Response different = new Http(b.port()).postJson("/v1/jobs", chat("fallback"), key);
         assertThat(different.status()).as(different.body()).isEqualTo(422);
         assertThat(different.json().at("/error/code").asText()).isEqualTo("idempotency_key_reused");
-        assertThat(countRecords(topics.jobs())).isEqualTo(1);
+        assertThat(countRecords(topics.jobs()) - jobsBefore).isEqualTo(1);
     }
 
     @Test
     void shouldCompleteEachInstancesOwnSyncCallsWhenTwoRunSideBySide() throws Exception {
-        processor();
         Http a = new Http(ingress().port());
         Http b = new Http(ingress().port());
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
@@ -415,6 +422,7 @@ class IngressKafkaIT {
 
     @Test
     void shouldPublishNothingForBadInputOnTheRealBroker() {
+        ownTopics();
         Http http = new Http(ingress().port());
         assertThat(http.postJson("/v1/chat/completions", "{\"model\":\"nope/x\",\"messages\":[]}", Map.of())
                         .status())
