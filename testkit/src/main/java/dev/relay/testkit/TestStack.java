@@ -2,6 +2,8 @@ package dev.relay.testkit;
 
 import dev.relay.stack.ApicurioRegistry;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -10,8 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The broker and registry of one test JVM, started lazily, stopped when JUnit closes the root store. The broker is
- * the one {@link TestBroker#start()} chooses (embedded unless {@code -Drelay.it.broker=testcontainers}). Implements
- * both of JUnit's close hooks; {@link #close()} is idempotent, so either (or both) may call it.
+ * the one {@link TestBroker#start()} chooses (embedded unless {@code -Drelay.it.broker=testcontainers}). The registry
+ * is a process of its own: it starts in the background when the broker does (every module's broker tests use it
+ * too), so the two start side by side instead of one after the other. Implements both of JUnit's close hooks;
+ * {@link #close()} is idempotent, so either (or both) may call it.
  */
 @SuppressWarnings("deprecation") // CloseableResource: still honoured, and AutoCloseable covers newer JUnit setups
 final class TestStack implements ExtensionContext.Store.CloseableResource, AutoCloseable {
@@ -19,13 +23,14 @@ final class TestStack implements ExtensionContext.Store.CloseableResource, AutoC
     private static final Logger LOG = LoggerFactory.getLogger(TestStack.class);
 
     private TestBroker broker;
-    private ApicurioRegistry registry;
+    private CompletableFuture<ApicurioRegistry> registry;
     private Admin admin;
     private boolean closed;
 
     synchronized TestBroker broker() {
         requireOpen();
         if (broker == null) {
+            startRegistry();
             long t0 = System.nanoTime();
             broker = TestBroker.start();
             LOG.info(
@@ -38,15 +43,26 @@ final class TestStack implements ExtensionContext.Store.CloseableResource, AutoC
 
     synchronized ApicurioRegistry registry() {
         requireOpen();
-        if (registry == null) {
-            long t0 = System.nanoTime();
-            registry = ApicurioRegistry.start(null, 0);
-            LOG.info(
-                    "Test registry started in {} ms at {}",
-                    (System.nanoTime() - t0) / 1_000_000,
-                    registry.ccompatUrl());
+        startRegistry();
+        try {
+            return registry.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
-        return registry;
+    }
+
+    private void startRegistry() {
+        if (registry == null) {
+            registry = CompletableFuture.supplyAsync(() -> {
+                long t0 = System.nanoTime();
+                ApicurioRegistry started = ApicurioRegistry.start(null, 0);
+                LOG.info(
+                        "Test registry started in {} ms at {}",
+                        (System.nanoTime() - t0) / 1_000_000,
+                        started.ccompatUrl());
+                return started;
+            });
+        }
     }
 
     synchronized Admin admin() {
@@ -72,7 +88,11 @@ final class TestStack implements ExtensionContext.Store.CloseableResource, AutoC
             admin.close();
         }
         if (registry != null) {
-            registry.close();
+            try {
+                registry.join().close();
+            } catch (CompletionException e) {
+                LOG.warn("the test registry did not start: {}", e.getCause().toString());
+            }
         }
         if (broker != null) {
             broker.close();
