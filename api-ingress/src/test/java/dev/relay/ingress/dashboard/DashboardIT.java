@@ -444,8 +444,17 @@ class DashboardIT {
                 new java.util.TreeMap<>(); // thread name (15 chars, as the OS keeps it) -> nice
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
-                String stat = Files.readString(task.resolve("stat"));
-                String name = Files.readString(task.resolve("comm")).strip();
+                String stat;
+                String name;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                    name = Files.readString(task.resolve("comm")).strip();
+                } catch (java.io.IOException e) {
+                    if (Files.exists(task)) {
+                        throw e;
+                    }
+                    continue; // a thread that ended after the listing (another class's, when ITs run in parallel)
+                }
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 nice.computeIfAbsent(name, k -> new java.util.ArrayList<>())
                         .add(Integer.parseInt(fields[19 - 3])); // proc(5): nice is field 19, state field 3
