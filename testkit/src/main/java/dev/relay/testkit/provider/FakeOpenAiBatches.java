@@ -164,26 +164,14 @@ final class FakeOpenAiBatches {
             switch (fate) {
                 case SUCCEED -> {
                     ok++;
-                    ObjectNode line = line(requestId, customId);
-                    ObjectNode response = line.putObject("response");
-                    response.put("status_code", 200).put("request_id", requestId);
-                    response.set(
-                            "body",
-                            FakeBatches.read(
-                                    Dialect.OPENAI.completion(model, "batch answer " + customId, requestId, 5, 2)));
-                    line.putNull("error");
-                    output.append(line).append('\n');
+                    String completion = Dialect.OPENAI.completion(model, "batch answer " + customId, requestId, 5, 2);
+                    output.append(answered(requestId, customId, 200, completion))
+                            .append('\n');
                 }
                 case ERROR -> {
                     failed++;
-                    ObjectNode line = line(requestId, customId);
-                    ObjectNode response = line.putObject("response");
-                    response.put("status_code", 500).put("request_id", requestId);
-                    response.set(
-                            "body",
-                            FakeBatches.read(Dialect.OPENAI.error(500, "server_error", "fake batch item error")));
-                    line.putNull("error");
-                    errors.append(line).append('\n');
+                    String error = Dialect.OPENAI.error(500, "server_error", "fake batch item error");
+                    errors.append(answered(requestId, customId, 500, error)).append('\n');
                 }
                 case EXPIRE, CANCEL -> {
                     boolean expire = fate == Fate.EXPIRE;
@@ -237,6 +225,17 @@ final class FakeOpenAiBatches {
                 .put("failed", ended ? failed : 0);
         o.set("metadata", b.metadata());
         return o;
+    }
+
+    /** A line for an item the provider answered: its status and body under {@code response}, no {@code error}. */
+    private static ObjectNode answered(String requestId, String customId, int status, String body) {
+        ObjectNode line = line(requestId, customId);
+        line.putObject("response")
+                .put("status_code", status)
+                .put("request_id", requestId)
+                .set("body", FakeBatches.read(body));
+        line.putNull("error");
+        return line;
     }
 
     private static ObjectNode line(String requestId, String customId) {
