@@ -38,7 +38,9 @@ import java.util.stream.Stream;
  * </ul>
  *
  * Each round measures, per rate, the direct call to the provider and then every variant one after the other, the order
- * rotating between rounds; each phase is open loop as in {@link IngressLatencyBench}. Added = through the ingress -
+ * rotating between rounds; each phase is open loop as in {@link IngressLatencyBench}. While a variant is measured the
+ * other deployments are paused (SIGSTOP): idle, each still took a share of the two cores. A resumed deployment gets
+ * {@value #RESUME_SECONDS} s of the same traffic before its phase. Added = through the ingress -
  * direct. Prints Markdown and writes it to {@code --out}.
  *
  * <p>Run (from the repository root, after {@code ./mvnw -B -q -DskipTests -pl bench -am package
@@ -51,6 +53,7 @@ public final class DashboardLatencyBench {
     private static final String COMPLETION = "{\"id\":\"chatcmpl-b\",\"object\":\"chat.completion\",\"created\":1,"
             + "\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
             + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
+    private static final int RESUME_SECONDS = 3; // traffic after a resume, before the measured phase
     private static final long TICKS_PER_SECOND = 100; // USER_HZ, for /proc's per-thread CPU times
 
     private DashboardLatencyBench() {}
@@ -90,8 +93,17 @@ public final class DashboardLatencyBench {
             return ticks;
         }
 
+        /** Pauses ({@code STOP}) or resumes ({@code CONT}) both JVMs of the deployment. */
+        void signal(String signal) throws Exception {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(processor.pid()), Long.toString(ingress.pid()))
+                    .inheritIO()
+                    .start()
+                    .waitFor();
+        }
+
         @Override
-        public void close() throws InterruptedException {
+        public void close() throws Exception {
+            signal("CONT");
             for (Process p : List.of(ingress, processor)) {
                 p.destroy();
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -227,6 +239,12 @@ public final class DashboardLatencyBench {
                 for (int k = 0; k < deployments.size(); k++) {
                     int at = (k + round) % deployments.size();
                     Deployment dep = deployments.get(at);
+                    // only the measured deployment runs: an idle processor and ingress still take CPU (polls,
+                    // commits), and two idle deployments took about a core, so the others are paused (SIGSTOP)
+                    for (Deployment other : deployments) {
+                        other.signal(other == dep ? "CONT" : "STOP");
+                    }
+                    IngressLatencyBench.run(client, dep.chat(), rate, RESUME_SECONDS);
                     dashboard.open = dep.variant().logsStore() ? dep : null;
                     long[] cpu0 = Cpu.machine();
                     long ticks0 = dep.logStoreTicks();
@@ -249,6 +267,9 @@ public final class DashboardLatencyBench {
                             i.errors() + d.errors());
                     System.out.print(row);
                     rows.append(row);
+                }
+                for (Deployment other : deployments) {
+                    other.signal("CONT");
                 }
             }
         }
@@ -290,7 +311,9 @@ public final class DashboardLatencyBench {
                 its own. `off`: `logs_store.enabled: false`. `open`: the SQLite log store at its defaults (background \
                 priority) and the dashboard's JSON API polled as two open tabs do (Logs every 2 s, Overview every \
                 5 s) while it is measured. `open-normal`: the same with `logs_store.background_priority: false`. \
-                Added = through the ingress - direct (the direct call measured once per rate and round). Machine = \
+                The deployments not measured are paused (SIGSTOP); a resumed one gets %d s of the same traffic \
+                before its phase. Added = through the ingress - direct (the direct call measured once per rate and \
+                round). Machine = \
                 busy share of both cores during the phase; log store = CPU of the ingress's projection and dashboard \
                 threads, %% of one core.
 
@@ -307,6 +330,7 @@ public final class DashboardLatencyBench {
                 loadAtStart,
                 loadAverage(),
                 String.join(" ", childOptions()),
+                RESUME_SECONDS,
                 rows,
                 summary,
                 dashboard.summary());
