@@ -1,8 +1,8 @@
 package dev.relay.ingress.logstore;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,13 +40,13 @@ public final class BackgroundPriority {
         if (Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("a virtual thread has no OS thread of its own to renice");
         }
-        OptionalInt tid = currentThreadId();
-        if (tid.isEmpty()) {
+        Optional<ProcStat> self = currentThreadStat();
+        if (self.isEmpty()) {
             return unavailable("no /proc/thread-self (not Linux)");
         }
+        String tid = Integer.toString(self.get().id());
         try {
-            Process renice = new ProcessBuilder(
-                            "renice", "-n", Integer.toString(NICE), "-p", Integer.toString(tid.getAsInt()))
+            Process renice = new ProcessBuilder("renice", "-n", Integer.toString(NICE), "-p", tid)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
@@ -65,8 +65,7 @@ public final class BackgroundPriority {
 
     /** The calling thread's nice value, where the system shows it (Linux). */
     public static OptionalInt niceOfCurrentThread() {
-        String[] f = statFields();
-        return f == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(f[19 - 1])); // proc(5): field 19
+        return currentThreadStat().map(s -> OptionalInt.of(s.nice())).orElse(OptionalInt.empty());
     }
 
     /**
@@ -87,23 +86,12 @@ public final class BackgroundPriority {
         return Executors.newFixedThreadPool(threads, factory);
     }
 
-    private static OptionalInt currentThreadId() {
+    /** The calling thread's {@code stat}, where the system shows it (Linux). */
+    private static Optional<ProcStat> currentThreadStat() {
         try {
-            String stat = Files.readString(THREAD_SELF);
-            return OptionalInt.of(Integer.parseInt(stat.substring(0, stat.indexOf(' '))));
-        } catch (IOException | RuntimeException e) {
-            return OptionalInt.empty();
-        }
-    }
-
-    private static String[] statFields() {
-        try {
-            String stat = Files.readString(THREAD_SELF);
-            // field k at index k - 1; the name (field 2) is in parentheses and may hold spaces, so the fields from
-            // the state (field 3) on start after the last ')'
-            return ("tid name " + stat.substring(stat.lastIndexOf(')') + 2)).split(" ");
-        } catch (IOException | RuntimeException e) {
-            return null;
+            return Optional.of(ProcStat.read(THREAD_SELF));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

@@ -18,6 +18,7 @@ import dev.relay.ingress.Http;
 import dev.relay.ingress.RelayIngress;
 import dev.relay.ingress.logstore.BackgroundPriority;
 import dev.relay.ingress.logstore.LogQueries;
+import dev.relay.ingress.logstore.ProcStat;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.RelayStackExtension;
@@ -444,20 +445,17 @@ class DashboardIT {
                 new java.util.TreeMap<>(); // thread name (15 chars, as the OS keeps it) -> nice
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
-                String stat;
-                String name;
+                ProcStat stat;
                 try {
-                    stat = Files.readString(task.resolve("stat"));
-                    name = Files.readString(task.resolve("comm")).strip();
+                    stat = ProcStat.read(task.resolve("stat"));
                 } catch (java.io.IOException e) {
                     if (Files.exists(task)) {
                         throw e;
                     }
                     continue; // a thread that ended after the listing (another class's, when ITs run in parallel)
                 }
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                nice.computeIfAbsent(name, k -> new java.util.ArrayList<>())
-                        .add(Integer.parseInt(fields[19 - 3])); // proc(5): nice is field 19, state field 3
+                nice.computeIfAbsent(stat.comm(), k -> new java.util.ArrayList<>())
+                        .add(stat.nice());
             }
         }
         assertThat(nice.get("relay-logstore")).containsOnly(19);
@@ -466,7 +464,7 @@ class DashboardIT {
         assertThat(normal).isLessThan(19);
         // the rest of the JVM, the request path with it, is untouched: the test's own threads ("main", or JUnit's
         // workers when IT classes run in parallel) keep the normal priority
-        String self = Files.readString(Path.of("/proc/thread-self/comm")).strip();
+        String self = ProcStat.read(Path.of("/proc/thread-self/stat")).comm();
         assertThat(nice.get(self)).containsOnly(normal);
     }
 }
