@@ -8,6 +8,7 @@ import dev.relay.schemas.JobResult;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import dev.relay.testkit.provider.FakeProvider;
 import dev.relay.testkit.provider.Reply;
 import java.io.IOException;
@@ -36,37 +37,19 @@ class CrashIT {
 
     private static final int JOBS = 1000;
 
-    /** Under target/ so the child processors' logs stay for a look after a failure. */
-    private final Path dir = Path.of(
-                    "target", "crash-it", java.util.UUID.randomUUID().toString().substring(0, 8))
-            .toAbsolutePath();
-
     @Test
     void shouldGiveEveryJobExactlyOneResultWhenProcessorIsKilledWithJobsInFlight() throws Exception {
-        Files.createDirectories(dir);
+        Path dir = RoleJvm.workDir("crash-it");
         Topics topics = STACK.freshTopics();
         RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
         // the first processor's calls hang (it dies with them in flight); the restarted one gets answers in 300 ms
         try (FakeProvider slow = FakeProvider.start().reply(Reply.hang())) {
-            String providers = """
-                    "slow": {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}],
-                             "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8}}
-                    """.formatted(slow.baseUrl());
-            Path config = dir.resolve("config.json");
-            Files.writeString(
-                    config,
-                    RelayIt.configJson(
-                            STACK.bootstrapServers(),
-                            STACK.registryUrl(),
-                            topics,
-                            RelayIt.appId(),
-                            dir.resolve("state"),
-                            providers,
-                            ""));
-
-            Process first = RoleJvm.start("processor", config, dir.resolve("first.log"));
+            Path config = RoleJvm.writeConfig(
+                    dir, StackConfig.on(STACK, topics).provider("slow", """
+                    {"type": "openai", "keys": [{"name": "k1", "value": "sk-one"}],
+                     "network_config": {"base_url": "%s", "default_request_timeout_in_seconds": 8}}""".formatted(slow.baseUrl())));
+            Process first = RoleJvm.runningProcessor(dir, "first");
             try {
-                RoleJvm.awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
                 List<Job> jobs = IntStream.range(0, JOBS)
                         .mapToObj(i -> RelayIt.job("crash-" + i, List.of("slow/gpt-s")))
                         .toList();

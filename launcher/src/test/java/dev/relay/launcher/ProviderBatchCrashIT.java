@@ -9,6 +9,7 @@ import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import dev.relay.testkit.provider.FakeBatches;
 import dev.relay.testkit.provider.FakeBatches.Fate;
 import dev.relay.testkit.provider.FakeProvider;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,43 +39,9 @@ class ProviderBatchCrashIT {
     private static final int ITEMS = 600;
     private static final int FAILING_PERMILLE = 200;
 
-    private final Path dir = Path.of(
-                    "target",
-                    "provider-batch-crash-it",
-                    java.util.UUID.randomUUID().toString().substring(0, 8))
-            .toAbsolutePath();
-
-    /** OpenAI's batch API fails or lets expire 20 % (errored: one retry; expired: the next hop), then Anthropic's. */
-    private static String providers(FakeProvider openai, FakeProvider anthropic) {
-        return """
-                "openai": {"type": "openai", "keys": [{"name": "oa-batch", "value": "sk-openai"}],
-                           "network_config": {"base_url": "%s", "max_retries": 1, "retry_backoff_initial": 10,
-                                              "retry_backoff_max": 50},
-                           "concurrency_and_buffer_size": {"buffer_size": 1000000},
-                           "batch": {"enabled": true, "max_items": 2000, "max_wait": "300ms", "poll_interval": "200ms"}},
-                "anthropic": {"type": "anthropic", "keys": [{"name": "an-batch", "value": "sk-ant"}],
-                              "network_config": {"base_url": "%s"},
-                              "concurrency_and_buffer_size": {"buffer_size": 1000000},
-                              "batch": {"enabled": true, "max_items": 2000, "max_wait": "300ms", "poll_interval": "200ms"}}
-                """.formatted(openai.baseUrl(), anthropic.baseUrl());
-    }
-
-    /** Items of a 24 h batch: each may run through a provider's batch API. */
-    private static List<Job> items(int n) {
-        return IntStream.range(0, n)
-                .mapToObj(i -> {
-                    Job j = RelayIt.job(
-                            "crash-pb-" + i, List.of("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest"));
-                    j.setCompletionWindow("24h");
-                    j.setBatchId("batch_it");
-                    return j;
-                })
-                .toList();
-    }
-
     @Test
     void shouldNeitherSubmitAgainNorEndAnItemTwiceWhenProcessorIsKilledWithProviderBatchesRunning() throws Exception {
-        Files.createDirectories(dir);
+        Path dir = RoleJvm.workDir("provider-batch-crash-it");
         Topics topics = STACK.freshTopics();
         RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
         try (FakeProvider openai = FakeProvider.start();
@@ -84,22 +50,15 @@ class ProviderBatchCrashIT {
             FakeBatches openaiBatches =
                     FakeBatches.on(openai).failing(FAILING_PERMILLE).completionDelay(Duration.ofMinutes(10));
             FakeBatches anthropicBatches = FakeBatches.on(anthropic).completionDelay(Duration.ofMillis(500));
-            Path config = dir.resolve("config.json");
-            Files.writeString(
-                    config,
-                    RelayIt.configJson(
-                            STACK.bootstrapServers(),
-                            STACK.registryUrl(),
-                            topics,
-                            RelayIt.appId(),
-                            dir.resolve("state"),
-                            providers(openai, anthropic),
-                            ""));
-            Process first = RoleJvm.start("processor", config, dir.resolve("first.log"));
+            // OpenAI's batch API fails or lets expire 20 % (errored: one retry; expired: the next hop), then
+            // Anthropic's
+            Path config = RoleJvm.writeConfig(
+                    dir,
+                    StackConfig.on(STACK, topics).openAiAndAnthropicBatches(openai.baseUrl(), anthropic.baseUrl()));
+            Process first = RoleJvm.runningProcessor(dir, "first");
             int submittedAtKill;
             try {
-                RoleJvm.awaitLine(dir.resolve("first.log"), "-> RUNNING", Duration.ofSeconds(60));
-                List<Job> jobs = items(ITEMS);
+                List<Job> jobs = RelayIt.batchItems("crash-pb-", ITEMS, "batch_it", RelayIt.BATCH_CHAIN);
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (openaiBatches.itemsSubmitted().size() < ITEMS && System.nanoTime() < until) {

@@ -13,6 +13,7 @@ import dev.relay.schemas.OutcomeClass;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import dev.relay.testkit.provider.FakeBatches;
 import dev.relay.testkit.provider.FakeProvider;
 import java.nio.file.Path;
@@ -26,7 +27,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -58,17 +58,6 @@ class ProviderBatchCancelIT {
     @TempDir
     Path stateDir;
 
-    private static List<Job> items(String prefix, int n, String target, String batchId) {
-        return IntStream.range(0, n)
-                .mapToObj(i -> {
-                    Job j = RelayIt.job(prefix + i, List.of(target));
-                    j.setCompletionWindow("24h");
-                    j.setBatchId(batchId);
-                    return j;
-                })
-                .toList();
-    }
-
     @Test
     void shouldCancelTheProviderBatchesOfACancelledBatchAndEndItsUnfinishedItemsOnce() throws Exception {
         Topics topics = STACK.freshTopics();
@@ -78,21 +67,17 @@ class ProviderBatchCancelIT {
             // items are done one after the other over 10 s; a cancelled batch has ended 200 ms after the cancel
             FakeBatches openaiBatches = FakeBatches.on(openai).completionDelay(Duration.ofSeconds(10));
             FakeBatches anthropicBatches = FakeBatches.on(anthropic).completionDelay(Duration.ofSeconds(10));
-            var config = RelayIt.config(RelayIt.configJson(
-                    STACK.bootstrapServers(),
-                    STACK.registryUrl(),
-                    topics,
-                    RelayIt.appId(),
-                    stateDir,
-                    ProviderBatchIT.providers(openai, anthropic),
-                    ""));
+            var config = RelayIt.config(StackConfig.on(STACK, topics)
+                    .stateDir(stateDir)
+                    .openAiAndAnthropicBatches(openai.baseUrl(), anthropic.baseUrl())
+                    .json());
             try (RelayProcessor processor = RelayProcessor.start(config)) {
                 assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 List<Job> jobs = new ArrayList<>();
-                jobs.addAll(items("cx-a-", 40, "openai/gpt-4o-mini", CANCELLED));
-                jobs.addAll(items("cx-c-", 40, "anthropic/claude-3-5-haiku-latest", CANCELLED));
-                jobs.addAll(items("cx-m-", 20, "openai/gpt-4o", CANCELLED));
-                jobs.addAll(items("lv-m-", 20, "openai/gpt-4o", LIVE));
+                jobs.addAll(RelayIt.batchItems("cx-a-", 40, CANCELLED, List.of("openai/gpt-4o-mini")));
+                jobs.addAll(RelayIt.batchItems("cx-c-", 40, CANCELLED, List.of("anthropic/claude-3-5-haiku-latest")));
+                jobs.addAll(RelayIt.batchItems("cx-m-", 20, CANCELLED, List.of("openai/gpt-4o")));
+                jobs.addAll(RelayIt.batchItems("lv-m-", 20, LIVE, List.of("openai/gpt-4o")));
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
                 long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (openaiBatches.itemsSubmitted().size()

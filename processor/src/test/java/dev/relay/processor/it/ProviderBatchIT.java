@@ -11,6 +11,7 @@ import dev.relay.schemas.JobStatus;
 import dev.relay.schemas.Topics;
 import dev.relay.schemas.serde.RelaySerdes;
 import dev.relay.testkit.RelayStackExtension;
+import dev.relay.testkit.StackConfig;
 import dev.relay.testkit.provider.FakeBatches;
 import dev.relay.testkit.provider.FakeBatches.Fate;
 import dev.relay.testkit.provider.FakeProvider;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,31 +47,6 @@ class ProviderBatchIT {
     @TempDir
     Path stateDir;
 
-    static String providers(FakeProvider openai, FakeProvider anthropic) {
-        return """
-                "openai": {"type": "openai", "keys": [{"name": "oa-batch", "value": "sk-openai"}],
-                           "network_config": {"base_url": "%s", "max_retries": 1, "retry_backoff_initial": 10,
-                                              "retry_backoff_max": 50},
-                           "concurrency_and_buffer_size": {"buffer_size": 1000000},
-                           "batch": {"enabled": true, "max_items": 2000, "max_wait": "300ms", "poll_interval": "200ms"}},
-                "anthropic": {"type": "anthropic", "keys": [{"name": "an-batch", "value": "sk-ant"}],
-                              "network_config": {"base_url": "%s"},
-                              "concurrency_and_buffer_size": {"buffer_size": 1000000},
-                              "batch": {"enabled": true, "max_items": 2000, "max_wait": "300ms", "poll_interval": "200ms"}}
-                """.formatted(openai.baseUrl(), anthropic.baseUrl());
-    }
-
-    static List<Job> items(String prefix, int n) {
-        return IntStream.range(0, n)
-                .mapToObj(i -> {
-                    Job j = RelayIt.job(prefix + i, List.of("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest"));
-                    j.setCompletionWindow("24h");
-                    j.setBatchId("batch_it");
-                    return j;
-                })
-                .toList();
-    }
-
     @Test
     void shouldServeEveryItemOnceByTheOpenAiBatchOrTheAnthropicBatch() throws Exception {
         Topics topics = STACK.freshTopics();
@@ -81,19 +56,15 @@ class ProviderBatchIT {
             FakeBatches openaiBatches =
                     FakeBatches.on(openai).failing(FAILING_PERMILLE).completionDelay(Duration.ofMillis(500));
             FakeBatches anthropicBatches = FakeBatches.on(anthropic).completionDelay(Duration.ofMillis(500));
-            var config = RelayIt.config(RelayIt.configJson(
-                    STACK.bootstrapServers(),
-                    STACK.registryUrl(),
-                    topics,
-                    RelayIt.appId(),
-                    stateDir,
-                    providers(openai, anthropic),
-                    ""));
+            var config = RelayIt.config(StackConfig.on(STACK, topics)
+                    .stateDir(stateDir)
+                    .openAiAndAnthropicBatches(openai.baseUrl(), anthropic.baseUrl())
+                    .json());
             try (RelayProcessor processor = RelayProcessor.start(config)) {
                 // producing into topics made a moment ago, before the processor ran, once met the idempotent
                 // producer's OUT_OF_ORDER_SEQUENCE_NUMBER loop after a NOT_LEADER_OR_FOLLOWER: wait until it runs
                 assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
-                List<Job> jobs = items("pb-", ITEMS);
+                List<Job> jobs = RelayIt.batchItems("pb-", ITEMS, "batch_it", RelayIt.BATCH_CHAIN);
                 long t0 = System.nanoTime();
                 RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
                 List<JobResult> results =

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -118,6 +119,21 @@ public final class RelayIt {
                         .build())
                 .setChain(targets)
                 .build();
+    }
+
+    /** The chain of the batch tier's items: OpenAI's batch API, then Anthropic's. */
+    public static final List<String> BATCH_CHAIN = List.of("openai/gpt-4o-mini", "anthropic/claude-3-5-haiku-latest");
+
+    /** {@code n} items of the 24 h batch {@code batchId} ({@code prefix0}, {@code prefix1}, ...), each down {@code chain}. */
+    public static List<Job> batchItems(String prefix, int n, String batchId, List<String> chain) {
+        return IntStream.range(0, n)
+                .mapToObj(i -> {
+                    Job j = job(prefix + i, chain);
+                    j.setCompletionWindow("24h");
+                    j.setBatchId(batchId);
+                    return j;
+                })
+                .toList();
     }
 
     public static void produce(String bootstrap, RelaySerdes serdes, Topics topics, List<Job> jobs) {
