@@ -11,7 +11,6 @@ import dev.relay.processor.provider.anthropic.AnthropicDialect;
 import dev.relay.processor.provider.mapping.Json;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -63,13 +62,9 @@ final class AnthropicBatchApi implements BatchApi {
             r.put("custom_id", item.customId());
             r.set("params", Json.MAPPER.readTree(http.dialect().toWire(call, "").body()));
         }
-        byte[] answer = http.send(
-                "message batch create",
-                http.request(http.uri("/v1/messages/batches"), headers(key))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))
-                        .build());
-        String id = Json.MAPPER.readTree(answer).path("id").asText();
+        String id = http.postForJson("message batch create", "/v1/messages/batches", headers(key), body)
+                .path("id")
+                .asText();
         if (id.isEmpty()) {
             throw new IOException("Anthropic's message batch create answered without an id");
         }
@@ -158,12 +153,10 @@ final class AnthropicBatchApi implements BatchApi {
      */
     @Override
     public String cancel(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
-        byte[] answer = http.send(
-                "message batch cancel",
-                http.request(http.uri("/v1/messages/batches/" + providerBatchId + "/cancel"), headers(key))
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build());
-        return Json.MAPPER.readTree(answer).path("processing_status").asText();
+        return http.postForJson(
+                        "message batch cancel", "/v1/messages/batches/" + providerBatchId + "/cancel", headers(key))
+                .path("processing_status")
+                .asText();
     }
 
     private ItemResult item(JsonNode line) {

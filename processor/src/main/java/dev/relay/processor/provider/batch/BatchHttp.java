@@ -75,6 +75,33 @@ final class BatchHttp implements AutoCloseable {
     }
 
     /**
+     * {@code POST} to {@code base + path} with no body, and the 2xx answer parsed as JSON; {@link BatchApiException}
+     * for any other status.
+     */
+    JsonNode postForJson(String what, String path, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        return Json.MAPPER.readTree(send(
+                what,
+                request(uri(path), headers)
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build()));
+    }
+
+    /**
+     * {@code POST} of {@code body} as {@code application/json} to {@code base + path}, and the 2xx answer parsed as
+     * JSON; {@link BatchApiException} for any other status.
+     */
+    JsonNode postForJson(String what, String path, Map<String, String> headers, JsonNode body)
+            throws IOException, InterruptedException {
+        return Json.MAPPER.readTree(send(
+                what,
+                request(uri(path), headers)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))
+                        .build()));
+    }
+
+    /**
      * Sends and maps each non-blank line of the 2xx JSONL answer as it arrives, so a result file of 50,000 items is
      * never held whole, only what {@code map} makes of each line. A line that is not JSON fails the call.
      */

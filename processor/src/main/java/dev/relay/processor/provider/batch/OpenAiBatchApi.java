@@ -10,7 +10,6 @@ import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.mapping.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,13 +67,9 @@ final class OpenAiBatchApi implements BatchApi {
         create.put("endpoint", ENDPOINT);
         create.put("completion_window", "24h");
         create.putObject("metadata").put(MARKER_KEY, marker);
-        byte[] batch = http.send(
-                "batch create",
-                http.request(http.uri("/v1/batches"), auth(key))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(create)))
-                        .build());
-        String id = Json.MAPPER.readTree(batch).path("id").asText();
+        String id = http.postForJson("batch create", "/v1/batches", auth(key), create)
+                .path("id")
+                .asText();
         if (id.isEmpty()) {
             throw new IOException("OpenAI's batch create answered without an id");
         }
@@ -144,12 +139,9 @@ final class OpenAiBatchApi implements BatchApi {
     /** {@code POST /v1/batches/{id}/cancel}: the batch is {@code cancelling}, then {@code cancelled}. */
     @Override
     public String cancel(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
-        byte[] answer = http.send(
-                "batch cancel",
-                http.request(http.uri("/v1/batches/" + providerBatchId + "/cancel"), auth(key))
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build());
-        return Json.MAPPER.readTree(answer).path("status").asText();
+        return http.postForJson("batch cancel", "/v1/batches/" + providerBatchId + "/cancel", auth(key))
+                .path("status")
+                .asText();
     }
 
     /** One line of an output or error file. */

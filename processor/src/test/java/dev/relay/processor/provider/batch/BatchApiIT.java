@@ -141,7 +141,11 @@ class BatchApiIT {
             assertThat(firstLine.at("/body/model").asText()).isEqualTo("gpt-4o-mini");
             assertThat(firstLine.at("/body/messages/0/content").asText()).isEqualTo("hello ok-1");
 
-            JsonNode create = fake.requests().get(1).json();
+            Request createRequest = fake.requests().get(1);
+            assertThat(createRequest.path()).isEqualTo("/v1/batches");
+            assertThat(createRequest.header("authorization")).isEqualTo("Bearer sk-batch-test");
+            assertThat(createRequest.header("content-type")).isEqualTo("application/json");
+            JsonNode create = createRequest.json();
             assertThat(create.path("endpoint").asText()).isEqualTo("/v1/chat/completions");
             assertThat(create.path("completion_window").asText()).isEqualTo("24h");
             assertThat(create.at("/metadata/relay_batch").asText()).isEqualTo("rpb_marker1");
@@ -214,6 +218,7 @@ class BatchApiIT {
             assertThat(create.path()).isEqualTo("/v1/messages/batches");
             assertThat(create.header("x-api-key")).isEqualTo("sk-batch-test");
             assertThat(create.header("anthropic-version")).isEqualTo("2023-06-01");
+            assertThat(create.header("content-type")).isEqualTo("application/json");
             JsonNode first = create.json().path("requests").get(0);
             assertThat(first.path("custom_id").asText()).isEqualTo("ok-1");
             assertThat(first.at("/params/model").asText()).isEqualTo("claude-3-5-haiku-latest");
@@ -267,8 +272,15 @@ class BatchApiIT {
                     .orElseThrow();
             assertThat(cancel.method()).isEqualTo("POST");
             assertThat(cancel.header("x-api-key")).isEqualTo("sk-batch-test");
-            assertThat(fake.requests())
-                    .anySatisfy(q -> assertThat(q.path()).isEqualTo("/v1/batches/" + oa + "/cancel"));
+            assertThat(cancel.header("anthropic-version")).isEqualTo("2023-06-01");
+            assertThat(cancel.body()).isEmpty();
+            Request openaiCancel = fake.requests().stream()
+                    .filter(q -> q.path().equals("/v1/batches/" + oa + "/cancel"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(openaiCancel.method()).isEqualTo("POST");
+            assertThat(openaiCancel.header("authorization")).isEqualTo("Bearer sk-batch-test");
+            assertThat(openaiCancel.body()).isEmpty();
             for (var out : List.of(ended(openai, oa), ended(anthropic, an))) {
                 assertThat(out).containsOnlyKeys("ok-1", "err-2", "exp-3", "can-4");
                 assertThat(out.get("ok-1")).isInstanceOf(AttemptOutcome.Success.class);
@@ -281,8 +293,11 @@ class BatchApiIT {
             assertThat(((BatchApi.Poll.Ended) openai.poll(oa, KEY)).status()).isEqualTo("cancelled");
             assertThatThrownBy(() -> openai.cancel(oa, KEY))
                     .isInstanceOfSatisfying(
-                            BatchApiException.class, e -> assertThat(e.status()).isEqualTo(400));
-            assertThatThrownBy(() -> anthropic.cancel(an, KEY)).isInstanceOf(BatchApiException.class);
+                            BatchApiException.class, e -> assertThat(e.status()).isEqualTo(400))
+                    .hasMessageStartingWith("p batch cancel: HTTP 400 ");
+            assertThatThrownBy(() -> anthropic.cancel(an, KEY))
+                    .isInstanceOf(BatchApiException.class)
+                    .hasMessageStartingWith("p message batch cancel: HTTP ");
         }
     }
 
