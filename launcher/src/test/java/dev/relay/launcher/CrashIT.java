@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The processor runs as a child JVM ({@code RelayMain processor}); it is killed ({@code destroyForcibly}) while at least
@@ -31,6 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("it")
 @Timeout(180)
 class CrashIT {
+
+    private static final Logger log = LoggerFactory.getLogger(CrashIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -78,10 +82,10 @@ class CrashIT {
                             Duration.ofNanos(System.nanoTime() - killedAt).toMillis();
                     Map<String, Long> perJob =
                             results.stream().collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
-                    System.out.printf(
-                            "crash: %d in flight at kill; restarted processor RUNNING %d ms after launch"
-                                    + " (%d ms after RelayProcessor.start); all %d results %d ms after the kill; %d provider"
-                                    + " calls for %d jobs%n",
+                    log.info(
+                            "crash: {} in flight at kill; restarted processor RUNNING {} ms after launch"
+                                    + " ({} ms after RelayProcessor.start); all {} results {} ms after the kill; {} provider"
+                                    + " calls for {} jobs",
                             inFlightAtKill,
                             toRunning,
                             fromStart,

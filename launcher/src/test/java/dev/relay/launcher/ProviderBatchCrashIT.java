@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * kill -9 of the processor (a child JVM, {@code RelayMain processor}) while its provider batches are running at the provider: after the restart
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("it")
 @Timeout(240)
 class ProviderBatchCrashIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderBatchCrashIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -94,11 +98,14 @@ class ProviderBatchCrashIT {
                     assertThat(r.getAttempts().get(0).getAttempt()).isEqualTo(1);
                 }
                 assertThat(Files.readString(dir.resolve("second.log"))).contains("resuming");
-                System.out.printf(
-                        "provider batch crash: %d OpenAI batches running at the kill; after the restart %d OpenAI"
-                                + " batches in all (the new ones hold the retries of errored items), %d message"
-                                + " batches; %d items, each ended once%n",
-                        submittedAtKill, openaiBatches.submissions(), anthropicBatches.submissions(), perJob.size());
+                log.info(
+                        "provider batch crash: {} OpenAI batches running at the kill; after the restart {} OpenAI"
+                                + " batches in all (the new ones hold the retries of errored items), {} message"
+                                + " batches; {} items, each ended once",
+                        submittedAtKill,
+                        openaiBatches.submissions(),
+                        anthropicBatches.submissions(),
+                        perJob.size());
             } finally {
                 RoleJvm.stop(second);
             }

@@ -39,6 +39,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Relay on a three-node KRaft cluster (each node its own JVM): topics with three copies and {@code min.insync.replicas}
@@ -48,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class ThreeBrokerIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ThreeBrokerIT.class);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RATE_PER_SECOND = 20;
@@ -102,8 +106,8 @@ class ThreeBrokerIT {
                 for (RelayProcessor processor : processors) {
                     assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 }
-                System.out.printf(
-                        "three-broker drill: cluster, registry, 2 processors, 2 ingresses up in %d ms%n",
+                log.info(
+                        "three-broker drill: cluster, registry, 2 processors, 2 ingresses up in {} ms",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
 
                 try (ResultReader reader = new ResultReader(bootstrap, topics.results())) {
@@ -138,11 +142,11 @@ class ThreeBrokerIT {
                     long stall = reader.longestGap(killAt, stoppedAt);
                     double before = reader.rate(killAt - 3_000_000_000L, killAt);
                     double after = reader.rate(backAt, stoppedAt);
-                    System.out.printf(
-                            "three-broker drill: killed node %d (group coordinator) for %d ms, back after"
-                                    + " %d ms; %d jobs accepted, %d refused; %d without a result, %d with more than"
-                                    + " one; longest gap between results %d ms; results/s %.1f before the kill,"
-                                    + " %.1f after the restart (submitted at %d/s)%n",
+                    log.info(
+                            "three-broker drill: killed node {} (group coordinator) for {} ms, back after"
+                                    + " {} ms; {} jobs accepted, {} refused; {} without a result, {} with more than"
+                                    + " one; longest gap between results {} ms; results/s {} before the kill,"
+                                    + " {} after the restart (submitted at {}/s)",
                             cluster.nodeId(victim),
                             ms(restartAt - killAt),
                             ms(backAt - restartAt),
@@ -151,12 +155,12 @@ class ThreeBrokerIT {
                             missing,
                             duplicated,
                             stall,
-                            before,
-                            after,
+                            String.format("%.1f", before),
+                            String.format("%.1f", after),
                             RATE_PER_SECOND);
-                    System.out.printf(
-                            "three-broker drill: results per second from the first submit (kill at %d s,"
-                                    + " restart at %d s, node back at %d s): %s%n",
+                    log.info(
+                            "three-broker drill: results per second from the first submit (kill at {} s,"
+                                    + " restart at {} s, node back at {} s): {}",
                             ms(killAt - submitAt) / 1000,
                             ms(restartAt - submitAt) / 1000,
                             ms(backAt - submitAt) / 1000,

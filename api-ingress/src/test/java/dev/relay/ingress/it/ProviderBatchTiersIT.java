@@ -44,6 +44,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The batch tier end to end, through the official OpenAI SDK, on the real broker, registry, processor and ingress: a
@@ -55,6 +57,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("it")
 @Timeout(300)
 class ProviderBatchTiersIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderBatchTiersIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -212,10 +216,10 @@ class ProviderBatchTiersIT {
                         .isEmpty();
                 assertThat(anthropic.requests().stream().filter(q -> q.path().equals("/v1/messages")))
                         .isEmpty();
-                System.out.printf(
-                        "batch tiers: %d lines accepted in %d ms, completed %d ms after the upload began; %d served"
-                                + " by the OpenAI batch (%d OpenAI batches), %d by the Anthropic batch (%d message"
-                                + " batches)%n",
+                log.info(
+                        "batch tiers: {} lines accepted in {} ms, completed {} ms after the upload began; {} served"
+                                + " by the OpenAI batch ({} OpenAI batches), {} by the Anthropic batch ({} message"
+                                + " batches)",
                         LINES,
                         acceptedMs,
                         doneMs,
@@ -328,10 +332,14 @@ class ProviderBatchTiersIT {
                 assertThat(anthropicBatches.submissions()).isZero();
                 assertThat(openai.requests().stream().filter(q -> q.path().endsWith("/chat/completions")))
                         .isEmpty();
-                System.out.printf(
-                        "batch cancel: %d lines, %d provider batches cancelled, cancelled %d ms after the cancel;"
-                                + " %d items kept their results, %d ended cancelled%n",
-                        lines, providerBatches.size(), cancelMs, completed, failed);
+                log.info(
+                        "batch cancel: {} lines, {} provider batches cancelled, cancelled {} ms after the cancel;"
+                                + " {} items kept their results, {} ended cancelled",
+                        lines,
+                        providerBatches.size(),
+                        cancelMs,
+                        completed,
+                        failed);
             }
         }
     }

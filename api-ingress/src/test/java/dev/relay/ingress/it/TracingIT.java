@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One job's trace across the real ingress, broker, registry and processor, read from an in-memory exporter: the
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("it")
 @Timeout(120)
 class TracingIT {
+
+    private static final Logger log = LoggerFactory.getLogger(TracingIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -77,8 +81,13 @@ class TracingIT {
                                     >= 2
                             && exporter.getFinishedSpanItems().stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
             List<SpanData> spans = exporter.getFinishedSpanItems();
-            spans.forEach(s -> System.out.println("span " + s.getName() + " " + s.getKind() + " " + s.getSpanId()
-                    + " parent " + s.getParentSpanId() + " " + s.getAttributes()));
+            spans.forEach(s -> log.info(
+                    "span {} {} {} parent {} {}",
+                    s.getName(),
+                    s.getKind(),
+                    s.getSpanId(),
+                    s.getParentSpanId(),
+                    s.getAttributes()));
 
             assertThat(spans).allMatch(s -> s.getTraceId().equals(CALLER_TRACE), "every span in the caller's trace");
             SpanData request = only(spans, SpanKind.SERVER);

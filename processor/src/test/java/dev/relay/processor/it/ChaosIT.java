@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * 1,000 jobs through the real openai adapter against a local primary that fails 30 % of calls (429, 500, 503, or no
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("it")
 @Timeout(240) // above its own waits (60 s results, 20 s audit, 30 s close), so a loss shows its diagnosis
 class ChaosIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ChaosIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -120,9 +124,12 @@ class ChaosIT {
                 long failedCalls = primary.requests().stream()
                         .filter(c -> c.status() != 200)
                         .count();
-                System.out.printf(
-                        "chaos: %d jobs, %d primary calls (%d failed), %d fell back%n",
-                        JOBS, primary.requests().size(), failedCalls, fellBack);
+                log.info(
+                        "chaos: {} jobs, {} primary calls ({} failed), {} fell back",
+                        JOBS,
+                        primary.requests().size(),
+                        failedCalls,
+                        fellBack);
                 assertThat(failedCalls).isGreaterThan(200);
                 assertThat(fellBack).isPositive();
             }

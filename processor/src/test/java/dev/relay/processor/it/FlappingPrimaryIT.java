@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A primary model that answers 503 for a while and then recovers, with its fallback on the same provider's other model
@@ -48,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("it")
 @Timeout(300)
 class FlappingPrimaryIT {
+
+    private static final Logger log = LoggerFactory.getLogger(FlappingPrimaryIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -144,12 +148,12 @@ class FlappingPrimaryIT {
                 .min();
         assertThat(back).as("the primary answered again after its recovery").isPresent();
         long backMs = TimeUnit.NANOSECONDS.toMillis(back.getAsLong() - recoveredAt);
-        System.out.printf(
-                "flapping primary: breaker %s, outage %s, one job every %d ms%n"
-                        + "  jobs sent %s; every job SUCCEEDED: %d of %d%n"
-                        + "  served by model, per phase: %s%n"
-                        + "  calls to fake/a answered 503: %d; attempts skipped (circuit open): %d%n"
-                        + "  first call to fake/a answered 200 after recovery: %d ms after it%n",
+        log.info(
+                "flapping primary: breaker {}, outage {}, one job every {} ms\n"
+                        + "  jobs sent {}; every job SUCCEEDED: {} of {}\n"
+                        + "  served by model, per phase: {}\n"
+                        + "  calls to fake/a answered 503: {}; attempts skipped (circuit open): {}\n"
+                        + "  first call to fake/a answered 200 after recovery: {} ms after it",
                 BREAKER,
                 OUTAGE,
                 INTERVAL.toMillis(),

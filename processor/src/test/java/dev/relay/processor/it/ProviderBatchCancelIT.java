@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Relay batch cancelled while its provider batches run, on the real broker and registry: the cancel reaches the
@@ -48,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("it")
 @Timeout(180)
 class ProviderBatchCancelIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderBatchCancelIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -179,10 +183,14 @@ class ProviderBatchCancelIT {
                 assertThat(failed)
                         .hasSize(cancelled)
                         .allMatch(f -> f.getTerminalReason().equals("BATCH_CANCELLED"));
-                System.out.printf(
-                        "cancel: %d provider batches cancelled; %d items done before the cancel kept their results,"
-                                + " %d ended cancelled; %d items of %d shared provider batches succeeded%n",
-                        onlyCancelled.size(), done, cancelled, shareds, shared.size());
+                log.info(
+                        "cancel: {} provider batches cancelled; {} items done before the cancel kept their results,"
+                                + " {} ended cancelled; {} items of {} shared provider batches succeeded",
+                        onlyCancelled.size(),
+                        done,
+                        cancelled,
+                        shareds,
+                        shared.size());
             }
         }
     }

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Items of a 24 h batch through the providers' batch APIs on the real broker and registry: the OpenAI batch fails 10 %
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("it")
 @Timeout(180)
 class ProviderBatchIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderBatchIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -129,10 +133,15 @@ class ProviderBatchIT {
                         .isEmpty();
                 assertThat(anthropic.requests().stream().filter(q -> q.path().equals("/v1/messages")))
                         .isEmpty();
-                System.out.printf(
-                        "provider batches: %d items in %d ms; %d served by the OpenAI batch (%d OpenAI batches),"
-                                + " %d by the Anthropic batch (%d message batches)%n",
-                        ITEMS, ms, byOpenAi, openaiBatches.submissions(), byAnthropic, anthropicBatches.submissions());
+                log.info(
+                        "provider batches: {} items in {} ms; {} served by the OpenAI batch ({} OpenAI batches),"
+                                + " {} by the Anthropic batch ({} message batches)",
+                        ITEMS,
+                        ms,
+                        byOpenAi,
+                        openaiBatches.submissions(),
+                        byAnthropic,
+                        anthropicBatches.submissions());
                 assertThat(byOpenAi).isBetween(ITEMS * 70 / 100, ITEMS * 90 / 100);
             }
         }

@@ -27,11 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A second processor instance joins while the first has calls in flight; tasks move, every job ends once. */
 @Tag("it")
 @Timeout(120)
 class RebalanceIT {
+
+    private static final Logger log = LoggerFactory.getLogger(RebalanceIT.class);
 
     @RegisterExtension
     static final RelayStackExtension STACK = new RelayStackExtension();
@@ -72,9 +76,9 @@ class RebalanceIT {
                             RelayIt.results(STACK.bootstrapServers(), serdes, topics, JOBS, Duration.ofSeconds(60));
                     Map<String, Long> perJob =
                             results.stream().collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting()));
-                    System.out.printf(
-                            "rebalance: %d in flight when B joined; %d results for %d jobs; %d provider"
-                                    + " calls; B state %s%n",
+                    log.info(
+                            "rebalance: {} in flight when B joined; {} results for {} jobs; {} provider"
+                                    + " calls; B state {}",
                             inFlightAtJoin,
                             results.size(),
                             perJob.size(),
