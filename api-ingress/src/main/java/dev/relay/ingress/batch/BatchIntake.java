@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.ingress.http.ApiException;
+import dev.relay.ingress.http.Metadata;
 import dev.relay.ingress.kafka.Catalog;
 import dev.relay.ingress.kafka.FileContents;
 import dev.relay.ingress.kafka.JobPublisher;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a new batch comes in: its create request and its input lines are checked, its batch record is written to the
@@ -28,7 +30,6 @@ public final class BatchIntake {
 
     public static final Duration COMPLETION_WINDOW = Duration.ofHours(24);
     private static final int PUBLISH_GROUP = 500;
-    private static final int MAX_METADATA = 16;
 
     private final BatchParser parser;
     private final JobPublisher publisher;
@@ -208,28 +209,10 @@ public final class BatchIntake {
     }
 
     private ObjectNode metadata(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return json.createObjectNode();
-        }
-        if (!n.isObject() || n.size() > MAX_METADATA) {
-            throw ApiException.invalid(
-                    "metadata",
-                    "invalid_value",
-                    "metadata must be an object of at most " + MAX_METADATA + " string values");
-        }
-        n.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual()
-                    || e.getKey().length() > 64
-                    || e.getValue().asText().length() > 512) {
-                throw ApiException.invalid(
-                        "metadata." + e.getKey(),
-                        "invalid_value",
-                        "metadata values must be strings of at most 512 characters, keys at most 64");
-            }
-        });
-        JsonNode hook = n.get(BatchWebhooks.METADATA_KEY);
+        Map<String, String> pairs = Metadata.check(n);
+        String hook = pairs.get(BatchWebhooks.METADATA_KEY);
         if (hook != null) {
-            TargetGuard.Verdict v = webhookTargets.checkSyntaxAndLiteral(hook.asText());
+            TargetGuard.Verdict v = webhookTargets.checkSyntaxAndLiteral(hook);
             if (!v.allowed()) {
                 throw ApiException.invalid(
                         "metadata." + BatchWebhooks.METADATA_KEY,
@@ -237,7 +220,9 @@ public final class BatchIntake {
                         "metadata." + BatchWebhooks.METADATA_KEY + " " + v.reason());
             }
         }
-        return ((ObjectNode) n).deepCopy();
+        ObjectNode out = json.createObjectNode();
+        pairs.forEach(out::put);
+        return out;
     }
 
     private static String requiredText(JsonNode req, String field) {

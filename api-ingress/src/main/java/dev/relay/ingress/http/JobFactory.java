@@ -9,7 +9,6 @@ import dev.relay.schemas.Target;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,8 +21,6 @@ public final class JobFactory {
     /** Where a job came from and who sent it. */
     public record Submission(
             String jobId, String tenant, String idempotencyKey, String origin, String batchId, String customId) {}
-
-    private static final int MAX_METADATA = 16;
 
     private final ChainParser chains;
     private final TargetGuard callbacks;
@@ -79,7 +76,7 @@ public final class JobFactory {
             }
             job.setDeadline(deadline(body.get("deadline")));
         }
-        job.setMetadata(metadata(body.get("metadata")));
+        job.setMetadata(Metadata.check(body.get("metadata")));
         if (StreamRequests.wanted(body)) {
             job.setStream(stream);
         }
@@ -123,31 +120,6 @@ public final class JobFactory {
             throw ApiException.invalid("deadline", "invalid_value", "'deadline' is in the past: " + at);
         }
         return at;
-    }
-
-    private static Map<String, String> metadata(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return Map.of();
-        }
-        if (!n.isObject()) {
-            throw ApiException.invalid("metadata", "invalid_type", "'metadata' must be an object of strings");
-        }
-        if (n.size() > MAX_METADATA) {
-            throw ApiException.invalid("metadata", "invalid_value", "'metadata' has at most " + MAX_METADATA + " keys");
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        n.fields().forEachRemaining(e -> {
-            if (!e.getValue().isTextual()
-                    || e.getKey().length() > 64
-                    || e.getValue().asText().length() > 512) {
-                throw ApiException.invalid(
-                        "metadata." + e.getKey(),
-                        "invalid_value",
-                        "metadata values must be strings of at most 512 characters, keys at most 64");
-            }
-            out.put(e.getKey(), e.getValue().asText());
-        });
-        return out;
     }
 
     private static String optionalText(JsonNode body, String field, int max) {

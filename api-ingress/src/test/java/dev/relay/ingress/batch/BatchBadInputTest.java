@@ -204,6 +204,48 @@ class BatchBadInputTest {
                 .noneMatch(b -> b.path("input_file_id").asText().equals(id));
     }
 
+    /** {@code body} (a JSON object) with {@code "metadata": metadata} added. */
+    private static String withMetadata(String body, String metadata) {
+        return body.substring(0, body.lastIndexOf('}')) + ",\"metadata\":" + metadata + "}";
+    }
+
+    private static String metadataOfKeys(int n) {
+        return IntStream.range(0, n).mapToObj(i -> "\"k" + i + "\":\"v\"").collect(Collectors.joining(",", "{", "}"));
+    }
+
+    /** The batch door checks metadata as {@code /v1/jobs} does, with OpenAI's limits and codes (one check: Metadata). */
+    @Test
+    void shouldRefuseMetadataOverOpenAisLimitsAndAcceptItAtThem() {
+        String file = upload(http, "batch", lines(2)).json().get("id").asText();
+        String create = createBody(file, "24h");
+        Http.Response r;
+        refused(http.postJson("/v1/batches", withMetadata(create, "\"x\""), Map.of()), 400, "metadata", "invalid_type");
+        r = http.postJson("/v1/batches", withMetadata(create, metadataOfKeys(17)), Map.of());
+        assertThat(refused(r, 400, "metadata", "object_above_max_properties")
+                        .get("message")
+                        .asText())
+                .contains("at most 16 properties");
+        r = http.postJson("/v1/batches", withMetadata(create, "{\"" + "k".repeat(65) + "\":\"v\"}"), Map.of());
+        refused(r, 400, "metadata", "string_above_max_length");
+        r = http.postJson("/v1/batches", withMetadata(create, "{\"team\":1}"), Map.of());
+        refused(r, 400, "metadata.team", "invalid_type");
+        r = http.postJson("/v1/batches", withMetadata(create, "{\"team\":\"" + "v".repeat(513) + "\"}"), Map.of());
+        assertThat(refused(r, 400, "metadata.team", "string_above_max_length")
+                        .get("message")
+                        .asText())
+                .contains("maximum length 512");
+        assertThat(backend.catalog().list("batch"))
+                .noneMatch(b -> b.path("input_file_id").asText().equals(file));
+
+        // at the limits: 16 keys, one of 64 characters holding 512
+        String full = metadataOfKeys(15).replace("}", ",\"" + "k".repeat(64) + "\":\"" + "v".repeat(512) + "\"}");
+        Http.Response ok = http.postJson("/v1/batches", withMetadata(create, full), Map.of());
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.json().get("metadata")).hasSize(16);
+        assertThat(ok.json().get("metadata").get("k".repeat(64)).asText()).hasSize(512);
+        assertThat(ok.json().at("/metadata/k0").asText()).isEqualTo("v");
+    }
+
     @Test
     void shouldRefuseToCancelAnEndedOrUnknownBatch() {
         String file = upload(http, "batch", lines(1)).json().get("id").asText();

@@ -90,6 +90,13 @@ class BadInputTest {
                 name, BATCHES, "application/jsonl", jsonl.getBytes(StandardCharsets.UTF_8), Map.of(), 400, param, code);
     }
 
+    /** A metadata object of {@code n} short keys. */
+    static String metadataOfKeys(int n) {
+        return java.util.stream.IntStream.range(0, n)
+                .mapToObj(i -> "\"k" + i + "\":\"v\"")
+                .collect(java.util.stream.Collectors.joining(",", "{", "}"));
+    }
+
     static Case withHeaders(Case c, Map<String, String> headers) {
         return new Case(c.name(), c.path(), c.contentType(), c.body(), headers, c.status(), c.param(), c.code());
     }
@@ -399,7 +406,33 @@ class BadInputTest {
                                 "{\"model\":\"openai/gpt\",\"metadata\":{\"a\":1}," + OK_MSG + "}",
                                 400,
                                 "metadata.a",
-                                "invalid_value"),
+                                "invalid_type"),
+                        jobs(
+                                "metadata not an object",
+                                "{\"model\":\"openai/gpt\",\"metadata\":[\"a\"]," + OK_MSG + "}",
+                                400,
+                                "metadata",
+                                "invalid_type"),
+                        jobs(
+                                "metadata with 17 keys",
+                                "{\"model\":\"openai/gpt\",\"metadata\":" + metadataOfKeys(17) + "," + OK_MSG + "}",
+                                400,
+                                "metadata",
+                                "object_above_max_properties"),
+                        jobs(
+                                "metadata key of 65 characters",
+                                "{\"model\":\"openai/gpt\",\"metadata\":{\"" + "k".repeat(65) + "\":\"v\"}," + OK_MSG
+                                        + "}",
+                                400,
+                                "metadata",
+                                "string_above_max_length"),
+                        jobs(
+                                "metadata value of 513 characters",
+                                "{\"model\":\"openai/gpt\",\"metadata\":{\"team\":\"" + "v".repeat(513) + "\"},"
+                                        + OK_MSG + "}",
+                                400,
+                                "metadata.team",
+                                "string_above_max_length"),
                         jobs(
                                 "unknown provider on /v1/jobs",
                                 "{\"model\":\"nope/x\"," + OK_MSG + "}",

@@ -105,7 +105,11 @@ class IngressHttpTest {
 
     @Test
     void shouldPollAnAsyncJobToItsResult() {
-        String job = BODY.replace("{\"model\"", "{\"custom_id\": \"c-1\", \"metadata\": {\"team\": \"a\"}, \"model\"");
+        // metadata at OpenAI's limits for a key and a value: 64 and 512 characters
+        String job = BODY.replace(
+                "{\"model\"",
+                "{\"custom_id\": \"c-1\", \"metadata\": {\"team\": \"a\", \"" + "k".repeat(64) + "\": \""
+                        + "v".repeat(512) + "\"}, \"model\"");
         Http.Response submitted = http.postJson("/v1/jobs", job, Map.of());
         assertThat(submitted.status()).isEqualTo(202);
         String id = submitted.json().get("id").asText();
@@ -120,6 +124,7 @@ class IngressHttpTest {
         assertThat(got.at("/response/choices/0/message/content").asText()).isEqualTo("hello from anthropic");
         assertThat(got.at("/custom_id").asText()).isEqualTo("c-1");
         assertThat(got.at("/metadata/team").asText()).isEqualTo("a");
+        assertThat(got.at("/metadata/" + "k".repeat(64)).asText()).isEqualTo("v".repeat(512));
         assertThat(got.at("/attempts")).hasSize(2);
         assertThat(got.at("/chain/2").asText()).isEqualTo("groq/llama");
         assertThat(http.get("/v1/jobs/job_nope", Map.of()).status()).isEqualTo(404);

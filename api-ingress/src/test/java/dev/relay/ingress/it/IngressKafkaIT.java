@@ -437,6 +437,21 @@ class IngressKafkaIT {
                                 Map.of("Content-Type", "application/jsonl"))
                         .status())
                 .isEqualTo(400);
+        // metadata: one check, OpenAI's limits and codes, on both doors
+        String seventeen =
+                IntStream.range(0, 17).mapToObj(i -> "\"k" + i + "\":\"v\"").collect(Collectors.joining(",", "{", "}"));
+        Http.Response jobs =
+                http.postJson("/v1/jobs", chat("x").replace("}]}", "}],\"metadata\":" + seventeen + "}"), Map.of());
+        assertThat(jobs.status()).isEqualTo(400);
+        assertThat(jobs.json().at("/error/code").asText()).isEqualTo("object_above_max_properties");
+        Http.Response batch = http.postJson(
+                "/v1/batches",
+                "{\"input_file_id\":\"file-x\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\","
+                        + "\"metadata\":{\"team\":\"" + "v".repeat(513) + "\"}}",
+                Map.of());
+        assertThat(batch.status()).isEqualTo(400);
+        assertThat(batch.json().at("/error/code").asText()).isEqualTo("string_above_max_length");
+        assertThat(batch.json().at("/error/param").asText()).isEqualTo("metadata.team");
         assertThat(http.get("/health/ready", Map.of()).status()).isEqualTo(200);
         assertThat(countRecords(topics.jobs())).isZero();
     }
