@@ -201,7 +201,12 @@ final class ProviderBatchPolling {
             }
             case ProviderBatchCalls.Event.Polled p -> {
                 var ended = (BatchApi.Poll.Ended) p.poll();
-                Map<String, AttemptOutcome> byCustomId = results.byCustomId(r, ended);
+                ProviderBatchResults.Reported reported = results.reported(r, ended);
+                Map<String, AttemptOutcome> byCustomId = reported.byCustomId();
+                String unreadable = reported.unreadable().isEmpty()
+                        ? ""
+                        : "; " + reported.unreadable().size() + " of its result lines could not be read and name no"
+                                + " item, the first: " + reported.unreadable().get(0);
                 services.metrics().providerBatch(r.provider(), "ended");
                 log.info(
                         "hop {}: provider batch {} ({} at {}) ended {}: {} results for {} items",
@@ -222,7 +227,7 @@ final class ProviderBatchPolling {
                                 BatchFailures.of(
                                         BatchFailures.MISSING,
                                         "provider batch " + r.providerBatchId() + " ended " + ended.status()
-                                                + " without a result for this item")),
+                                                + " without a result for this item" + unreadable)),
                         p.completions());
                 book.remove(r.id());
             }

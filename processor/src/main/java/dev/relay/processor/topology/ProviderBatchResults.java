@@ -2,6 +2,8 @@ package dev.relay.processor.topology;
 
 import dev.relay.processor.attempt.AttemptOutcome;
 import dev.relay.processor.provider.batch.BatchApi;
+import dev.relay.processor.provider.batch.BatchFailures;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,15 +31,37 @@ final class ProviderBatchResults {
     }
 
     /**
-     * Each item's result by its custom_id: the provider batch's own mapping is the only link between a result and its
-     * job, so a result that names no item of the batch is logged and counted, never matched to one.
+     * What an ended provider batch reported: each item's result by its custom_id, and where its results had a line that
+     * is not JSON and names none of its items (an item without a result then ends {@code batch_item_missing}).
      */
-    Map<String, AttemptOutcome> byCustomId(ProviderBatchRecord r, BatchApi.Poll.Ended ended) {
+    record Reported(Map<String, AttemptOutcome> byCustomId, List<String> unreadable) {}
+
+    /**
+     * Each item's result by its custom_id: the provider batch's own mapping is the only link between a result and its
+     * job, so a result that names no item of the batch is logged and counted, never matched to one. A line that is not
+     * JSON is logged by its number, never by its content.
+     */
+    Reported reported(ProviderBatchRecord r, BatchApi.Poll.Ended ended) {
         Set<String> mine = new HashSet<>();
         r.items().forEach(i -> mine.add(i.customId()));
         Map<String, AttemptOutcome> byCustomId = new HashMap<>();
+        List<String> unreadable = new ArrayList<>();
         for (var item : ended.results()) {
-            if (item.customId() == null || !mine.contains(item.customId())) {
+            boolean known = item.customId() != null && mine.contains(item.customId());
+            if (BatchFailures.isUnreadable(item.outcome())) {
+                String where = ((AttemptOutcome.Failure) item.outcome()).message();
+                log.warn(
+                        "provider batch {} at {}: {}; {}",
+                        r.id(),
+                        r.provider(),
+                        where,
+                        known ? "its item fails as " + BatchFailures.UNREADABLE : "it names none of the batch's items");
+                if (!known) {
+                    unreadable.add(where);
+                    continue;
+                }
+            }
+            if (!known) {
                 log.warn(
                         "provider batch {} ({} at {}) returned a result for custom_id '{}', which is not one of its"
                                 + " items; ignored",
@@ -53,7 +77,7 @@ final class ProviderBatchResults {
                         item.customId());
             }
         }
-        return byCustomId;
+        return new Reported(byCustomId, unreadable);
     }
 
     /** Every still-current item of {@code r} ends with its outcome; the record goes in the same transaction. */

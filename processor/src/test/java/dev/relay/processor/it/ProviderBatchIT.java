@@ -51,6 +51,14 @@ class ProviderBatchIT {
     @TempDir
     Path stateDir;
 
+    /** A processor on the stack with the two batch providers. */
+    private RelayProcessor start(Topics topics, FakeProvider openai, FakeProvider anthropic) {
+        return RelayProcessor.start(RelayIt.config(StackConfig.on(STACK, topics)
+                .stateDir(stateDir)
+                .openAiAndAnthropicBatches(openai.baseUrl(), anthropic.baseUrl())
+                .json()));
+    }
+
     @Test
     void shouldServeEveryItemOnceByTheOpenAiBatchOrTheAnthropicBatch() throws Exception {
         Topics topics = STACK.freshTopics();
@@ -60,11 +68,7 @@ class ProviderBatchIT {
             FakeBatches openaiBatches =
                     FakeBatches.on(openai).failing(FAILING_PERMILLE).completionDelay(Duration.ofMillis(500));
             FakeBatches anthropicBatches = FakeBatches.on(anthropic).completionDelay(Duration.ofMillis(500));
-            var config = RelayIt.config(StackConfig.on(STACK, topics)
-                    .stateDir(stateDir)
-                    .openAiAndAnthropicBatches(openai.baseUrl(), anthropic.baseUrl())
-                    .json());
-            try (RelayProcessor processor = RelayProcessor.start(config)) {
+            try (RelayProcessor processor = start(topics, openai, anthropic)) {
                 // producing into topics made a moment ago, before the processor ran, once met the idempotent
                 // producer's OUT_OF_ORDER_SEQUENCE_NUMBER loop after a NOT_LEADER_OR_FOLLOWER: wait until it runs
                 assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
@@ -143,6 +147,93 @@ class ProviderBatchIT {
                         byAnthropic,
                         anthropicBatches.submissions());
                 assertThat(byOpenAi).isBetween(ITEMS * 70 / 100, ITEMS * 90 / 100);
+            }
+        }
+    }
+
+    /**
+     * Result files with a line cut short ({@code gb-}: OpenAI's output file; {@code gx-}: Anthropic's results too) and
+     * items left out ({@code om-}): the poll that reads them settles the batch; the well-formed lines' items keep their
+     * results, the others fail as TRANSIENT (the cut line's number in the audit), are retried once in a new OpenAI
+     * batch, then go to Anthropic; an item that fails there too ends with the primary's error.
+     */
+    @Test
+    void shouldSettleABatchWhoseResultFileHasAnUnreadableLineAndAMissingItem() throws Exception {
+        Topics topics = STACK.freshTopics();
+        RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
+        try (FakeProvider openai = FakeProvider.start();
+                FakeProvider anthropic = FakeProvider.start()) {
+            FakeBatches openaiBatches = FakeBatches.on(openai)
+                    .completionDelay(Duration.ofMillis(300))
+                    .fates(id -> id.startsWith("gb-") || id.startsWith("gx-")
+                            ? Fate.GARBLE
+                            : id.startsWith("om-") ? Fate.OMIT : Fate.SUCCEED);
+            FakeBatches anthropicBatches = FakeBatches.on(anthropic)
+                    .completionDelay(Duration.ofMillis(300))
+                    .fates(id -> id.startsWith("gx-") ? Fate.GARBLE : Fate.SUCCEED);
+            try (RelayProcessor processor = start(topics, openai, anthropic)) {
+                assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                List<Job> jobs = new java.util.ArrayList<>();
+                jobs.addAll(RelayIt.batchItems("ok-", 20, "batch_it", RelayIt.BATCH_CHAIN));
+                jobs.addAll(RelayIt.batchItems("gb-", 4, "batch_it", RelayIt.BATCH_CHAIN));
+                jobs.addAll(RelayIt.batchItems("om-", 4, "batch_it", RelayIt.BATCH_CHAIN));
+                jobs.addAll(RelayIt.batchItems("gx-", 2, "batch_it", RelayIt.BATCH_CHAIN));
+                RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
+                List<JobResult> results =
+                        RelayIt.results(STACK.bootstrapServers(), serdes, topics, jobs.size(), Duration.ofSeconds(30));
+                List<AttemptRecord> audit = RelayIt.attempts(STACK.bootstrapServers(), serdes, topics, jobs.size());
+
+                Map<String, List<JobResult>> byId =
+                        results.stream().collect(Collectors.groupingBy(JobResult::getJobId));
+                assertThat(byId)
+                        .hasSize(jobs.size())
+                        .allSatisfy((id, rs) ->
+                                assertThat(rs).as("results of %s", id).hasSize(1));
+                Map<String, List<AttemptRecord>> auditById =
+                        audit.stream().collect(Collectors.groupingBy(a -> a.getJobId()));
+                for (JobResult r : results) {
+                    String id = r.getJobId();
+                    List<AttemptRecord> attempts = auditById.get(id);
+                    if (id.startsWith("ok-")) {
+                        assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
+                        assertThat(r.getProvider()).isEqualTo("openai");
+                        assertThat(attempts).as("audit of %s", id).hasSize(1);
+                        continue;
+                    }
+                    // two OpenAI attempts (one retry in a new batch), then Anthropic's batch (twice for gx-)
+                    assertThat(attempts)
+                            .as("audit of %s", id)
+                            .extracting(AttemptRecord::getProvider)
+                            .containsExactly(
+                                    id.startsWith("gx-")
+                                            ? new String[] {"openai", "openai", "anthropic", "anthropic"}
+                                            : new String[] {"openai", "openai", "anthropic"});
+                    String code = id.startsWith("om-") ? "batch_item_missing" : "batch_result_unreadable";
+                    for (AttemptRecord a : attempts.subList(0, 2)) {
+                        assertThat(a.getErrorCode()).as("error of %s", id).isEqualTo(code);
+                        if (!id.startsWith("om-")) {
+                            assertThat(a.getErrorMessage()).matches(".*line \\d+ of .*could not be read.*");
+                        }
+                        assertThat(a.getErrorMessage()).doesNotContain("sk-");
+                    }
+                    if (id.startsWith("gx-")) {
+                        // all hops failed: the caller gets the primary's error
+                        assertThat(r.getStatus()).isEqualTo(JobStatus.FAILED);
+                        assertThat(attempts.subList(2, 4))
+                                .extracting(AttemptRecord::getErrorCode)
+                                .containsOnly("batch_result_unreadable");
+                        assertThat(attempts.get(3).getErrorMessage()).contains("results of message batch");
+                        assertThat(r.getError().getCode()).isEqualTo("batch_result_unreadable");
+                        assertThat(r.getError().getMessage())
+                                .contains("output file")
+                                .doesNotContain("sk-");
+                    } else {
+                        assertThat(r.getStatus()).as("status of %s", id).isEqualTo(JobStatus.SUCCEEDED);
+                        assertThat(r.getProvider()).isEqualTo("anthropic");
+                    }
+                }
+                assertThat(openaiBatches.itemsSubmitted()).hasSize(jobs.size());
+                assertThat(anthropicBatches.itemsSubmitted()).hasSize(10);
             }
         }
     }

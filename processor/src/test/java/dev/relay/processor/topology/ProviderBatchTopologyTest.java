@@ -234,6 +234,38 @@ class ProviderBatchTopologyTest {
     }
 
     @Test
+    void shouldFailAnItemWhoseResultLineNamesNoItemAsMissingNamingTheLine() {
+        h.submit(item("u1"));
+        h.submit(item("u2"));
+        submitAll();
+        String where = "line 2 of the output file of provider batch batch_0 could not be read (not JSON)";
+        openai.end(
+                "batch_0",
+                List.of(ok("u1"), new BatchApi.ItemResult(null, BatchFailures.of(BatchFailures.UNREADABLE, where))));
+        h.advance(Duration.ofMillis(200));
+
+        assertThat(h.results.readValuesToList()).singleElement().satisfies(r -> {
+            assertThat(r.getJobId()).isEqualTo("u1");
+            assertThat(r.getStatus()).isEqualTo(JobStatus.SUCCEEDED);
+        });
+        // u2's line could not be read: it fails as missing (TRANSIENT; max_retries 0), the line named, then hop 1
+        assertThat(h.attempts.readValuesToList().stream()
+                        .filter(a -> a.getJobId().equals("u2")))
+                .singleElement()
+                .satisfies(a -> {
+                    assertThat(a.getErrorCode()).isEqualTo(BatchFailures.MISSING);
+                    assertThat(a.getErrorMessage())
+                            .isEqualTo("provider batch batch_0 ended completed without a result for this item; 1 of its"
+                                    + " result lines could not be read and name no item, the first: " + where);
+                });
+        assertThat(h.hop1.readValuesToList()).extracting(Job::getJobId).containsExactly("u2");
+        assertThat(h.meters
+                        .counter("relay.provider_batch.unknown_items", "provider", "openai")
+                        .count())
+                .isZero();
+    }
+
+    @Test
     void shouldResumePollingAfterARestartWithoutSubmittingAgain() {
         h.submit(item("c1"));
         h.submit(item("c2"));

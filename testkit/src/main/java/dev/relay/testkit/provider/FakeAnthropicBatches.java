@@ -15,7 +15,8 @@ import java.util.List;
  * /v1/messages/batches} (newest first), {@code GET /v1/messages/batches/{id}} ({@code processing_status}
  * {@code in_progress}, or {@code canceling} once cancelled, then {@code ended} with a {@code results_url}),
  * {@code POST /v1/messages/batches/{id}/cancel}, and the results as JSONL ({@code {"custom_id", "result": {"type":
- * "succeeded" | "errored" | "expired" | "canceled", ...}}}).
+ * "succeeded" | "errored" | "expired" | "canceled", ...}}}; a {@link Fate#GARBLE}d item's line cut short, an
+ * {@link Fate#OMIT}ted one left out).
  */
 final class FakeAnthropicBatches {
 
@@ -89,7 +90,13 @@ final class FakeAnthropicBatches {
         o.put("processing_status", ended ? "ended" : cancelled ? "canceling" : "in_progress");
         o.putObject("request_counts")
                 .put("processing", ended ? 0 : b.items().size())
-                .put("succeeded", ended ? counts[Fate.SUCCEED.ordinal()] : 0)
+                .put(
+                        "succeeded",
+                        ended
+                                ? counts[Fate.SUCCEED.ordinal()]
+                                        + counts[Fate.GARBLE.ordinal()]
+                                        + counts[Fate.OMIT.ordinal()]
+                                : 0)
                 .put("errored", ended ? counts[Fate.ERROR.ordinal()] : 0)
                 .put("canceled", ended ? counts[Fate.CANCEL.ordinal()] : 0)
                 .put("expired", ended ? counts[Fate.EXPIRE.ordinal()] : 0);
@@ -118,8 +125,9 @@ final class FakeAnthropicBatches {
             ObjectNode line = Dialect.JSON.createObjectNode();
             line.put("custom_id", customId);
             ObjectNode result = line.putObject("result");
-            switch (shared.fate(b, index)) {
-                case SUCCEED -> {
+            Fate fate = shared.fate(b, index);
+            switch (fate) {
+                case SUCCEED, GARBLE, OMIT -> {
                     result.put("type", "succeeded");
                     result.set(
                             "message",
@@ -139,7 +147,10 @@ final class FakeAnthropicBatches {
                 case EXPIRE -> result.put("type", "expired");
                 case CANCEL -> result.put("type", "canceled");
             }
-            out.append(line).append('\n');
+            if (fate != Fate.OMIT) {
+                out.append(fate == Fate.GARBLE ? FakeBatches.garbled(line.toString()) : line)
+                        .append('\n');
+            }
         }
         return Reply.json(200, out.toString());
     }

@@ -31,7 +31,11 @@ public final class FakeBatches {
         /** Errored: OpenAI's line with {@code response.status_code} 500; Anthropic's {@code errored} api_error. */
         ERROR,
         EXPIRE,
-        CANCEL
+        CANCEL,
+        /** Answered, but its line in the result file is cut in half (not JSON); the other lines read as usual. */
+        GARBLE,
+        /** Answered as far as the batch's counts go, but left out of the result file. */
+        OMIT
     }
 
     /** One provider batch, as either half of the fake keeps it. */
@@ -197,6 +201,11 @@ public final class FakeBatches {
                 .filter(b -> b.dialect() == dialect)
                 .sorted((x, y) -> Long.compare(y.createdNanos(), x.createdNanos()))
                 .toList();
+    }
+
+    /** The first half of {@code line}: what a {@link Fate#GARBLE}d item's line holds. */
+    static String garbled(String line) {
+        return line.substring(0, line.length() / 2);
     }
 
     static JsonNode read(String json) {

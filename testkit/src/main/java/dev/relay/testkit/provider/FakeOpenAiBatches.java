@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code POST /v1/batches/{id}/cancel}. A batch is {@code in_progress} until the completion delay has passed, then
  * {@code completed}, or {@code expired} when an item expired ({@code cancelling}, then {@code cancelled}, once
  * cancelled); its output and error files hold OpenAI's lines ({@code {"id", "custom_id", "response": {"status_code",
- * "request_id", "body"}, "error"}}).
+ * "request_id", "body"}, "error"}}); a {@link Fate#GARBLE}d item's line is cut short, an {@link Fate#OMIT}ted one left
+ * out.
  */
 final class FakeOpenAiBatches {
 
@@ -162,11 +163,14 @@ final class FakeOpenAiBatches {
             String requestId = "batch_req_" + Integer.toHexString(customId.hashCode());
             Fate fate = shared.fate(b, index);
             switch (fate) {
-                case SUCCEED -> {
+                case SUCCEED, GARBLE, OMIT -> {
                     ok++;
                     String completion = Dialect.OPENAI.completion(model, "batch answer " + customId, requestId, 5, 2);
-                    output.append(answered(requestId, customId, 200, completion))
-                            .append('\n');
+                    String line = answered(requestId, customId, 200, completion).toString();
+                    if (fate != Fate.OMIT) {
+                        output.append(fate == Fate.GARBLE ? FakeBatches.garbled(line) : line)
+                                .append('\n');
+                    }
                 }
                 case ERROR -> {
                     failed++;

@@ -143,7 +143,8 @@ final class AnthropicBatchApi implements BatchApi {
         List<ItemResult> results = http.jsonLines(
                 "message batch results",
                 http.request(URI.create(url), headers(key)).GET().build(),
-                this::item);
+                this::item,
+                u -> BatchFailures.unreadable(u, "the results of message batch " + providerBatchId));
         return new Poll.Ended(status, results);
     }
 

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The HTTP side of the batch APIs: one JDK client per provider, and one place where a non-2xx answer becomes a
@@ -27,6 +29,9 @@ import java.util.function.Function;
  * as in real time). The key is only ever put in a header.
  */
 final class BatchHttp implements AutoCloseable {
+
+    /** A {@code custom_id} in a line that is not JSON (what is left of a cut line, say). */
+    private static final Pattern CUSTOM_ID = Pattern.compile("\"custom_id\"\\s*:\\s*\"([^\"\\\\]{1,256})\"");
 
     private final String provider;
     private final URI base;
@@ -102,24 +107,43 @@ final class BatchHttp implements AutoCloseable {
     }
 
     /**
-     * Sends and maps each non-blank line of the 2xx JSONL answer as it arrives, so a result file of 50,000 items is
-     * never held whole, only what {@code map} makes of each line. A line that is not JSON fails the call.
+     * A line of a JSONL answer that is not JSON: its number (1-based, blank lines counted) and the {@code custom_id} it
+     * names, when one can be made out of what is there (null otherwise). Nothing else of the line is kept: it could
+     * quote a completion.
      */
-    <T> List<T> jsonLines(String what, HttpRequest request, Function<JsonNode, T> map)
+    record Unreadable(int line, String customId) {}
+
+    /**
+     * Sends and maps each non-blank line of the 2xx JSONL answer as it arrives, so a result file of 50,000 items is
+     * never held whole, only what {@code map} makes of each line; a line that is not JSON is mapped by {@code
+     * unreadable}, and the lines after it are read as usual.
+     */
+    <T> List<T> jsonLines(
+            String what, HttpRequest request, Function<JsonNode, T> map, Function<Unreadable, T> unreadable)
             throws IOException, InterruptedException {
         List<T> mapped = new ArrayList<>();
         try (LineNumberReader lines = openLines(what, request)) {
-            for (JsonNode line = next(lines); line != null; line = next(lines)) {
-                mapped.add(map.apply(line));
+            for (String line = nextLine(lines); line != null; line = nextLine(lines)) {
+                JsonNode json = parse(line);
+                mapped.add(
+                        json != null
+                                ? map.apply(json)
+                                : unreadable.apply(new Unreadable(lines.getLineNumber(), customIdIn(line))));
             }
         }
         return mapped;
     }
 
-    /** The first non-blank line of the 2xx JSONL answer, parsed; the rest of the answer is not read. */
+    /** The first non-blank line of the 2xx JSONL answer that is JSON, parsed; the rest of the answer is not read. */
     Optional<JsonNode> firstJsonLine(String what, HttpRequest request) throws IOException, InterruptedException {
         try (LineNumberReader lines = openLines(what, request)) {
-            return Optional.ofNullable(next(lines));
+            for (String line = nextLine(lines); line != null; line = nextLine(lines)) {
+                JsonNode json = parse(line);
+                if (json != null) {
+                    return Optional.of(json);
+                }
+            }
+            return Optional.empty();
         }
     }
 
@@ -133,22 +157,29 @@ final class BatchHttp implements AutoCloseable {
         return new LineNumberReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
     }
 
-    /** The next non-blank line, parsed, or null at the end of the answer. */
-    private static JsonNode next(LineNumberReader lines) throws IOException {
+    /** The next non-blank line, or null at the end of the answer. */
+    private static String nextLine(LineNumberReader lines) throws IOException {
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                return Json.MAPPER.readTree(line);
-            } catch (JsonProcessingException e) {
-                // the original message only: the parser's excerpt of the line could quote a completion
-                throw new IOException(
-                        "line " + lines.getLineNumber() + " of the JSONL answer is not JSON: " + e.getOriginalMessage(),
-                        e);
+            if (!line.isBlank()) {
+                return line;
             }
         }
         return null;
+    }
+
+    /** The line parsed, or null when it is not JSON. */
+    private static JsonNode parse(String line) {
+        try {
+            return Json.MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** The {@code custom_id} a line that is not JSON names, or null. */
+    private static String customIdIn(String line) {
+        Matcher m = CUSTOM_ID.matcher(line);
+        return m.find() ? m.group(1) : null;
     }
 
     private BatchApiException refused(String what, int status, byte[] body) {

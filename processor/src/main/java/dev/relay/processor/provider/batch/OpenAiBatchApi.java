@@ -121,17 +121,19 @@ final class OpenAiBatchApi implements BatchApi {
             }
         }
         List<ItemResult> results = new ArrayList<>();
-        for (String file : List.of("output_file_id", "error_file_id")) {
-            String fileId = batch.path(file).asText(null);
+        for (String file : List.of("output", "error")) {
+            String fileId = batch.path(file + "_file_id").asText(null);
             if (fileId == null || fileId.isEmpty()) {
                 continue;
             }
+            String where = "the " + file + " file of provider batch " + providerBatchId;
             results.addAll(http.jsonLines(
                     "file content",
                     http.request(http.uri("/v1/files/" + fileId + "/content"), auth(key))
                             .GET()
                             .build(),
-                    this::item));
+                    this::item,
+                    u -> BatchFailures.unreadable(u, where)));
         }
         return new Poll.Ended(status, results);
     }

@@ -1,7 +1,7 @@
 package dev.relay.processor.provider.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
@@ -11,7 +11,6 @@ import dev.relay.testkit.provider.Dialect;
 import dev.relay.testkit.provider.FakeProvider;
 import dev.relay.testkit.provider.Reply;
 import dev.relay.testkit.provider.Route;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Large provider result files (a 24 h batch holds up to 50,000 items) are read line by line as they arrive: each
- * line becomes an item result, a blank line is skipped, a line that is not JSON fails the poll.
+ * line becomes an item result, a blank line is skipped, a line that is not JSON becomes an unreadable result that
+ * names the line (and the custom_id it names, if one can be made out) and the lines after it are read as usual.
  */
 class ResultFileIT {
 
@@ -94,12 +94,33 @@ class ResultFileIT {
     }
 
     @Test
-    void shouldFailThePollNamingTheLineThatIsNotJson() {
-        try (FakeProvider fake = completedBatch(i -> i == 15_000 ? "{\"custom_id\": job-15000" : outputLine(i));
+    void shouldReadEveryOtherLineAndNameTheLinesThatAreNotJson() throws Exception {
+        IntFunction<String> lines = i -> switch (i) {
+            case 15_000 -> "{\"custom_id\": job-15000"; // names no custom_id that can be made out
+            case 17_000 -> outputLine(i).substring(0, 60); // cut short after its custom_id
+            default -> outputLine(i);
+        };
+        try (FakeProvider fake = completedBatch(lines);
                 BatchHttp http = http(fake)) {
-            assertThatThrownBy(() -> new OpenAiBatchApi(http).poll("batch_1", KEY))
-                    .isInstanceOf(IOException.class)
-                    .hasMessageContaining("line 15002 of the JSONL answer is not JSON"); // 1-based, after the blank
+            var ended = (BatchApi.Poll.Ended) new OpenAiBatchApi(http).poll("batch_1", KEY);
+
+            List<BatchApi.ItemResult> results = ended.results();
+            assertThat(results).hasSize(LINES);
+            assertThat(results.stream().filter(r -> BatchFailures.isUnreadable(r.outcome())))
+                    .extracting(BatchApi.ItemResult::customId, r -> ((AttemptOutcome.Failure) r.outcome()).message())
+                    .containsExactly(
+                            // 1-based, after the blank line
+                            tuple(
+                                    null,
+                                    "line 15002 of the output file of provider batch batch_1 could not be read (not JSON)"),
+                            tuple(
+                                    "job-17000",
+                                    "line 17002 of the output file of provider batch batch_1 could not be read (not JSON)"));
+            assertThat(results.stream().filter(r -> BatchFailures.isUnreadable(r.outcome())))
+                    .allSatisfy(r -> assertThat(((AttemptOutcome.Failure) r.outcome()).failureClass())
+                            .isEqualTo(FailureClass.TRANSIENT));
+            assertThat(results.stream().filter(r -> r.outcome() instanceof AttemptOutcome.Success))
+                    .hasSize(LINES / 2 - 2);
         }
     }
 
@@ -137,6 +158,9 @@ class ResultFileIT {
                     line -> {
                         firstMapped.countDown();
                         return line.path("custom_id").asText();
+                    },
+                    unreadable -> {
+                        throw new AssertionError("line " + unreadable.line() + " is not JSON");
                     });
 
             assertThat(ids).hasSize(LINES).startsWith("job-0", "job-1");
