@@ -1,6 +1,7 @@
 package dev.relay.bench.processor;
 
 import dev.relay.bench.ChildJvm;
+import dev.relay.ingress.logstore.ProcStat;
 import dev.relay.schemas.Topics;
 import dev.relay.testkit.provider.FakeProvider;
 import java.io.IOException;
@@ -245,9 +246,7 @@ public final class ThroughputBench {
     /** utime + stime of a process, from /proc (Linux). */
     static double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+            return ProcStat.read(Path.of("/proc", Long.toString(pid), "stat")).cpuTicks() / 100.0;
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
