@@ -25,6 +25,8 @@ final class ProviderBatchBook {
         java.util.Set<String> relayBatches;
         /** The provider was asked to cancel it (in memory: after a restart it is asked again). */
         boolean cancelAsked;
+        /** The cancel calls made for it so far (in memory). */
+        int cancelCalls;
 
         Live(ProviderBatchRecord record, boolean restored, long nextAt) {
             this.record = record;

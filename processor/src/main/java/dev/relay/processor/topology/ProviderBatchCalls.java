@@ -126,7 +126,9 @@ final class ProviderBatchCalls {
         });
     }
 
-    /** A submit that failed, classified: by the provider's status and error body, or as a call's exception is. */
+    /**
+     * A submit or cancel that failed, classified: by the provider's status and error body, or as a call's exception is.
+     */
     static AttemptOutcome.Failure failureOf(Exception e) {
         if (e instanceof BatchApiException api) {
             return AttemptOutcome.Failure.of(

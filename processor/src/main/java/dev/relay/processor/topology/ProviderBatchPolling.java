@@ -3,6 +3,7 @@ package dev.relay.processor.topology;
 import dev.relay.config.KeyConfig;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
+import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.batch.BatchApi;
 import dev.relay.processor.provider.batch.BatchFailures;
 import dev.relay.processor.topology.ProviderBatchBook.Live;
@@ -24,6 +25,13 @@ import org.slf4j.LoggerFactory;
 final class ProviderBatchPolling {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderBatchPolling.class);
+
+    /**
+     * How many cancel calls a provider batch gets: a call that fails with a class that may be retried on the same
+     * target (a 5xx, 429, a network failure) is made again when the batch is next due, {@code poll_interval} later;
+     * a refusal (the batch had ended: 400) is not.
+     */
+    static final int CANCEL_CALLS = 5;
 
     private final int hop;
     private final FallbackServices services;
@@ -91,6 +99,7 @@ final class ProviderBatchPolling {
     void cancel(Live l) {
         l.busy = true;
         l.cancelAsked = true;
+        l.cancelCalls++;
         calls.cancel(incarnation, api(l), l.record, secret(l.record));
     }
 
@@ -184,14 +193,23 @@ final class ProviderBatchPolling {
                 l.nextAt = now; // polled at once, then every poll_interval until it has ended
             }
             case ProviderBatchCalls.Event.Cancelled c -> {
-                // not asked again: the batch runs to its end, as it would have without the cancel
                 services.metrics().providerBatch(r.provider(), "cancel_failed");
+                FailureClass failure = ProviderBatchCalls.failureOf(c.error()).failureClass();
+                boolean again = failure.retrySameTarget() && l.cancelCalls < CANCEL_CALLS;
+                if (again) {
+                    l.cancelAsked = false; // asked again when it is next due
+                    l.nextAt = now + pollEvery;
+                } // else not asked again: the batch runs to its end, as it would have without the cancel
                 log.warn(
-                        "hop {}: cancelling provider batch {} ({} at {}) failed; it runs to its end: {}",
+                        "hop {}: cancelling provider batch {} ({} at {}) failed ({}, call {} of {}); {}: {}",
                         hop,
                         r.id(),
                         r.providerBatchId(),
                         r.provider(),
+                        failure,
+                        l.cancelCalls,
+                        CANCEL_CALLS,
+                        again ? "asking again in " + pollEvery + " ms" : "it runs to its end",
                         c.error().toString());
             }
             case ProviderBatchCalls.Event.Polled p

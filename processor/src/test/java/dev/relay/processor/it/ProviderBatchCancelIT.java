@@ -2,6 +2,8 @@ package dev.relay.processor.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.relay.processor.RelayProcessor;
 import dev.relay.schemas.AttemptRecord;
 import dev.relay.schemas.Decision;
@@ -192,6 +194,62 @@ class ProviderBatchCancelIT {
                         shareds,
                         shared.size());
             }
+        }
+    }
+
+    @Test
+    void shouldAskAgainWhenTheProviderAnswersTheFirstCancelWithA500() throws Exception {
+        Topics topics = STACK.freshTopics();
+        RelaySerdes serdes = RelayIt.serdes(STACK.registryUrl());
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        var polling = (ch.qos.logback.classic.Logger)
+                LoggerFactory.getLogger("dev.relay.processor.topology.ProviderBatchPolling");
+        polling.addAppender(logs);
+        try (FakeProvider openai = FakeProvider.start();
+                FakeProvider anthropic = FakeProvider.start()) {
+            FakeBatches openaiBatches = FakeBatches.on(openai)
+                    .completionDelay(Duration.ofSeconds(10))
+                    .failCancels(1);
+            FakeBatches.on(anthropic);
+            var config = RelayIt.config(StackConfig.on(STACK, topics)
+                    .stateDir(stateDir)
+                    .openAiAndAnthropicBatches(openai.baseUrl(), anthropic.baseUrl())
+                    .json());
+            try (RelayProcessor processor = RelayProcessor.start(config)) {
+                assertThat(processor.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                List<Job> jobs = RelayIt.batchItems("rc-", 20, CANCELLED, List.of("openai/gpt-4o-mini"));
+                RelayIt.produce(STACK.bootstrapServers(), serdes, topics, jobs);
+                long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (openaiBatches.itemsSubmitted().size() < jobs.size() && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                cancelAsTheIngressDoes(topics, CANCELLED);
+
+                List<JobResult> results =
+                        RelayIt.results(STACK.bootstrapServers(), serdes, topics, jobs.size(), Duration.ofSeconds(30));
+                assertThat(results.stream().collect(Collectors.groupingBy(JobResult::getJobId, Collectors.counting())))
+                        .hasSize(jobs.size())
+                        .allSatisfy(
+                                (id, n) -> assertThat(n).as("results of %s", id).isEqualTo(1));
+                // the first cancel call was answered 500 and asked again when the batch was next due; that one went
+                // through, so the items the provider had not done end cancelled, well before the batch's 10 s
+                Set<String> providerBatches = new HashSet<>(openaiBatches.cancels());
+                assertThat(openaiBatches.cancels()).hasSize(providerBatches.size() + 1);
+                assertThat(results)
+                        .filteredOn(r -> r.getStatus() != JobStatus.SUCCEEDED)
+                        .isNotEmpty()
+                        .allSatisfy(r -> assertThat(r.getError().getCode()).isEqualTo("batch_cancelled"));
+                assertThat(results).allSatisfy(r -> assertThat(r.getAttempts()).hasSize(1));
+                assertThat(logs.list)
+                        .filteredOn(e -> e.getFormattedMessage().contains("cancelling provider batch"))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.getFormattedMessage())
+                                .contains("failed (TRANSIENT, call 1 of 5); asking again in 200 ms")
+                                .doesNotContain("sk-openai"));
+            }
+        } finally {
+            polling.detachAppender(logs);
         }
     }
 

@@ -168,6 +168,50 @@ class ProviderBatchTopologyTest {
         assertThat(h.hop1.readValuesToList()).extracting(Job::getJobId).containsExactly("s2");
     }
 
+    @Test
+    void shouldAskAgainForACancelThatFailedWhenTheBatchIsNextDue() {
+        openai.cancelFailures = 1;
+        h.submit(item("f1", "batch_x"));
+        h.submit(item("f2", "batch_x"));
+        submitAll();
+        cancel("batch_x");
+        h.advance(Duration.ofMillis(1_500));
+
+        assertThat(openai.cancels)
+                .as("a failed cancel, then one that went through")
+                .containsExactly("batch_0", "batch_0");
+        openai.end("batch_0", List.of(ok("f1"), cancelled("f2")));
+        h.advance(Duration.ofMillis(200));
+        assertThat(h.results.readValuesToList())
+                .extracting(r -> r.getJobId() + ":" + r.getStatus())
+                .containsExactlyInAnyOrder("f1:SUCCEEDED", "f2:FAILED");
+        assertThat(h.meters
+                        .counter("relay.provider_batches", "provider", "openai", "event", "cancel_failed")
+                        .count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldStopAskingForACancelAfterFiveFailedCalls() {
+        openai.cancelFailures = 100;
+        h.submit(item("g1", "batch_x"));
+        submitAll();
+        cancel("batch_x");
+        h.advance(Duration.ofMillis(2_000)); // poll_interval 50 ms: the five calls go out within about 250 ms
+
+        assertThat(openai.cancels).hasSize(ProviderBatchPolling.CANCEL_CALLS).containsOnly("batch_0");
+        int polls = openai.polls;
+        h.advance(Duration.ofMillis(300));
+        assertThat(openai.cancels).hasSize(ProviderBatchPolling.CANCEL_CALLS);
+        assertThat(openai.polls).as("polled on, to its end").isGreaterThan(polls);
+        // the batch runs to its end: a result the provider had is kept
+        openai.end("batch_0", List.of(ok("g1")));
+        h.advance(Duration.ofMillis(200));
+        assertThat(h.results.readValuesToList())
+                .extracting(r -> r.getJobId() + ":" + r.getStatus())
+                .containsExactly("g1:SUCCEEDED");
+    }
+
     private static BatchApi.ItemResult cancelled(String customId) {
         return new BatchApi.ItemResult(customId, BatchFailures.of(BatchFailures.CANCELLED, "canceled"));
     }

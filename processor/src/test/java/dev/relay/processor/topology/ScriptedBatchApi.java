@@ -2,6 +2,7 @@ package dev.relay.processor.topology;
 
 import dev.relay.config.Secret;
 import dev.relay.processor.provider.batch.BatchApi;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,9 @@ final class ScriptedBatchApi implements BatchApi {
     int polls;
     int finds;
     final List<String> cancels = new ArrayList<>();
+    /** How many of the next cancel calls fail (a connection reset). */
+    int cancelFailures;
+
     private final String prefix;
 
     ScriptedBatchApi(String prefix) {
@@ -36,8 +40,12 @@ final class ScriptedBatchApi implements BatchApi {
     }
 
     @Override
-    public synchronized String cancel(String providerBatchId, Optional<Secret> key) {
+    public synchronized String cancel(String providerBatchId, Optional<Secret> key) throws IOException {
         cancels.add(providerBatchId);
+        if (cancelFailures > 0) {
+            cancelFailures--;
+            throw new IOException("Connection reset");
+        }
         return "cancelling";
     }
 

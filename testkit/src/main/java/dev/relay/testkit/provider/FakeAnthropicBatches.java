@@ -66,16 +66,21 @@ final class FakeAnthropicBatches {
         return Reply.json(200, anthropicObject(b).toString());
     }
 
-    /** {@code POST /v1/messages/batches/{id}/cancel}: the message batch, {@code canceling}; 400 once it has ended. */
+    /**
+     * {@code POST /v1/messages/batches/{id}/cancel}: the message batch, {@code canceling}; 400 once it has ended; 500
+     * when scripted to fail.
+     */
     private Reply cancel(Request r) {
         Batch b = shared.batch(r.pathParam("id"), Dialect.ANTHROPIC);
         if (b == null) {
             return Reply.error(404, "not_found_error", "batch not found");
         }
-        if (!shared.cancel(b)) {
-            return Reply.error(400, "invalid_request_error", "the message batch has ended and cannot be canceled");
-        }
-        return Reply.json(200, anthropicObject(b).toString());
+        return switch (shared.cancel(b)) {
+            case CANCELLING -> Reply.json(200, anthropicObject(b).toString());
+            case ENDED ->
+                Reply.error(400, "invalid_request_error", "the message batch has ended and cannot be canceled");
+            case FAILED -> Reply.error(500, "api_error", "Internal server error");
+        };
     }
 
     private ObjectNode anthropicObject(Batch b) {

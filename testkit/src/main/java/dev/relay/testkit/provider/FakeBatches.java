@@ -21,7 +21,7 @@ import java.util.function.Function;
  * answer the batch as {@code cancelling} / {@code canceling}; {@link #cancelDelay} later it has ended ({@code
  * cancelled}; {@code ended}). The items are done one after the other over {@link #completionDelay}: those done before
  * the cancel keep their fate, the rest are cancelled (OpenAI's error line {@code batch_cancelled}; Anthropic's result
- * type {@code canceled}). {@link #cancels()} lists the cancel calls.
+ * type {@code canceled}). {@link #cancels()} lists the cancel calls; {@link #failCancels} answers the next ones 500.
  */
 public final class FakeBatches {
 
@@ -56,6 +56,7 @@ public final class FakeBatches {
     private final Map<String, Long> cancelledAt = new ConcurrentHashMap<>();
 
     private final List<String> cancels = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicInteger cancelFailures = new AtomicInteger();
     private volatile Duration completionDelay = Duration.ofMillis(500);
     private volatile Duration cancelDelay = Duration.ofMillis(200);
     private volatile Function<String, Fate> fates = id -> Fate.SUCCEED;
@@ -79,6 +80,12 @@ public final class FakeBatches {
     /** How long a cancelled batch stays {@code cancelling} ({@code canceling}) before it has ended. */
     public FakeBatches cancelDelay(Duration delay) {
         this.cancelDelay = delay;
+        return this;
+    }
+
+    /** The next {@code n} cancel calls (either provider) are answered 500, and the batch runs on. */
+    public FakeBatches failCancels(int n) {
+        cancelFailures.set(n);
         return this;
     }
 
@@ -158,14 +165,27 @@ public final class FakeBatches {
         return doneAt <= cancel ? fates.apply(customId) : Fate.CANCEL;
     }
 
-    /** Cancels {@code b}; false (the cancel is refused) when it has ended. */
-    boolean cancel(Batch b) {
+    /** How a cancel call is answered. */
+    enum CancelAnswer {
+        /** The batch is cancelling (or was already): answered with the batch object. */
+        CANCELLING,
+        /** Refused with a 400: the batch has ended. */
+        ENDED,
+        /** A 500, as {@link #failCancels} scripts it: the batch runs on. */
+        FAILED
+    }
+
+    /** Cancels {@code b}, unless it has ended or this call is one of {@link #failCancels}. */
+    CancelAnswer cancel(Batch b) {
         cancels.add(b.id());
+        if (cancelFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return CancelAnswer.FAILED;
+        }
         if (ended(b)) {
-            return false;
+            return CancelAnswer.ENDED;
         }
         cancelledAt.putIfAbsent(b.id(), System.nanoTime()); // cancelling already: answered as is
-        return true;
+        return CancelAnswer.CANCELLING;
     }
 
     Duration completionDelay() {

@@ -132,20 +132,25 @@ final class FakeOpenAiBatches {
         return Reply.json(200, openAiObject(b).toString());
     }
 
-    /** {@code POST /v1/batches/{id}/cancel}: the batch object, {@code cancelling}; 400 once the batch has ended. */
+    /**
+     * {@code POST /v1/batches/{id}/cancel}: the batch object, {@code cancelling}; 400 once the batch has ended; 500 when
+     * scripted to fail.
+     */
     private Reply cancel(Request r) {
         Batch b = shared.batch(r.pathParam("id"), Dialect.OPENAI);
         if (b == null) {
             return Reply.error(404, "invalid_request_error", "No batch found with id '" + r.pathParam("id") + "'.");
         }
-        if (!shared.cancel(b)) {
-            return Reply.error(
-                    400,
-                    "invalid_request_error",
-                    "Cannot cancel a batch with status '"
-                            + openAiObject(b).path("status").asText() + "'.");
-        }
-        return Reply.json(200, openAiObject(b).toString());
+        return switch (shared.cancel(b)) {
+            case CANCELLING -> Reply.json(200, openAiObject(b).toString());
+            case ENDED ->
+                Reply.error(
+                        400,
+                        "invalid_request_error",
+                        "Cannot cancel a batch with status '"
+                                + openAiObject(b).path("status").asText() + "'.");
+            case FAILED -> Reply.error(500, "server_error", "The server had an error while processing your request.");
+        };
     }
 
     private ObjectNode openAiObject(Batch b) {
