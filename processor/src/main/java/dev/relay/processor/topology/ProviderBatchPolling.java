@@ -7,6 +7,7 @@ import dev.relay.processor.attempt.FailureClass;
 import dev.relay.processor.provider.batch.BatchApi;
 import dev.relay.processor.provider.batch.BatchFailures;
 import dev.relay.processor.topology.ProviderBatchBook.Live;
+import dev.relay.schemas.ChatRequest;
 import dev.relay.schemas.ChatRequestCodec;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,8 +76,9 @@ final class ProviderBatchPolling {
         for (ProviderBatchRecord.Item i : r.items()) {
             InflightEntry e = entries.apply(i.key());
             if (e != null && book.holds(i.key(), e)) { // not replaced, and not ended since (a cancel)
-                items.add(new BatchApi.Item(
-                        i.customId(), ChatRequestCodec.toOpenAi(e.job().getRequest(), r.model())));
+                // the OpenAI-shaped request is made as the adapter writes the item, one at a time
+                ChatRequest request = e.job().getRequest();
+                items.add(new BatchApi.Item(i.customId(), () -> ChatRequestCodec.toOpenAi(request, r.model())));
             }
         }
         if (items.isEmpty()) {

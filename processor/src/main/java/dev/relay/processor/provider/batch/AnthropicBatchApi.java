@@ -1,7 +1,6 @@
 package dev.relay.processor.provider.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
@@ -54,17 +53,23 @@ final class AnthropicBatchApi implements BatchApi {
     @Override
     public String submit(String marker, String model, List<Item> items, Optional<Secret> key)
             throws IOException, InterruptedException {
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ArrayNode requests = body.putArray("requests");
-        for (Item item : items) {
-            ChatCall call = new ChatCall(item.customId(), model, item.request(), Optional.empty(), null, Instant.MAX);
-            ObjectNode r = requests.addObject();
-            r.put("custom_id", item.customId());
-            r.set("params", Json.MAPPER.readTree(http.dialect().toWire(call, "").body()));
+        String id;
+        // each request is written to the body's file as it is made: one item's request on the heap at a time
+        try (JsonArrayBody body = new JsonArrayBody("requests")) {
+            for (Item item : items) {
+                ChatCall call =
+                        new ChatCall(item.customId(), model, item.request().get(), Optional.empty(), null, Instant.MAX);
+                ObjectNode r = Json.MAPPER.createObjectNode();
+                r.put("custom_id", item.customId());
+                r.set(
+                        "params",
+                        Json.MAPPER.readTree(http.dialect().toWire(call, "").body()));
+                body.add(r);
+            }
+            id = http.postForJson("message batch create", "/v1/messages/batches", headers(key), body.publisher())
+                    .path("id")
+                    .asText();
         }
-        String id = http.postForJson("message batch create", "/v1/messages/batches", headers(key), body)
-                .path("id")
-                .asText();
         if (id.isEmpty()) {
             throw new IOException("Anthropic's message batch create answered without an id");
         }

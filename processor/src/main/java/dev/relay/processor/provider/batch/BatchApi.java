@@ -1,5 +1,6 @@
 package dev.relay.processor.provider.batch;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relay.config.Secret;
 import dev.relay.processor.attempt.AttemptOutcome;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One provider's batch API (OpenAI Files plus Batches, Anthropic Message Batches): submit a batch of chat requests,
@@ -15,8 +17,18 @@ import java.util.Set;
  */
 public interface BatchApi {
 
-    /** One item: its {@code custom_id} in the provider batch and its OpenAI-shaped request (with the model set). */
-    record Item(String customId, com.fasterxml.jackson.databind.node.ObjectNode request) {}
+    /**
+     * One item: its {@code custom_id} in the provider batch and its OpenAI-shaped request (with the model set). The
+     * request is made when the adapter writes the item, so a submit of 50,000 items holds one item's request at a
+     * time, not all of them as JSON trees.
+     */
+    record Item(String customId, Supplier<ObjectNode> request) {
+
+        /** An item whose request is already built. */
+        public Item(String customId, ObjectNode request) {
+            this(customId, () -> request);
+        }
+    }
 
     /** An item's result, named by its {@code custom_id}: a chat.completion, or a classified failure. */
     record ItemResult(String customId, AttemptOutcome outcome) {}

@@ -98,11 +98,20 @@ final class BatchHttp implements AutoCloseable {
      */
     JsonNode postForJson(String what, String path, Map<String, String> headers, JsonNode body)
             throws IOException, InterruptedException {
+        return postForJson(what, path, headers, HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
+    }
+
+    /**
+     * {@code POST} of a JSON {@code body} (streamed from a file, say) as {@code application/json} to
+     * {@code base + path}, and the 2xx answer parsed as JSON; {@link BatchApiException} for any other status.
+     */
+    JsonNode postForJson(String what, String path, Map<String, String> headers, HttpRequest.BodyPublisher body)
+            throws IOException, InterruptedException {
         return Json.MAPPER.readTree(send(
                 what,
                 request(uri(path), headers)
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))
+                        .POST(body)
                         .build()));
     }
 

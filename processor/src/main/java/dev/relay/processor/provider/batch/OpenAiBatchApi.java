@@ -78,7 +78,7 @@ final class OpenAiBatchApi implements BatchApi {
 
     /** The item's request body, as the real-time call would send it. */
     private byte[] body(String model, Item item) {
-        ChatCall call = new ChatCall(item.customId(), model, item.request(), Optional.empty(), null, Instant.MAX);
+        ChatCall call = new ChatCall(item.customId(), model, item.request().get(), Optional.empty(), null, Instant.MAX);
         return http.dialect().toWire(call, "").body();
     }
 

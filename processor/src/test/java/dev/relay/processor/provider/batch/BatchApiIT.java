@@ -167,13 +167,7 @@ class BatchApiIT {
         try (FakeProvider fake = FakeProvider.start()) {
             FakeBatches.on(fake);
             BatchApi api = api("openai", fake);
-            List<BatchApi.Item> items = new java.util.ArrayList<>(items());
-            String big = "x".repeat(4096) + "\u00e9\u4e2d";
-            for (int i = 0; i < 300; i++) {
-                ObjectNode req = JSON.createObjectNode();
-                req.putArray("messages").addObject().put("role", "user").put("content", i + big);
-                items.add(new BatchApi.Item("bulk-" + i, req));
-            }
+            List<BatchApi.Item> items = bulkItems();
             api.submit("rpb_bytes", "gpt-4o-mini", items, KEY);
 
             Request upload = fake.requests().get(0);
@@ -191,7 +185,7 @@ class BatchApiIT {
                 ObjectNode line = JSON.createObjectNode();
                 line.put("custom_id", item.customId()).put("method", "POST").put("url", "/v1/chat/completions");
                 ChatCall call = new ChatCall(
-                        item.customId(), "gpt-4o-mini", item.request(), Optional.empty(), null, Instant.MAX);
+                        item.customId(), "gpt-4o-mini", item.request().get(), Optional.empty(), null, Instant.MAX);
                 line.set("body", JSON.readTree(dialect.toWire(call, "").body()));
                 expected.writeBytes(JSON.writeValueAsBytes(line));
                 expected.write('\n');
@@ -203,6 +197,60 @@ class BatchApiIT {
             assertThat(upload.header("content-length")).isEqualTo(Integer.toString(expected.size()));
             assertThat(fake.requests().get(1).json().path("input_file_id").asText())
                     .startsWith("file-");
+        }
+    }
+
+    /** The four items of {@link #items()} and 300 more of over 4 KB each (with characters outside ASCII). */
+    private static List<BatchApi.Item> bulkItems() {
+        List<BatchApi.Item> items = new java.util.ArrayList<>(items());
+        String big = "x".repeat(4096) + "\u00e9\u4e2d";
+        for (int i = 0; i < 300; i++) {
+            ObjectNode req = JSON.createObjectNode();
+            req.putArray("messages").addObject().put("role", "user").put("content", i + big);
+            items.add(new BatchApi.Item("bulk-" + i, req));
+        }
+        return items;
+    }
+
+    /**
+     * The Message Batch create body is written request by request to a temporary file and sent from it; what reaches
+     * the provider must be byte for byte the body that was built as one JSON tree in memory before ({@code requests}:
+     * each item's {@code custom_id} and the Messages request the real-time call would send as {@code params}), with a
+     * matching Content-Length.
+     */
+    @Test
+    void shouldStreamTheMessageBatchCreateAsExactlyTheJsonOfAllItsRequests() throws Exception {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake);
+            BatchApi api = api("anthropic", fake);
+            List<BatchApi.Item> items = bulkItems();
+            String id = api.submit("rpb_abytes", "claude-3-5-haiku-latest", items, KEY);
+            assertThat(id).startsWith("msgbatch_");
+
+            var dialect = ProviderClients.dialect(config("anthropic", fake));
+            ObjectNode whole = JSON.createObjectNode();
+            var requests = whole.putArray("requests");
+            for (BatchApi.Item item : items) {
+                ChatCall call = new ChatCall(
+                        item.customId(),
+                        "claude-3-5-haiku-latest",
+                        item.request().get(),
+                        Optional.empty(),
+                        null,
+                        Instant.MAX);
+                ObjectNode r = requests.addObject();
+                r.put("custom_id", item.customId());
+                r.set("params", JSON.readTree(dialect.toWire(call, "").body()));
+            }
+            byte[] expected = dev.relay.processor.provider.mapping.Json.bytes(whole);
+
+            Request create = fake.requests().get(0);
+            assertThat(create.path()).isEqualTo("/v1/messages/batches");
+            assertThat(create.header("content-type")).isEqualTo("application/json");
+            assertThat(expected.length).isGreaterThan(300 * 4096);
+            assertThat(create.body()).isEqualTo(expected);
+            assertThat(create.header("content-length")).isEqualTo(Integer.toString(expected.length));
+            assertThat(create.json().path("requests")).hasSize(304);
         }
     }
 
