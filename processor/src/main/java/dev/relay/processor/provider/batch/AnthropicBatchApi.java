@@ -89,9 +89,7 @@ final class AnthropicBatchApi implements BatchApi {
         String undecided = null;
         while (true) {
             String q = "/v1/messages/batches?limit=100" + (after == null ? "" : "&after_id=" + after);
-            JsonNode list = Json.MAPPER.readTree(http.send(
-                    "message batch list",
-                    http.request(http.uri(q), headers(key)).GET().build()));
+            JsonNode list = http.getJson("message batch list", q, headers(key));
             boolean older = false;
             for (JsonNode b : list.path("data")) {
                 after = b.path("id").asText();
@@ -132,11 +130,8 @@ final class AnthropicBatchApi implements BatchApi {
 
     @Override
     public Poll poll(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
-        JsonNode batch = Json.MAPPER.readTree(http.send(
-                "message batch retrieve",
-                http.request(http.uri("/v1/messages/batches/" + providerBatchId), headers(key))
-                        .GET()
-                        .build()));
+        JsonNode batch =
+                http.getJson("message batch retrieve", "/v1/messages/batches/" + providerBatchId, headers(key));
         String status = batch.path("processing_status").asText();
         if (!"ended".equals(status)) {
             return new Poll.Running(status);

@@ -80,6 +80,14 @@ final class BatchHttp implements AutoCloseable {
     }
 
     /**
+     * {@code GET} of {@code base + path} (with its query), and the 2xx answer parsed as JSON; {@link BatchApiException}
+     * for any other status.
+     */
+    JsonNode getJson(String what, String path, Map<String, String> headers) throws IOException, InterruptedException {
+        return Json.MAPPER.readTree(send(what, request(uri(path), headers).GET().build()));
+    }
+
+    /**
      * {@code POST} to {@code base + path} with no body, and the 2xx answer parsed as JSON; {@link BatchApiException}
      * for any other status.
      */

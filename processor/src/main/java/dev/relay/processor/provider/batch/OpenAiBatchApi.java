@@ -90,8 +90,7 @@ final class OpenAiBatchApi implements BatchApi {
         while (true) {
             String q = "/v1/batches?limit=100"
                     + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
-            JsonNode list = Json.MAPPER.readTree(http.send(
-                    "batch list", http.request(http.uri(q), auth(key)).GET().build()));
+            JsonNode list = http.getJson("batch list", q, auth(key));
             boolean older = false;
             for (JsonNode b : list.path("data")) {
                 if (marker.equals(b.path("metadata").path(MARKER_KEY).asText(null))) {
@@ -108,11 +107,7 @@ final class OpenAiBatchApi implements BatchApi {
 
     @Override
     public Poll poll(String providerBatchId, Optional<Secret> key) throws IOException, InterruptedException {
-        JsonNode batch = Json.MAPPER.readTree(http.send(
-                "batch retrieve",
-                http.request(http.uri("/v1/batches/" + providerBatchId), auth(key))
-                        .GET()
-                        .build()));
+        JsonNode batch = http.getJson("batch retrieve", "/v1/batches/" + providerBatchId, auth(key));
         String status = batch.path("status").asText();
         switch (status) {
             case "completed", "expired", "cancelled", "failed" -> {}

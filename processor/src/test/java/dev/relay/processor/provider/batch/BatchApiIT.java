@@ -349,6 +349,48 @@ class BatchApiIT {
         }
     }
 
+    /**
+     * Both adapters' list and retrieve calls: a {@code GET} with the key headers and no body, on the list's first page
+     * ({@code limit=100}) and the batch's path; a retrieve the provider refuses names the call and its status.
+     */
+    @Test
+    void shouldListAndRetrieveWithTheKeyAndNameARefusedRetrieve() throws Exception {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake);
+            BatchApi openai = api("openai", fake);
+            BatchApi anthropic = api("anthropic", fake);
+            Instant since = Instant.now().minusSeconds(60);
+            assertThat(openai.find("rpb_none", since, Set.of("a"), KEY)).isEqualTo(new BatchApi.Lookup.NotFound());
+            assertThat(anthropic.find("rpb_none", since, Set.of("a"), KEY)).isEqualTo(new BatchApi.Lookup.NotFound());
+            assertThatThrownBy(() -> openai.poll("batch_nope", KEY))
+                    .isInstanceOfSatisfying(
+                            BatchApiException.class, e -> assertThat(e.status()).isEqualTo(404))
+                    .hasMessageStartingWith("p batch retrieve: HTTP 404 ");
+            assertThatThrownBy(() -> anthropic.poll("msgbatch_nope", KEY))
+                    .isInstanceOfSatisfying(
+                            BatchApiException.class, e -> assertThat(e.status()).isEqualTo(404))
+                    .hasMessageStartingWith("p message batch retrieve: HTTP 404 ");
+
+            List<Request> gets = fake.requests();
+            assertThat(gets).extracting(Request::method).containsOnly("GET");
+            assertThat(gets)
+                    .extracting(q -> q.path() + "?" + q.query())
+                    .containsExactly(
+                            "/v1/batches?limit=100",
+                            "/v1/messages/batches?limit=100",
+                            "/v1/batches/batch_nope?",
+                            "/v1/messages/batches/msgbatch_nope?");
+            assertThat(gets).allSatisfy(q -> assertThat(q.body()).isEmpty());
+            for (Request q : List.of(gets.get(0), gets.get(2))) {
+                assertThat(q.header("authorization")).isEqualTo("Bearer sk-batch-test");
+            }
+            for (Request q : List.of(gets.get(1), gets.get(3))) {
+                assertThat(q.header("x-api-key")).isEqualTo("sk-batch-test");
+                assertThat(q.header("anthropic-version")).isEqualTo("2023-06-01");
+            }
+        }
+    }
+
     @Test
     void shouldClassifyARefusedSubmitByItsStatusAndBody() {
         try (FakeProvider fake = FakeProvider.start()) {
