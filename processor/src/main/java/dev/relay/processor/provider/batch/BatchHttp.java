@@ -2,7 +2,9 @@ package dev.relay.processor.provider.batch;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relay.processor.provider.ProviderError;
 import dev.relay.processor.provider.http.Dialect;
+import dev.relay.processor.provider.http.Redactor;
 import dev.relay.processor.provider.http.RelayVersion;
 import dev.relay.processor.provider.mapping.Json;
 import java.io.IOException;
@@ -74,7 +76,7 @@ final class BatchHttp implements AutoCloseable {
     byte[] send(String what, HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() / 100 != 2) {
-            throw refused(what, r.statusCode(), r.body());
+            throw refused(what, r.statusCode(), r.body(), request);
         }
         return r.body();
     }
@@ -168,7 +170,7 @@ final class BatchHttp implements AutoCloseable {
         HttpResponse<InputStream> r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() / 100 != 2) {
             try (InputStream error = r.body()) {
-                throw refused(what, r.statusCode(), error.readAllBytes());
+                throw refused(what, r.statusCode(), error.readAllBytes(), request);
             }
         }
         return new LineNumberReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
@@ -199,8 +201,26 @@ final class BatchHttp implements AutoCloseable {
         return m.find() ? m.group(1) : null;
     }
 
-    private BatchApiException refused(String what, int status, byte[] body) {
-        return new BatchApiException(provider + " " + what, status, dialect.parseError(status, body));
+    /**
+     * The provider's error, with key material taken out of its message: providers echo keys back (OpenAI's 401
+     * "Incorrect API key provided: ..."), and the message reaches the log and the items' failures. The values of the
+     * request's credential headers ({@code Authorization}, and any header whose name has "key" in it: {@code x-api-key},
+     * {@code x-goog-api-key}, {@code api-key}) are redacted, and so is anything shaped like a key.
+     */
+    private BatchApiException refused(String what, int status, byte[] body, HttpRequest request) {
+        ProviderError e = dialect.parseError(status, body);
+        String message = e.message();
+        for (Map.Entry<String, List<String>> h : request.headers().map().entrySet()) {
+            String name = h.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (name.equals("authorization") || name.contains("key")) {
+                for (String v : h.getValue()) {
+                    message = Redactor.redact(message, v.startsWith("Bearer ") ? v.substring(7) : v);
+                }
+            }
+        }
+        message = Redactor.redact(message, null);
+        return new BatchApiException(
+                provider + " " + what, status, new ProviderError(e.type(), e.code(), message, e.retryAfter()));
     }
 
     @Override

@@ -399,13 +399,37 @@ class BatchApiIT {
                     "POST",
                     "/v1/messages/batches",
                     Dialect.ANTHROPIC,
-                    r -> Reply.error(401, "authentication_error", "invalid x-api-key")));
+                    r -> Reply.error(401, "authentication_error", "invalid x-api-key: sk-batch-test")));
             BatchApi api = api("anthropic", fake);
             assertThatThrownBy(() -> api.submit("rpb_x", "claude", items(), KEY))
                     .isInstanceOfSatisfying(BatchApiException.class, e -> {
                         assertThat(e.status()).isEqualTo(401);
                         assertThat(e.failureClass()).isEqualTo(FailureClass.AUTH);
-                        assertThat(e.getMessage()).doesNotContain("sk-batch-test");
+                        assertThat(e.getMessage())
+                                .doesNotContain("sk-batch-test")
+                                .contains("invalid x-api-key: [redacted]");
+                        assertThat(e.error().message()).doesNotContain("sk-batch-test");
+                    });
+        }
+    }
+
+    /** A provider that echoes the key in its error (OpenAI's 401 does) has it taken out, whatever its shape. */
+    @Test
+    void shouldRedactAKeyTheProviderEchoesInARefusal() {
+        try (FakeProvider fake = FakeProvider.start()) {
+            FakeBatches.on(fake);
+            fake.route(new Route(
+                    "POST",
+                    "/v1/files",
+                    Dialect.OPENAI,
+                    r -> Reply.error(401, "invalid_request_error", "Incorrect API key provided: sk-batch-test.")));
+            BatchApi api = api("openai", fake);
+            assertThatThrownBy(() -> api.submit("rpb_x", "gpt", items(), KEY))
+                    .isInstanceOfSatisfying(BatchApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(401);
+                        assertThat(e.getMessage())
+                                .doesNotContain("sk-batch-test")
+                                .contains("Incorrect API key provided: [redacted]");
                     });
         }
     }
