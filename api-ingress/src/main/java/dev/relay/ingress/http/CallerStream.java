@@ -212,15 +212,20 @@ final class CallerStream {
         bytes += text.length();
         if (bytes > maxBytes) {
             done = true;
-            return List.of(new Out.Error(error(
-                    "server_error",
-                    "stream_too_long",
-                    "the stream of job " + jobId
-                            + " passed the ingress's max_stream_bytes (" + maxBytes
-                            + "); the whole answer is at GET /v1/jobs/"
-                            + jobId)));
+            return List.of(new Out.Error(tooLong()));
         }
         return List.of(new Out.Event(r.offset(), text));
+    }
+
+    /** The in-band error that ends a stream past {@code max_stream_bytes}. */
+    String tooLong() {
+        return error(
+                "server_error",
+                "stream_too_long",
+                "the stream of job " + jobId
+                        + " passed the ingress's max_stream_bytes (" + maxBytes
+                        + "); the whole answer is at GET /v1/jobs/"
+                        + jobId);
     }
 
     /** Ends the stream: the shown call did not finish. */

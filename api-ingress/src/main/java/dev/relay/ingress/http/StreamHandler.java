@@ -280,7 +280,13 @@ public final class StreamHandler {
             }
             SseWriter w = out == null ? SseWriter.start(ctx) : out;
             JsonNode completion = json.readTree(r.getResponseJson());
+            long bytes = 0;
             for (String chunk : ResultChunks.of(r, completion, includeUsage, json)) {
+                bytes += chunk.length();
+                if (bytes > settings.maxStreamBytes()) { // the same cap as a stream read from relay.stream
+                    w.error(new CallerStream(r.getJobId(), includeUsage, settings.maxStreamBytes(), json).tooLong());
+                    return;
+                }
                 w.data(chunk);
             }
             w.done();

@@ -519,6 +519,10 @@ class StreamingIT {
                         .at("/response/choices/0/message/content")
                         .asText())
                 .isEqualTo(answer);
+        // the stream of the finished job, answered from its result rather than from relay.stream, has the same cap
+        Stream again = get(capped, "/v1/jobs/" + s.jobId() + "/stream", Map.of(), 1000);
+        assertThat(again.done()).as(again.raw()).isFalse();
+        assertThat(again.last().json().at("/error/code").asText()).isEqualTo("stream_too_long");
     }
 
     @Test
