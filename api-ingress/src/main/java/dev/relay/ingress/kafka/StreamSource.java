@@ -27,7 +27,11 @@ public interface StreamSource extends AutoCloseable {
         /** The next chunk, or null when none came within {@code timeout}. */
         ChunkRecord poll(Duration timeout) throws InterruptedException;
 
-        /** Whether the reader has read everything written so far (for a replay: reached the end it saw). */
+        /**
+         * Whether nothing read for this job is waiting to be taken: for the instance's live reader, its queue is empty
+         * (the reader may still be behind the partition's end); for a resume's own consumer, it has reached the
+         * partition's end.
+         */
         boolean caughtUp();
 
         @Override

@@ -93,6 +93,7 @@ class StreamingIT {
     @BeforeEach
     void freshScript() {
         fake.clearRequests();
+        fake.clearQueue(); // what a failed test did not use must not answer the next one
         fake.script(r -> StreamReply.text("hello from the fake").reply());
     }
 

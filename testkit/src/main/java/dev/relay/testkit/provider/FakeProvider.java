@@ -128,6 +128,12 @@ public final class FakeProvider implements AutoCloseable {
         return this;
     }
 
+    /** Drops the enqueued replies no request has used yet (a test that failed before its calls leaves some). */
+    public FakeProvider clearQueue() {
+        queued.clear();
+        return this;
+    }
+
     /** A delay added to every answer (on top of a reply's own {@link Reply#after}). */
     public FakeProvider latency(Duration latency) {
         this.latency = latency;
