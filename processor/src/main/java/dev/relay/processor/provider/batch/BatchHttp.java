@@ -209,16 +209,14 @@ final class BatchHttp implements AutoCloseable {
      */
     private BatchApiException refused(String what, int status, byte[] body, HttpRequest request) {
         ProviderError e = dialect.parseError(status, body);
-        String message = e.message();
-        for (Map.Entry<String, List<String>> h : request.headers().map().entrySet()) {
-            String name = h.getKey().toLowerCase(java.util.Locale.ROOT);
-            if (name.equals("authorization") || name.contains("key")) {
-                for (String v : h.getValue()) {
-                    message = Redactor.redact(message, v.startsWith("Bearer ") ? v.substring(7) : v);
-                }
+        List<String> credentials = new ArrayList<>();
+        request.headers().map().forEach((name, values) -> {
+            String n = name.toLowerCase(java.util.Locale.ROOT);
+            if (n.equals("authorization") || n.contains("key")) {
+                values.forEach(v -> credentials.add(v.startsWith("Bearer ") ? v.substring(7) : v));
             }
-        }
-        message = Redactor.redact(message, null);
+        });
+        String message = Redactor.redactAll(e.message(), credentials);
         return new BatchApiException(
                 provider + " " + what, status, new ProviderError(e.type(), e.code(), message, e.retryAfter()));
     }

@@ -1,5 +1,7 @@
 package dev.relay.processor.provider.http;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -15,12 +17,19 @@ public final class Redactor {
     private Redactor() {}
 
     public static String redact(String text, String key) {
+        return redactAll(text, key == null ? List.of() : List.of(key));
+    }
+
+    /** {@link #redact(String, String)} for text that may hold any of several keys. */
+    public static String redactAll(String text, Collection<String> keys) {
         if (text == null) {
             return null;
         }
         String out = text;
-        if (key != null && key.length() >= 4) {
-            out = out.replace(key, "[redacted]");
+        for (String key : keys) {
+            if (key.length() >= 4) {
+                out = out.replace(key, "[redacted]");
+            }
         }
         return KEY_SHAPES.matcher(out).replaceAll("[redacted]");
     }
